@@ -1,0 +1,549 @@
+"""Short titles and one-line summaries the project writes for NIST CSF subcategories.
+
+NIST gives subcategories an identifier and an outcome sentence but no short title, so the
+catalogs carry titles of our own (``cg:titleOrigin "project"``). The summaries state the intent
+of each CSF 2.0 outcome in our own words; NIST's sentences are deliberately not reused or
+paraphrased (the catalog tests check that no summary contains the official text).
+"""
+
+from __future__ import annotations
+
+# CSF 2.0 subcategory -> (short title, one-line summary).
+CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
+    "GV.OC-01": (
+        "Mission shapes risk management",
+        "Cyber risk choices start from a clear grasp of what the organisation exists to do.",
+    ),
+    "GV.OC-02": (
+        "Stakeholder needs and expectations",
+        "Know who has a stake, inside and out, and weigh what they expect on cyber risk.",
+    ),
+    "GV.OC-03": (
+        "Legal, regulatory and contractual obligations",
+        "Track and meet the laws, rules and contract terms, privacy included, that bear on security.",
+    ),
+    "GV.OC-04": (
+        "Services others depend on",
+        "Be clear, and tell others, which outputs customers and partners count on from you.",
+    ),
+    "GV.OC-05": (
+        "Dependencies of the organisation",
+        "Know and share which outside outcomes and services your own operations need.",
+    ),
+    "GV.RM-01": (
+        "Agreed risk management objectives",
+        "Stakeholders sign off on what risk management is meant to achieve.",
+    ),
+    "GV.RM-02": (
+        "Risk appetite and tolerance statements",
+        "Decide, publish and keep current how much risk is acceptable.",
+    ),
+    "GV.RM-03": (
+        "Cyber risk within enterprise risk",
+        "Cyber risk work feeds the organisation-wide risk process instead of sitting apart.",
+    ),
+    "GV.RM-04": (
+        "Direction on risk responses",
+        "Leadership sets and shares which ways of treating risk are acceptable.",
+    ),
+    "GV.RM-05": (
+        "Channels for raising cyber risk",
+        "Clear routes exist for escalating cyber risks, supplier ones included, across the organisation.",
+    ),
+    "GV.RM-06": (
+        "Standard method for scoring risk",
+        "One shared way to score, record, group and rank cyber risks.",
+    ),
+    "GV.RM-07": (
+        "Positive risks and opportunities",
+        "Upside risks are spotted and weighed alongside threats.",
+    ),
+    "GV.RR-01": (
+        "Leadership accountability and risk culture",
+        "Senior leaders own cyber risk and promote an ethical, learning, risk-aware culture.",
+    ),
+    "GV.RR-02": (
+        "Defined cybersecurity roles and authorities",
+        "Who does what in cyber risk management is set, known and upheld.",
+    ),
+    "GV.RR-03": (
+        "Adequate resources for cybersecurity",
+        "Budget and staffing match the risk strategy and the duties assigned.",
+    ),
+    "GV.RR-04": (
+        "Security in HR practices",
+        "Hiring, onboarding, role changes and departures take security into account.",
+    ),
+    "GV.PO-01": (
+        "Cybersecurity policy in place",
+        "A risk policy grounded in context and strategy exists, is shared and is applied.",
+    ),
+    "GV.PO-02": (
+        "Policy kept up to date",
+        "The policy is revisited whenever threats, technology, requirements or mission shift.",
+    ),
+    "GV.OV-01": (
+        "Review of strategy outcomes",
+        "Results of the risk strategy are examined to steer where it goes next.",
+    ),
+    "GV.OV-02": (
+        "Strategy adjusted for full coverage",
+        "The strategy is reassessed so it still answers every requirement and risk.",
+    ),
+    "GV.OV-03": (
+        "Evaluation of risk management performance",
+        "How well cyber risk is handled is measured and corrected where needed.",
+    ),
+    "GV.SC-01": (
+        "Supply chain risk management programme",
+        "A supplier-risk programme with goals, policy and process, endorsed by stakeholders.",
+    ),
+    "GV.SC-02": (
+        "Security roles of suppliers and partners",
+        "Security duties shared with vendors, clients and partners are agreed and coordinated.",
+    ),
+    "GV.SC-03": (
+        "Supply chain risk built into processes",
+        "Supplier risk is part of wider risk, assessment and improvement work.",
+    ),
+    "GV.SC-04": (
+        "Suppliers ranked by criticality",
+        "Keep a known list of suppliers ordered by how much the business relies on them.",
+    ),
+    "GV.SC-05": (
+        "Security requirements in supplier contracts",
+        "Supplier security expectations are set, ranked and written into agreements.",
+    ),
+    "GV.SC-06": (
+        "Due diligence before engaging suppliers",
+        "Vet and plan before signing up any outside supplier or partner.",
+    ),
+    "GV.SC-07": (
+        "Supplier risk managed throughout relationship",
+        "Supplier and product risks are assessed, handled and watched for as long as the tie lasts.",
+    ),
+    "GV.SC-08": (
+        "Suppliers in incident activities",
+        "Key third parties are brought into how incidents are prepared for, handled and recovered from.",
+    ),
+    "GV.SC-09": (
+        "Supply chain security monitored over life cycle",
+        "Supply chain safeguards sit in risk programmes and are tracked from product design to retirement.",
+    ),
+    "GV.SC-10": (
+        "Provisions for ending supplier relationships",
+        "Plans cover access, data and obligations once a supplier contract or partnership ends.",
+    ),
+    "ID.AM-01": (
+        "Inventory of managed hardware",
+        "Keep an up-to-date list of the devices the organisation manages.",
+    ),
+    "ID.AM-02": (
+        "Inventory of software and services",
+        "Keep an up-to-date list of managed software, services and systems.",
+    ),
+    "ID.AM-03": (
+        "Network communications and data flows",
+        "Document approved connections and where data travels, internally and externally.",
+    ),
+    "ID.AM-04": (
+        "Inventory of supplier services",
+        "Keep a register of the services bought in from suppliers.",
+    ),
+    "ID.AM-05": (
+        "Assets prioritised by importance",
+        "Rank assets by sensitivity, criticality, resource needs and effect on the mission.",
+    ),
+    "ID.AM-07": (
+        "Inventory of data and metadata",
+        "Catalogue chosen kinds of data together with their descriptive metadata.",
+    ),
+    "ID.AM-08": (
+        "Asset life cycle management",
+        "Look after systems, devices, software, services and data from acquisition to disposal.",
+    ),
+    "ID.RA-01": (
+        "Identification of asset vulnerabilities",
+        "Find, confirm and record weaknesses in assets.",
+    ),
+    "ID.RA-02": (
+        "Threat intelligence from sharing sources",
+        "Take in threat intelligence from sharing communities and other feeds.",
+    ),
+    "ID.RA-03": (
+        "Identification of threats",
+        "Spot and log threats coming from inside and outside the organisation.",
+    ),
+    "ID.RA-04": (
+        "Impact and likelihood estimation",
+        "Estimate how probable an exploit is and what harm would follow.",
+    ),
+    "ID.RA-05": (
+        "Inherent risk and response priorities",
+        "Combine threat, weakness, likelihood and impact to gauge risk and decide what to treat first.",
+    ),
+    "ID.RA-06": (
+        "Risk responses planned and tracked",
+        "Pick, rank, plan, follow up and report on how each risk is treated.",
+    ),
+    "ID.RA-07": (
+        "Change and exception management",
+        "Changes and exceptions get a risk check, a record and follow-up.",
+    ),
+    "ID.RA-08": (
+        "Handling of vulnerability disclosures",
+        "A process exists to take in and act on vulnerabilities reported by others.",
+    ),
+    "ID.RA-09": (
+        "Authenticity of hardware and software",
+        "Confirm products are genuine and untampered before buying or deploying them.",
+    ),
+    "ID.RA-10": (
+        "Assessment of critical suppliers",
+        "Evaluate critical suppliers before acquiring anything from them.",
+    ),
+    "ID.IM-01": (
+        "Improvements from evaluations",
+        "Reviews and assessments yield improvement actions.",
+    ),
+    "ID.IM-02": (
+        "Improvements from tests and exercises",
+        "Security tests and drills, joint ones with suppliers included, yield improvements.",
+    ),
+    "ID.IM-03": (
+        "Improvements from operations",
+        "Day-to-day operational experience yields improvements.",
+    ),
+    "ID.IM-04": (
+        "Incident response and operational plans",
+        "Response and related plans exist, are shared, kept current and refined.",
+    ),
+    "PR.AA-01": (
+        "Identity and credential management",
+        "Issue and look after identities and credentials for people, services and devices.",
+    ),
+    "PR.AA-02": (
+        "Identity proofing and credential binding",
+        "Verify who someone is before tying them to a credential, in proportion to context.",
+    ),
+    "PR.AA-03": (
+        "Authentication of users and devices",
+        "People, services and hardware prove who they are before being let in.",
+    ),
+    "PR.AA-04": (
+        "Protection of identity assertions",
+        "Tokens and assertions about identity are safeguarded in transit and checked on receipt.",
+    ),
+    "PR.AA-05": (
+        "Access rights and least privilege",
+        "Access rights are set by policy, kept minimal, split between people where needed, and reviewed.",
+    ),
+    "PR.AA-06": (
+        "Management of physical access",
+        "Control and watch physical entry to assets in line with risk.",
+    ),
+    "PR.AT-01": (
+        "General security awareness training",
+        "All staff get training to do their work with cyber risk in mind.",
+    ),
+    "PR.AT-02": (
+        "Training for specialised roles",
+        "People in specialist roles get training tailored to their tasks.",
+    ),
+    "PR.DS-01": (
+        "Protection of stored data",
+        "Data held in storage stays confidential, intact and available.",
+    ),
+    "PR.DS-02": (
+        "Protection of data in transit",
+        "Data moving over networks stays confidential, intact and available.",
+    ),
+    "PR.DS-10": (
+        "Protection of data in use",
+        "Data being processed stays confidential, intact and available.",
+    ),
+    "PR.DS-11": (
+        "Data backups created and tested",
+        "Make, protect, keep and test backup copies of data.",
+    ),
+    "PR.PS-01": (
+        "Configuration management practices",
+        "Secure configuration practices are defined and followed.",
+    ),
+    "PR.PS-02": (
+        "Software maintenance and removal",
+        "Patch, replace or retire software according to risk.",
+    ),
+    "PR.PS-03": (
+        "Hardware maintenance and removal",
+        "Service, replace or retire hardware according to risk.",
+    ),
+    "PR.PS-04": (
+        "Logs generated for monitoring",
+        "Produce logs and feed them to monitoring.",
+    ),
+    "PR.PS-05": (
+        "Prevention of unauthorised software",
+        "Block the installation or running of software that is not approved.",
+    ),
+    "PR.PS-06": (
+        "Secure software development practices",
+        "Build software securely and track how well those practices work across the life cycle.",
+    ),
+    "PR.IR-01": (
+        "Protection of networks and environments",
+        "Keep unauthorised users and traffic out of networks and computing environments by logical means.",
+    ),
+    "PR.IR-02": (
+        "Protection from environmental threats",
+        "Technology assets are safeguarded against hazards such as fire, flood or power loss.",
+    ),
+    "PR.IR-03": (
+        "Mechanisms for resilience requirements",
+        "Failover and similar mechanisms keep systems meeting resilience targets in good times and bad.",
+    ),
+    "PR.IR-04": (
+        "Capacity to sustain availability",
+        "Keep enough capacity for services to stay available.",
+    ),
+    "DE.CM-01": (
+        "Monitoring of networks and services",
+        "Spot signs of attack or misuse in network traffic and network services.",
+    ),
+    "DE.CM-02": (
+        "Monitoring of the physical environment",
+        "Spot intrusions or hazards through physical surveillance and sensors.",
+    ),
+    "DE.CM-03": (
+        "Monitoring of personnel and technology use",
+        "Spot suspicious behaviour in what staff do and how technology is used.",
+    ),
+    "DE.CM-06": (
+        "Monitoring of external service providers",
+        "Spot suspicious behaviour in outsourced providers' activity.",
+    ),
+    "DE.CM-09": (
+        "Monitoring of computing environments",
+        "Spot compromise on endpoints, servers, runtimes and the data they hold.",
+    ),
+    "DE.AE-02": (
+        "Analysis of adverse events",
+        "Examine suspicious events to understand what activity lies behind them.",
+    ),
+    "DE.AE-03": (
+        "Correlation across multiple sources",
+        "Combine data from several sources to see the fuller picture.",
+    ),
+    "DE.AE-04": (
+        "Impact and scope of events",
+        "Work out how far an adverse event reaches and what it affects.",
+    ),
+    "DE.AE-06": (
+        "Event information to authorised recipients",
+        "Pass adverse event findings to the people and tools entitled to act on them.",
+    ),
+    "DE.AE-07": (
+        "Threat intelligence in event analysis",
+        "Enrich event analysis with threat intelligence and business context.",
+    ),
+    "DE.AE-08": (
+        "Declaration of incidents",
+        "Declare an incident once events meet the agreed criteria.",
+    ),
+    "RS.MA-01": (
+        "Execution of incident response plan",
+        "Put the response plan into action, with outside parties as needed, after an incident is called.",
+    ),
+    "RS.MA-02": (
+        "Triage of incident reports",
+        "Check and confirm incoming incident reports.",
+    ),
+    "RS.MA-03": (
+        "Incident categorisation and prioritisation",
+        "Classify incidents and decide which to handle first.",
+    ),
+    "RS.MA-04": (
+        "Escalation of incidents",
+        "Raise incidents to higher levels of authority when warranted.",
+    ),
+    "RS.MA-05": (
+        "Criteria for starting recovery",
+        "Apply the agreed tests for deciding when recovery begins.",
+    ),
+    "RS.AN-03": (
+        "Incident root cause analysis",
+        "Reconstruct what happened and find the underlying cause.",
+    ),
+    "RS.AN-06": (
+        "Records of investigation actions",
+        "Log investigative steps and keep that log trustworthy and traceable.",
+    ),
+    "RS.AN-07": (
+        "Collection of incident evidence",
+        "Gather incident data and metadata while keeping them trustworthy and traceable.",
+    ),
+    "RS.AN-08": (
+        "Estimation of incident magnitude",
+        "Estimate and confirm how large an incident is.",
+    ),
+    "RS.CO-02": (
+        "Notification of incidents to stakeholders",
+        "Tell the right internal and external parties that an incident occurred.",
+    ),
+    "RS.CO-03": (
+        "Sharing of incident information",
+        "Share incident details with the parties designated to receive them.",
+    ),
+    "RS.MI-01": (
+        "Containment of incidents",
+        "Stop an incident from spreading further.",
+    ),
+    "RS.MI-02": (
+        "Eradication of incidents",
+        "Remove the cause and traces of an incident from the environment.",
+    ),
+    "RC.RP-01": (
+        "Execution of recovery plan",
+        "Start the recovery part of the response plan when the response process hands over.",
+    ),
+    "RC.RP-02": (
+        "Selection and performance of recovery actions",
+        "Choose, scope, order and carry out recovery work.",
+    ),
+    "RC.RP-03": (
+        "Backup integrity verified before restoration",
+        "Check backups and other restore sources are sound before relying on them.",
+    ),
+    "RC.RP-04": (
+        "Post-incident operational norms",
+        "Set how operations will run after an incident, with critical functions and risk in view.",
+    ),
+    "RC.RP-05": (
+        "Verification of restored assets",
+        "Check restored assets, bring services back and confirm normal running.",
+    ),
+    "RC.RP-06": (
+        "Declaring the end of recovery",
+        "Close recovery against agreed criteria and finish the incident paperwork.",
+    ),
+    "RC.CO-03": (
+        "Communication of recovery progress",
+        "Keep designated parties informed as capabilities come back.",
+    ),
+    "RC.CO-04": (
+        "Public updates on recovery",
+        "Give the public approved updates on how recovery is going.",
+    ),
+}
+
+# CSF 1.1 subcategory -> short title (summaries are not shipped for the superseded edition).
+CSF_1_1_SUBCATEGORY_TITLES: dict[str, str] = {
+    "ID.AM-1": "Inventory of physical devices",
+    "ID.AM-2": "Inventory of software platforms and applications",
+    "ID.AM-3": "Communication and data flows mapped",
+    "ID.AM-4": "External information systems catalogued",
+    "ID.AM-5": "Resources prioritised by value",
+    "ID.AM-6": "Workforce and third-party security roles",
+    "ID.BE-1": "Role in supply chain",
+    "ID.BE-2": "Place in critical infrastructure",
+    "ID.BE-3": "Mission and objective priorities",
+    "ID.BE-4": "Dependencies for critical services",
+    "ID.BE-5": "Resilience requirements for critical services",
+    "ID.GV-1": "Cybersecurity policy in place",
+    "ID.GV-2": "Security roles aligned internally and externally",
+    "ID.GV-3": "Legal and regulatory requirements managed",
+    "ID.GV-4": "Governance addresses cybersecurity risk",
+    "ID.RA-1": "Identification of asset vulnerabilities",
+    "ID.RA-2": "Threat intelligence from sharing sources",
+    "ID.RA-3": "Identification of internal and external threats",
+    "ID.RA-4": "Business impact and likelihood",
+    "ID.RA-5": "Risk determined from threats and impacts",
+    "ID.RA-6": "Risk responses identified and prioritised",
+    "ID.RM-1": "Risk management processes in place",
+    "ID.RM-2": "Risk tolerance determined",
+    "ID.RM-3": "Risk tolerance informed by sector",
+    "ID.SC-1": "Supply chain risk management processes",
+    "ID.SC-2": "Suppliers identified and assessed",
+    "ID.SC-3": "Contracts implement supplier security measures",
+    "ID.SC-4": "Routine assessment of suppliers",
+    "ID.SC-5": "Response and recovery testing with suppliers",
+    "PR.AC-1": "Identity and credential management",
+    "PR.AC-2": "Management of physical access",
+    "PR.AC-3": "Management of remote access",
+    "PR.AC-4": "Access permissions and least privilege",
+    "PR.AC-5": "Network integrity and segregation",
+    "PR.AC-6": "Identity proofing and credential binding",
+    "PR.AC-7": "Risk-based authentication of users and devices",
+    "PR.AT-1": "Training for all users",
+    "PR.AT-2": "Awareness of privileged users",
+    "PR.AT-3": "Awareness of third-party stakeholders",
+    "PR.AT-4": "Awareness of senior executives",
+    "PR.AT-5": "Awareness of physical and security staff",
+    "PR.DS-1": "Protection of stored data",
+    "PR.DS-2": "Protection of data in transit",
+    "PR.DS-3": "Asset removal, transfer and disposition",
+    "PR.DS-4": "Capacity to sustain availability",
+    "PR.DS-5": "Protection against data leaks",
+    "PR.DS-6": "Integrity checks for software and information",
+    "PR.DS-7": "Development separated from production",
+    "PR.DS-8": "Integrity checks for hardware",
+    "PR.IP-1": "Baseline configuration maintained",
+    "PR.IP-2": "System development life cycle",
+    "PR.IP-3": "Configuration change control processes",
+    "PR.IP-4": "Backups performed and tested",
+    "PR.IP-5": "Physical operating environment requirements",
+    "PR.IP-6": "Data destruction according to policy",
+    "PR.IP-7": "Improvement of protection processes",
+    "PR.IP-8": "Sharing protection technology effectiveness",
+    "PR.IP-9": "Response and recovery plans maintained",
+    "PR.IP-10": "Testing of response and recovery plans",
+    "PR.IP-11": "Cybersecurity in HR practices",
+    "PR.IP-12": "Vulnerability management plan",
+    "PR.MA-1": "Logged maintenance of assets",
+    "PR.MA-2": "Controlled remote maintenance",
+    "PR.PT-1": "Audit logs kept and reviewed",
+    "PR.PT-2": "Protection of removable media",
+    "PR.PT-3": "Principle of least functionality",
+    "PR.PT-4": "Protection of communication and control networks",
+    "PR.PT-5": "Mechanisms for resilience requirements",
+    "DE.AE-1": "Baseline of network operations",
+    "DE.AE-2": "Analysis of detected events",
+    "DE.AE-3": "Correlation of event data",
+    "DE.AE-4": "Impact of events determined",
+    "DE.AE-5": "Thresholds for incident alerts",
+    "DE.CM-1": "Monitoring of the network",
+    "DE.CM-2": "Monitoring of the physical environment",
+    "DE.CM-3": "Monitoring of personnel activity",
+    "DE.CM-4": "Detection of malicious code",
+    "DE.CM-5": "Detection of unauthorised mobile code",
+    "DE.CM-6": "Monitoring of external service providers",
+    "DE.CM-7": "Monitoring for unauthorised activity",
+    "DE.CM-8": "Scanning for vulnerabilities",
+    "DE.DP-1": "Detection roles and responsibilities",
+    "DE.DP-2": "Compliance of detection activities",
+    "DE.DP-3": "Testing of detection processes",
+    "DE.DP-4": "Communication of detection information",
+    "DE.DP-5": "Improvement of detection processes",
+    "RS.RP-1": "Execution of response plan",
+    "RS.CO-1": "Personnel know response roles",
+    "RS.CO-2": "Incident reporting against criteria",
+    "RS.CO-3": "Sharing of response information",
+    "RS.CO-4": "Coordination with stakeholders during response",
+    "RS.CO-5": "Voluntary sharing with external stakeholders",
+    "RS.AN-1": "Investigation of detection notifications",
+    "RS.AN-2": "Impact of incidents understood",
+    "RS.AN-3": "Forensic analysis of incidents",
+    "RS.AN-4": "Categorisation of incidents",
+    "RS.AN-5": "Handling of vulnerability disclosures",
+    "RS.MI-1": "Containment of incidents",
+    "RS.MI-2": "Mitigation of incidents",
+    "RS.MI-3": "New vulnerabilities mitigated or accepted",
+    "RS.IM-1": "Lessons learned in response plans",
+    "RS.IM-2": "Updates to response strategies",
+    "RC.RP-1": "Execution of recovery plan",
+    "RC.IM-1": "Lessons learned in recovery plans",
+    "RC.IM-2": "Updates to recovery strategies",
+    "RC.CO-1": "Management of public relations",
+    "RC.CO-2": "Repair of reputation after incidents",
+    "RC.CO-3": "Communication of recovery activities",
+}

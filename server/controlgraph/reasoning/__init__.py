@@ -1,0 +1,1 @@
+"""Reasoning over mappings: the ontology's relation axioms and, later, chained composition."""

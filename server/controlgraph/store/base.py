@@ -1,0 +1,46 @@
+"""The interface every store implements, so the engine never cares where the graph lives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import pyoxigraph as ox
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Triples = Sequence[ox.Triple]
+
+
+class GraphStore(Protocol):
+    """A quad store holding one named graph per dataset.
+
+    Writes are atomic per call: either every graph given is replaced, or nothing changes.
+    """
+
+    location: str
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        union_default_graph: bool = True,
+    ) -> QueryResult:
+        """Run a SPARQL query; variables named in ``substitutions`` are bound safely (no text splicing)."""
+        ...
+
+    def graph_names(self) -> list[str]: ...
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]: ...
+
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
+        """Atomically replace the named graphs given (and drop those in ``remove``)."""
+        ...
+
+    def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
+        """Atomically make the store hold exactly these graphs (a build)."""
+        ...
+
+    def quad_count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,207 @@
+"""The embedded store: pyoxigraph, on disk (default) or in memory (tests).
+
+On disk, a store directory holds generations of the database and a ``CURRENT`` file naming the
+live one::
+
+    data/store/CURRENT          -> "gen-20261129T101500-3f2a"
+    data/store/gen-.../         a RocksDB database
+
+A build writes a complete new generation, flushes it, then replaces ``CURRENT`` with an atomic
+rename. A build that fails or is killed midway leaves ``CURRENT`` pointing at the previous,
+untouched generation. Small writes (tenant mappings, imports) are single SPARQL updates, which
+pyoxigraph applies as one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from controlgraph.errors import StoreError
+from controlgraph.store.base import QueryResult, Triples
+
+CURRENT = "CURRENT"
+LOCK = "LOCK"
+_KEEP_PREVIOUS = 1  # generations kept besides the live one, so a reader opened before a swap keeps working
+
+
+def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term)
+
+
+def _insert_data(graph: str, triples: Triples) -> str:
+    body = "\n".join(
+        f"{_term_text(t.subject)} {_term_text(t.predicate)} {_term_text(t.object)} ." for t in triples
+    )
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+
+
+def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
+    for graph, triples in graphs.items():
+        name = ox.NamedNode(graph)
+        for t in triples:
+            yield ox.Quad(t.subject, t.predicate, t.object, name)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class EmbeddedStore:
+    """A pyoxigraph store; ``path=None`` keeps everything in memory."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self.location = "memory" if path is None else str(path)
+        self._store = self._open_current()
+
+    # ------------------------------------------------------------------ opening
+
+    def _open_current(self) -> ox.Store:
+        if self.path is None:
+            return ox.Store()
+        self.path.mkdir(parents=True, exist_ok=True)
+        generation = self._current_generation()
+        if generation is None:
+            generation = self._new_generation_dir()
+            ox.Store(str(generation)).flush()
+            self._point_current_at(generation)
+        try:
+            return ox.Store.read_only(str(generation)) if self.read_only else ox.Store(str(generation))
+        except OSError as exc:
+            raise StoreError(f"{generation}: cannot open the store: {exc}") from exc
+
+    def _current_generation(self) -> Path | None:
+        assert self.path is not None
+        pointer = self.path / CURRENT
+        if not pointer.exists():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        generation = self.path / name
+        if not name or not generation.is_dir():
+            raise StoreError(f"{pointer}: names generation {name!r}, which does not exist")
+        return generation
+
+    def _new_generation_dir(self) -> Path:
+        assert self.path is not None
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        return self.path / f"gen-{stamp}-{secrets.token_hex(3)}"
+
+    def _point_current_at(self, generation: Path) -> None:
+        assert self.path is not None
+        tmp = self.path / f".{CURRENT}.{secrets.token_hex(4)}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(generation.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path / CURRENT)
+        _fsync_dir(self.path)
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One writer of generations at a time, across processes."""
+        if self.path is None:
+            yield
+            return
+        with open(self.path / LOCK, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _remove_stale_generations(self, live: Path) -> None:
+        assert self.path is not None
+        others = sorted(
+            (p for p in self.path.glob("gen-*") if p.is_dir() and p != live),
+            key=lambda p: p.stat().st_mtime,
+        )
+        for stale in others[: max(0, len(others) - _KEEP_PREVIOUS)]:
+            shutil.rmtree(stale, ignore_errors=True)
+        for leftover in self.path.glob(f".{CURRENT}.*"):
+            leftover.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------------ reading
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        union_default_graph: bool = True,
+    ) -> QueryResult:
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        return self._store.query(  # type: ignore[no-any-return]
+            sparql, use_default_graph_as_union=union_default_graph, substitutions=subs or None
+        )
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        ]
+
+    def quad_count(self) -> int:
+        return len(self._store)
+
+    # ------------------------------------------------------------------ writing
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.location}: the store is open read-only")
+
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
+        self._check_writable()
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in [*remove, *graphs]]
+        inserts = [_insert_data(g, triples) for g, triples in graphs.items() if triples]
+        try:
+            # One update request is one transaction in pyoxigraph: all of it or none of it.
+            self._store.update(" ;\n".join(drops + inserts))
+            self._store.flush()
+        except (OSError, SyntaxError) as exc:
+            raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
+
+    def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
+        self._check_writable()
+        if self.path is None:
+            fresh = ox.Store()
+            fresh.extend(_quads(graphs))
+            self._store = fresh
+            return
+        with self._exclusive():
+            generation = self._new_generation_dir()
+            try:
+                fresh = ox.Store(str(generation))
+                fresh.bulk_extend(_quads(graphs))
+                fresh.flush()
+                del fresh
+            except BaseException:
+                shutil.rmtree(generation, ignore_errors=True)
+                raise
+            self._point_current_at(generation)
+            self._store = self._open_current()
+            self._remove_stale_generations(generation)
+
+    def close(self) -> None:
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+
+    def reopen(self) -> None:
+        """Follow ``CURRENT`` to the newest generation (after another process rebuilt)."""
+        self._store = self._open_current()

@@ -1,0 +1,85 @@
+"""SHACL validation with pyshacl, the validator of record.
+
+Like pySHACL itself, validation returns a report; the caller decides what a violation means
+(a build stops, ``controlgraph validate`` prints and exits 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as pyshacl_validate
+from rdflib.namespace import SH
+
+from controlgraph.errors import Violation
+from controlgraph.interop import rdflib_graph
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    violations: list[Violation]
+
+    @property
+    def conforms(self) -> bool:
+        return not any(v.severity == "Violation" for v in self.violations)
+
+
+def validate_triples(
+    data: Iterable[ox.Triple],
+    shapes: Iterable[ox.Triple],
+    *,
+    origin: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Validate ``data`` against ``shapes``; ``origin`` maps a node (N-Triples form) to its source file."""
+    data_graph = rdflib_graph(data)
+    shapes_graph = rdflib_graph(shapes)
+    _conforms, results, _text = pyshacl_validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        advanced=False,
+        allow_warnings=True,
+    )
+    assert isinstance(results, rdflib.Graph)
+    violations = [_violation(results, r, origin or {}) for r in results.subjects(rdflib.RDF.type, SH.ValidationResult)]
+    violations.sort(key=lambda v: (v.path, v.focus_node, v.constraint, v.message))
+    return ValidationReport(violations)
+
+
+def _short(node: rdflib.term.Node | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, rdflib.URIRef):
+        text = str(node)
+        for ns, prefix in ((str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")):
+            if text.startswith(ns):
+                return prefix + text[len(ns):]
+        return f"<{text}>"
+    return str(node)
+
+
+def _violation(results: rdflib.Graph, result: rdflib.term.Node, origin: Mapping[str, str]) -> Violation:
+    focus = results.value(result, SH.focusNode)
+    shape = results.value(result, SH.sourceShape)
+    component = results.value(result, SH.sourceConstraintComponent)
+    path = results.value(result, SH.resultPath)
+    message = results.value(result, SH.resultMessage)
+    value = results.value(result, SH.value)
+    severity = results.value(result, SH.resultSeverity)
+    constraint = _short(component)
+    if isinstance(shape, rdflib.URIRef):
+        constraint = f"{_short(shape)}/{constraint}"
+    if path is not None:
+        constraint += f" on {_short(path)}"
+    focus_text = focus.n3() if focus is not None else "?"
+    return Violation(
+        path=origin.get(focus_text, "<graph>"),
+        focus_node=focus_text,
+        constraint=constraint,
+        message=str(message) if message is not None else "constraint not met",
+        severity=_short(severity).removeprefix("sh:") or "Violation",
+        value=value.n3() if value is not None else None,
+    )

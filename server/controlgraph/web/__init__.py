@@ -1,0 +1,1 @@
+"""The web layer: FastAPI app over the engine (GraphQL, SPARQL, saved queries, exports)."""

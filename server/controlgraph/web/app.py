@@ -1,0 +1,25 @@
+"""The FastAPI application: a thin layer over the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from controlgraph import __version__
+from controlgraph.settings import Settings
+from controlgraph.store import open_store
+from controlgraph.store.base import GraphStore
+
+
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    app = FastAPI(title="controlgraph", version=__version__)
+    graph_store = store if store is not None else open_store(settings)
+    app.state.settings = settings
+    app.state.store = graph_store
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "triples": graph_store.quad_count()}
+
+    return app
