@@ -33,3 +33,15 @@ def reference_dir() -> Path:
 @pytest.fixture(scope="session")
 def mappings_dir() -> Path:
     return MAPPINGS
+
+
+@pytest.fixture(scope="session")
+def built_store():  # type: ignore[no-untyped-def]
+    """The shipped graph, built once per test session into an in-memory embedded store."""
+    from controlgraph.build import build
+    from controlgraph.settings import Settings
+    from controlgraph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(None)
+    build(Settings.from_env({}, store="memory"), store)
+    return store
