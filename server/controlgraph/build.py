@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from controlgraph import __version__
 from controlgraph.datasets import DatasetFile, data_root, shipped_datasets
 from controlgraph.errors import ValidationFailed
+from controlgraph.interop import term_value
 from controlgraph.loader import LoadedData, LoadedDataset, load_files
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples, inferred_graph_triples
 from controlgraph.settings import Settings
@@ -143,7 +144,7 @@ def build(
 
 
 def _values(triples: Iterable[ox.Triple], predicate: str) -> dict[str, str]:
-    return {str(t.subject): t.object.value for t in triples if t.predicate.value == predicate}
+    return {str(t.subject): term_value(t.object) for t in triples if t.predicate.value == predicate}
 
 
 def _summarise(loaded: LoadedData, result: BuildResult) -> None:

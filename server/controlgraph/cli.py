@@ -7,12 +7,14 @@ Exit codes (also in ``controlgraph --help``):
   3 not found: an unknown control, framework, mapping set or saved query
   4 the store cannot be opened, read or written
   5 a query was refused, failed or timed out
+  70 an internal error (a bug: please report it)
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -40,6 +42,7 @@ from controlgraph.store import open_store
 from controlgraph.vocabulary import parse_control_ref
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_STORE, EXIT_QUERY = 0, 1, 2, 3, 4, 5
+EXIT_INTERNAL = 70
 
 _EXIT_BY_ERROR: list[tuple[type[ControlGraphError], int]] = [
     (ValidationFailed, EXIT_INVALID),
@@ -69,6 +72,12 @@ def _errors() -> Iterator[None]:
         yield
     except ControlGraphError as exc:
         _fail(exc)
+    except Exception as exc:
+        if os.environ.get("CONTROLGRAPH_DEBUG"):
+            raise
+        click.echo(f"error: internal error ({type(exc).__name__}: {exc}); set CONTROLGRAPH_DEBUG=1 for details",
+                   err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 class Context:
@@ -81,7 +90,7 @@ pass_context = click.make_pass_decorator(Context)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success; 1 data does not conform; 2 unusable input; 3 not found; "
-    "4 store error; 5 query refused, failed or timed out."
+    "4 store error; 5 query refused, failed or timed out; 70 internal error."
 )
 
 
@@ -226,8 +235,9 @@ def query_command(ctx: Context, sparql: str, fmt: str) -> None:
         for t in result:
             click.echo(f"{t.subject} {t.predicate} {t.object} .")
         return
-    header, rows = result  # type: ignore[misc]
-    _print_rows(header, rows, fmt)
+    if isinstance(result, tuple):
+        header, rows = result
+        _print_rows(header, rows, fmt)
 
 
 def _print_rows(header: list[str], rows: list[list[str]], fmt: str) -> None:
@@ -251,7 +261,8 @@ def _print_rows(header: list[str], rows: list[list[str]], fmt: str) -> None:
 @click.option("--port", envvar="CONTROLGRAPH_PORT", type=int, default=None)
 @click.option("--build/--no-build", "build_first", default=False, help="Build the graph before serving.")
 @pass_context
-def serve_command(ctx: Context, host: str | None, port: int | None, build_first: bool) -> None:
+@click.pass_context
+def serve_command(click_ctx: click.Context, ctx: Context, host: str | None, port: int | None, build_first: bool) -> None:
     """Serve the web app (GraphQL, SPARQL, saved queries, exports, /healthz)."""
     import uvicorn
 
@@ -259,7 +270,7 @@ def serve_command(ctx: Context, host: str | None, port: int | None, build_first:
 
     settings = ctx.settings.with_overrides(host=host, port=port)
     if build_first:
-        ctx.invoke(build_command)
+        click_ctx.invoke(build_command)
     with _errors():
         app = create_app(settings)
     click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}", err=True)

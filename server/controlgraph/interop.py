@@ -52,3 +52,10 @@ def oxigraph_triples(graph: rdflib.Graph) -> list[ox.Triple]:
         ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
         for s, p, o in graph
     ]
+
+
+def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
+    """The IRI, blank node id or lexical value of a term (quoted triples in N-Triples form)."""
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return term.value
+    return str(term)

@@ -53,13 +53,13 @@ class Satisfier:
 
 
 _CONTROL_QUERY = sparql_prefixes() + """
-SELECT ?notation ?title ?kind ?slug WHERE {
+SELECT ?x ?notation ?title ?kind ?slug WHERE {
   ?x a cg:Control ; skos:notation ?notation ; skos:prefLabel ?title ; cg:kind ?kind ; skos:inScheme ?scheme .
   ?scheme cg:slug ?slug .
 }"""
 
 _ASSERTED_QUERY = sparql_prefixes() + """
-SELECT ?other ?rel ?dir ?m ?set ?setTitle ?authority ?publisher ?strength ?comment WHERE {
+SELECT ?x ?other ?rel ?dir ?m ?set ?setTitle ?authority ?publisher ?strength ?comment WHERE {
   { ?m cg:mappingSubject ?x ; cg:mappingObject ?other ; cg:relation ?rel . BIND("forward" AS ?dir) }
   UNION
   { ?m cg:mappingObject ?x ; cg:mappingSubject ?other ; cg:relation ?rel . BIND("inverse" AS ?dir) }
@@ -72,7 +72,7 @@ SELECT ?other ?rel ?dir ?m ?set ?setTitle ?authority ?publisher ?strength ?comme
 }"""
 
 _INFERRED_QUERY = sparql_prefixes() + f"""
-SELECT ?other ?rel WHERE {{
+SELECT ?x ?other ?rel WHERE {{
   GRAPH <{INFERRED_GRAPH}> {{ ?x ?rel ?other . }}
   FILTER (?rel IN (cg:equal, cg:subsetOf, cg:supersetOf, cg:intersectsWith, cg:notRelated))
 }}"""

@@ -16,6 +16,7 @@ from rdflib.namespace import SH
 
 from controlgraph.errors import Violation
 from controlgraph.interop import rdflib_graph
+from controlgraph.vocabulary import PREFIXES
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,24 @@ def validate_triples(
     return ValidationReport(violations)
 
 
+_COMPACT = [(str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")] + [
+    (ns, f"{prefix}:") for prefix, ns in PREFIXES.items() if prefix not in ("fw", "ms")
+]
+
+
 def _short(node: rdflib.term.Node | None) -> str:
+    """Compact IRIs of the vocabularies (cg:strength); literals as their plain value."""
     if node is None:
         return ""
     if isinstance(node, rdflib.URIRef):
         text = str(node)
-        for ns, prefix in ((str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")):
+        for ns, prefix in _COMPACT:
             if text.startswith(ns):
                 return prefix + text[len(ns):]
         return f"<{text}>"
-    return str(node)
+    if isinstance(node, rdflib.Literal):
+        return str(node)
+    return node.n3()
 
 
 def _violation(results: rdflib.Graph, result: rdflib.term.Node, origin: Mapping[str, str]) -> Violation:
@@ -81,5 +90,5 @@ def _violation(results: rdflib.Graph, result: rdflib.term.Node, origin: Mapping[
         constraint=constraint,
         message=str(message) if message is not None else "constraint not met",
         severity=_short(severity).removeprefix("sh:") or "Violation",
-        value=value.n3() if value is not None else None,
+        value=_short(value) if value is not None else None,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from controlgraph.interop import term_value
 from controlgraph.reasoning.axioms import relation_closure
 from controlgraph.vocabulary import CG, RELATION_IRIS, Relation
 
@@ -27,11 +28,11 @@ def asserted_edges(triples: Iterable[ox.Triple]) -> list[AssertedEdge]:
     for t in triples:
         p = t.predicate.value
         if p == CG + "mappingSubject":
-            subject[t.subject.value] = t.object.value
+            subject[term_value(t.subject)] = term_value(t.object)
         elif p == CG + "mappingObject":
-            obj[t.subject.value] = t.object.value
-        elif p == CG + "relation" and t.object.value in RELATION_IRIS:
-            relation[t.subject.value] = t.object.value
+            obj[term_value(t.subject)] = term_value(t.object)
+        elif p == CG + "relation" and term_value(t.object) in RELATION_IRIS:
+            relation[term_value(t.subject)] = term_value(t.object)
     return [
         AssertedEdge(m, subject[m], Relation.from_iri(relation[m]), obj[m])
         for m in sorted(relation)
@@ -49,8 +50,13 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
 
 
 def inferred_graph_triples(edges: Sequence[AssertedEdge]) -> tuple[list[ox.Triple], int]:
-    """Relation triples entailed by the ontology's axioms and not asserted; and their number."""
+    """Relation triples entailed by the axioms beyond the asserted ones and their inverses; and their number.
+
+    The inverse of an asserted mapping (B superset-of A for A subset-of B) is read from the mapping node
+    itself, so it is not repeated here: the inferred graph holds only what chaining adds.
+    """
     asserted = {(e.subject, e.relation, e.object) for e in edges}
-    entailed = relation_closure(asserted) - asserted
+    inverses = {(o, rel.inverse, s) for s, rel, o in asserted}
+    entailed = relation_closure(asserted) - asserted - inverses
     triples = [_triple(s, rel, o) for s, rel, o in sorted(entailed, key=lambda e: (e[0], e[1].value, e[2]))]
     return triples, len(triples)

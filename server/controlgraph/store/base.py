@@ -26,7 +26,10 @@ class GraphStore(Protocol):
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         union_default_graph: bool = True,
     ) -> QueryResult:
-        """Run a SPARQL query; variables named in ``substitutions`` are bound safely (no text splicing)."""
+        """Run a SPARQL query; variables named in ``substitutions`` are bound safely (no text splicing).
+
+        A substituted variable must appear in the SELECT projection (a pyoxigraph rule).
+        """
         ...
 
     def graph_names(self) -> list[str]: ...

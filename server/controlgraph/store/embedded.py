@@ -143,7 +143,9 @@ class EmbeddedStore:
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         union_default_graph: bool = True,
     ) -> QueryResult:
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()
+        }
         return self._store.query(  # type: ignore[no-any-return]
             sparql, use_default_graph_as_union=union_default_graph, substitutions=subs or None
         )

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Set-up and run controlgraph on a fresh machine that has only Python 3.11+ and pip.
+
+    python3 run.py serve   # install, build the graph, serve it on http://127.0.0.1:8000
+    python3 run.py test    # install with the test tools, run the whole test suite
+    python3 run.py lint    # ruff and mypy, as CI runs them
+
+Everything goes into ./.venv, pinned by constraints.txt; a second run reinstalls only when
+pyproject.toml or constraints.txt changed. Extra arguments go to the underlying command
+(`python3 run.py test -k sparql`, `python3 run.py serve --port 9000`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _run(*cmd: str | Path) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    done = subprocess.run([str(c) for c in cmd], cwd=ROOT)
+    if done.returncode != 0:
+        sys.exit(done.returncode)
+
+
+def _install(extra: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"controlgraph needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    fingerprint = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes() + extra.encode()
+    ).hexdigest()
+    stamp = VENV / ".controlgraph-installed"
+    if stamp.exists() and stamp.read_text().strip() == fingerprint:
+        return
+    target = f".[{extra}]" if extra else "."
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-c", "constraints.txt", "-e", target)
+    stamp.write_text(fingerprint)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in ("serve", "test", "lint"):
+        sys.exit(__doc__)
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        _install("")
+        _run(BIN / "controlgraph", "serve", "--build", *rest)
+    elif command == "test":
+        _install("test")
+        _run(BIN / "python", "-m", "pytest", *rest)
+    else:
+        _install("test")
+        _run(BIN / "ruff", "check", ".")
+        _run(BIN / "mypy")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
