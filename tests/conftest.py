@@ -45,3 +45,72 @@ def built_store():  # type: ignore[no-untyped-def]
     store = EmbeddedStore(None)
     build(Settings.from_env({}, store="memory"), store)
     return store
+
+
+class OxigraphServer:
+    """A real `oxigraph serve` process on a free loopback port, with its data in a temporary folder."""
+
+    def __init__(self, location: Path) -> None:
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        import httpx
+
+        binary = Path(sys.executable).parent / "oxigraph"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"oxigraph serve did not start on {self.url}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Base address of a real Oxigraph server shared by the session (tests use their own graph names)."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture()
+def oxigraph_process(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An Oxigraph server of the test's own, which the test may stop."""
+    server = OxigraphServer(tmp_path / "oxigraph")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped graph built once per session into an on-disk embedded store; returns its directory."""
+    from controlgraph.build import build
+    from controlgraph.settings import Settings
+    from controlgraph.store.embedded import EmbeddedStore
+
+    path = tmp_path_factory.mktemp("built") / "store"
+    store = EmbeddedStore(path)
+    build(Settings.from_env({}, store=str(path)), store)
+    store.close()
+    del store
+    return path

@@ -250,9 +250,9 @@ def _print_rows(header: list[str], rows: list[list[str]], fmt: str) -> None:
     else:
         widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
         widths = [min(w, 60) for w in widths]
-        click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
         for r in rows:
-            click.echo("  ".join(v[:60].ljust(w) for v, w in zip(r, widths, strict=True)))
+            click.echo("  ".join(v[:60].ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
         click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
 
 

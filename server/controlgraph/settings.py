@@ -41,6 +41,25 @@ class Settings:
     max_hops: int = _setting(3, "Longest chain of asserted mappings the composition engine follows.")
     sparql_timeout: float = _setting(10.0, "Seconds a SPARQL or saved query may run before it is stopped.")
     sparql_row_cap: int = _setting(10_000, "Most result rows a SPARQL or saved query returns.")
+    sparql_workers: int = _setting(
+        2,
+        "Worker processes answering public SPARQL and saved queries on an embedded on-disk store; a query "
+        "past its time limit is stopped by ending its worker.",
+    )
+    store_query_path: str = _setting(
+        "/query", "Remote store: path of the SPARQL query endpoint under the store address (Oxigraph server's)."
+    )
+    store_update_path: str = _setting(
+        "/update", "Remote store: path of the SPARQL update endpoint under the store address."
+    )
+    store_graph_store_path: str = _setting(
+        "/store", "Remote store: path of the Graph Store Protocol endpoint under the store address."
+    )
+    store_union_param: str = _setting(
+        "union-default-graph",
+        "Remote store: URL parameter asking for the union of all graphs as the default graph; empty when the "
+        "server's default graph already is that union (GraphDB; Fuseki with `unionDefaultGraph`).",
+    )
     graphql_max_depth: int = _setting(10, "Deepest GraphQL selection accepted.")
     graphql_max_complexity: int = _setting(5_000, "Largest estimated GraphQL query cost accepted.")
     graphql_max_aliases: int = _setting(30, "Most aliases in one GraphQL document.")
@@ -69,7 +88,8 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        positive = ("port", "workers", "max_hops", "sparql_row_cap", "page_size_max", "max_request_bytes")
+        positive = ("port", "workers", "max_hops", "sparql_row_cap", "sparql_workers", "page_size_max",
+                    "max_request_bytes")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be positive")
@@ -100,7 +120,8 @@ def _convert(name: str, type_name: Any, raw: str) -> Any:
         if kind == "float":
             return float(raw)
     except ValueError:
-        raise ConfigurationError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a {kind}") from None
+        wanted = "a whole number" if kind == "int" else "a number"
+        raise ConfigurationError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not {wanted}") from None
     return raw
 
 

@@ -1,0 +1,73 @@
+"""A non-editable install (a built wheel in a fresh virtual environment) builds and serves.
+
+The wheel must carry ontology/, mappings/ and queries/ inside the package. Dependencies come from
+the test environment through a .pth file, so the test checks the wheel's own contents without
+downloading anything.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import venv
+import zipfile
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_wheel_builds_and_serves(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(REPO)],
+                   check=True, timeout=300)
+    wheel = next(dist.glob("controlgraph-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "controlgraph/_data/ontology/controlgraph.ttl" in names
+    assert "controlgraph/_data/mappings/nist-csf-2.0.ttl" in names
+    assert any(n.startswith("controlgraph/_data/ontology/shapes/") for n in names)
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True, timeout=300)
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    work = tmp_path / "elsewhere"  # not the checkout: the data must come from the wheel
+    work.mkdir()
+    exe = env_dir / "bin" / "controlgraph"
+    built = subprocess.run([str(exe), "build"], cwd=work, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    assert "nist-csf-2.0" in built.stdout and "iso27001-2022" in built.stdout
+
+    port = _free_port()
+    server = subprocess.Popen([str(exe), "serve", "--port", str(port)], cwd=work,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+                assert time.monotonic() < deadline, "server did not answer within 60 s"
+                time.sleep(0.3)
+        assert answer.status_code == 200
+        assert answer.json()["status"] == "ok"
+        assert answer.json()["triples"] > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
