@@ -290,5 +290,15 @@ def settings_command(ctx: Context, markdown: bool) -> None:
         click.echo(f"{name} = {shown}")
 
 
+def _register_commands() -> None:
+    # Commands of other modules attach here; they import this module's helpers, so they come last.
+    from controlgraph import cli_analysis
+
+    cli_analysis.register(main)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,137 @@
+"""CLI commands for analysis: coverage and the unified control set (thin, over the engine)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from controlgraph.cli import Context, _errors, pass_context
+from controlgraph.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
+from controlgraph.programme import UnifiedControlSet, unified_control_set
+from controlgraph.store import open_store
+
+
+@click.command("coverage")
+@click.option("--have", "have", multiple=True, required=True,
+              help="What is implemented: framework slugs, FRAMEWORK:ID (globs allowed, e.g. iso27001-2022:A.*), "
+                   "comma-separated or repeated, or @FILE with one per line.")
+@click.option("--target", required=True, help="Framework to measure, e.g. nist-csf-2.0.")
+@click.option("--items", "show_items", is_flag=True, help="List every item with its status and evidence.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+def coverage_command(ctx: Context, have: tuple[str, ...], target: str, show_items: bool, fmt: str) -> None:
+    """How much of TARGET the implemented controls cover: full, partial or none per item, with evidence."""
+    with _errors():
+        store = open_store(ctx.settings, read_only=True)
+        report = coverage(store, HaveSpec.parse(have), target)
+    if fmt == "json":
+        click.echo(json.dumps(coverage_json(report), indent=2))
+        return
+    click.echo(f"Coverage of {report.target} by {', '.join(report.have.patterns)} "
+               f"({report.implemented} controls implemented)")
+    overall = report.overall()
+    click.echo(f"overall, {overall.total} leaf items: {_percentages(overall.full, overall.partial, overall.total)}")
+    click.echo("per top-level item (leaf items beneath it):")
+    for item in report.top_level():
+        total = item.leaves_total or 1
+        full = item.leaves_full if item.leaves_total else int(item.status == "full")
+        partial = item.leaves_partial if item.leaves_total else int(item.status == "partial")
+        info = item.item.info
+        click.echo(f"  {info.notation:<8} {info.title[:40]:<40} {_percentages(full, partial, total)}")
+    click.echo("per level:")
+    for level in report.by_kind():
+        click.echo(f"  {level.kind:<12} {level.total:>4} items  {_percentages(level.full, level.partial, level.total)}")
+    if show_items:
+        click.echo("items:")
+        for item in report.items:
+            _echo_item(item)
+
+
+def _percentages(full: int, partial: int, total: int) -> str:
+    none = total - full - partial
+    def pct(n: int) -> str:
+        return f"{100.0 * n / total:5.1f}%" if total else "  n/a"
+    return f"full {pct(full)}  partial {pct(partial)}  none {pct(none)}"
+
+
+def _echo_item(item: ItemCoverage) -> None:
+    info = item.item.info
+    fraction = f"  ({item.leaves_full}/{item.leaves_total} leaves full)" if item.leaves_total else ""
+    click.echo(f"  {item.status:<7} {info.ref:<24} {info.title[:60]}{fraction}")
+    for s in item.evidence:
+        source = "inferred" if s.inferred else f"{s.mapping_set} [{s.authority}]"
+        click.echo(f"          {s.relation.value:<15} {s.control.ref:<24} via {source}")
+
+
+def coverage_json(report: CoverageReport) -> dict[str, Any]:
+    overall = report.overall()
+    return {
+        "target": report.target,
+        "have": list(report.have.patterns),
+        "implemented": report.implemented,
+        "parentIsUnionOfChildren": report.parent_is_union_of_children,
+        "overall": {"leafItems": overall.total, "full": overall.full, "partial": overall.partial,
+                    "none": overall.none},
+        "levels": [{"kind": lv.kind, "full": lv.full, "partial": lv.partial, "none": lv.none}
+                   for lv in report.by_kind()],
+        "items": [
+            {
+                "control": i.item.info.ref,
+                "title": i.item.info.title,
+                "kind": i.item.info.kind,
+                "status": i.status,
+                "directStatus": i.direct_status,
+                "leaves": {"total": i.leaves_total, "full": i.leaves_full, "partial": i.leaves_partial},
+                "evidence": [
+                    {"control": s.control.ref, "relation": s.relation.value, "coverage": s.coverage,
+                     "inferred": s.inferred, "mappingSet": s.mapping_set, "authority": s.authority}
+                    for s in i.evidence
+                ],
+            }
+            for i in report.items
+        ],
+    }
+
+
+@click.command("programme")
+@click.option("--targets", required=True, help="Comma-separated target frameworks, e.g. iso27017-2015,csa-ccm-4.")
+@click.option("--hub", default="iso27002-2022", show_default=True, help="Framework to pick hub controls from.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+def programme_command(ctx: Context, targets: str, hub: str, fmt: str) -> None:
+    """A small set of hub controls that fully covers as much of all TARGETS as possible, and the gaps."""
+    target_list = [t.strip() for t in targets.split(",") if t.strip()]
+    with _errors():
+        store = open_store(ctx.settings, read_only=True)
+        unified = unified_control_set(store, target_list, hub)
+    if fmt == "json":
+        click.echo(json.dumps(programme_json(unified), indent=2))
+        return
+    click.echo(f"Unified control set from {unified.hub} for {', '.join(unified.targets)}")
+    click.echo(f"({unified.bound})")
+    for choice in unified.chosen:
+        covered = "; ".join(f"{t}: {len(refs)}" for t, refs in choice.covers.items())
+        click.echo(f"  {choice.control.ref:<22} {choice.control.title[:45]:<45} fully covers {covered}")
+    click.echo("residual gaps per target (leaf items):")
+    for gap in unified.gaps:
+        click.echo(f"  {gap.slug:<16} {gap.fully_covered}/{gap.leaf_items} fully covered ({gap.percent_full:.1f}%), "
+                   f"{len(gap.partial_only)} only partially, {len(gap.uncovered)} with no hub mapping")
+
+
+def programme_json(unified: UnifiedControlSet) -> dict[str, Any]:
+    return {
+        "hub": unified.hub,
+        "targets": unified.targets,
+        "bound": unified.bound,
+        "controls": [{"control": c.control.ref, "title": c.control.title, "fullyCovers": c.covers,
+                      "partiallyCovers": c.partially} for c in unified.chosen],
+        "gaps": [{"target": g.slug, "leafItems": g.leaf_items, "fullyCovered": g.fully_covered,
+                  "partialOnly": g.partial_only, "uncovered": g.uncovered} for g in unified.gaps],
+    }
+
+
+def register(group: click.Group) -> None:
+    group.add_command(coverage_command)
+    group.add_command(programme_command)
