@@ -32,6 +32,7 @@ from controlgraph.vocabulary import (
     INFERRED_GRAPH,
     RDF,
     TENANT_GRAPH,
+    Authority,
     graph_iri,
 )
 
@@ -164,10 +165,17 @@ def _summarise(loaded: LoadedData, result: BuildResult) -> None:
                 count = sum(1 for c in types.values() if c == CG + "Mapping")
                 set_id = node.strip("<>").rsplit("/", 1)[-1]
                 result.mapping_sets.append(
-                    MappingSetSummary(set_id, titles.get(node, set_id), authority.rsplit("#", 1)[-1], count)
+                    MappingSetSummary(set_id, titles.get(node, set_id), _authority_slug(authority), count)
                 )
     result.frameworks.sort(key=lambda f: f.slug)
     result.mapping_sets.sort(key=lambda m: m.set_id)
+
+
+def _authority_slug(iri: str) -> str:
+    try:
+        return Authority.from_iri(iri).value
+    except ValueError:
+        return iri
 
 
 def _build_metadata(result: BuildResult) -> list[ox.Triple]:
