@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -9,8 +10,14 @@ import click
 
 from controlgraph.cli import Context, _errors, pass_context
 from controlgraph.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
+from controlgraph.errors import InputError
+from controlgraph.evaluation import evaluate
+from controlgraph.explain import explain
 from controlgraph.programme import UnifiedControlSet, unified_control_set
+from controlgraph.reasoning.inputs import store_mappings
+from controlgraph.satisfiers import control_info
 from controlgraph.store import open_store
+from controlgraph.vocabulary import Relation, control_ref_from_iri, parse_control_ref
 
 
 @click.command("coverage")
@@ -132,6 +139,81 @@ def programme_json(unified: UnifiedControlSet) -> dict[str, Any]:
     }
 
 
+def _ref(iri: str) -> str:
+    ref = control_ref_from_iri(iri)
+    return str(ref) if ref else f"<{iri}>"
+
+
+def _relations(rels: frozenset[Relation]) -> str:
+    if len(rels) == len(Relation):
+        return "any"
+    return "{" + ", ".join(r.value for r in Relation if r in rels) + "}"
+
+
+@click.command("explain")
+@click.argument("subject")
+@click.argument("object_")
+@click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
+@click.option("--limit", type=int, default=20, show_default=True, help="Chains printed (all are counted).")
+@pass_context
+def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | None, limit: int) -> None:
+    """Every chain of mappings between SUBJECT and OBJECT, what each allows, and the verdict."""
+    with _errors():
+        try:
+            a, b = parse_control_ref(subject), parse_control_ref(object_)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        store = open_store(ctx.settings, read_only=True)
+        control_info(store, a)
+        control_info(store, b)
+        result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
+    click.echo(f"{a} -> {b}")
+    click.echo(f"direct mappings: {len(result.direct)}")
+    for step in result.direct:
+        click.echo(f"  {step.relation.value:<15} via {_set_name(step.mapping_set)}")
+    click.echo(f"chains of 2..{max_hops or ctx.settings.max_hops} mappings: {result.chains_total}")
+    for chain in result.chains[:limit]:
+        hops = " ; ".join(f"{_ref(s.subject)} {s.relation.value} {_ref(s.object)} [{_set_name(s.mapping_set)}]"
+                          for s in chain.steps)
+        click.echo(f"  allows {_relations(chain.possibilities)}: {hops}")
+    if result.chains_total > limit:
+        click.echo(f"  ... {result.chains_total - limit} more (--limit)")
+    click.echo(f"verdict: {result.verdict} {_relations(result.possibilities)}")
+
+
+def _set_name(iri: str | None) -> str:
+    return iri.rsplit("/", 1)[-1] if iri else "?"
+
+
+@click.command("evaluate")
+@click.option("--hold-out", "held_out", required=True, multiple=True, help="Mapping set id to hold out (repeatable).")
+@click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_context
+def evaluate_command(ctx: Context, held_out: tuple[str, ...], max_hops: int | None, fmt: str) -> None:
+    """Hold out a published set, infer it back from the rest, score against it and against naive chaining."""
+    with _errors():
+        store = open_store(ctx.settings, read_only=True)
+        edges = store_mappings(store)
+        reports = [evaluate(edges, h, max_hops=max_hops or ctx.settings.max_hops) for h in held_out]
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(r) for r in reports], indent=2))
+        return
+    for r in reports:
+        click.echo(f"held out {r.held_out} ({r.subject_framework} -> {r.object_framework}): {r.held_out_pairs} pairs; "
+                   f"inferring from {r.other_mappings} other mappings, up to {r.max_hops} hops")
+        for label, scores in (("definite relations", r.definite), ("candidate links", r.candidates),
+                              ("definite + candidates", r.candidates_and_definite),
+                              ("naive two-hop baseline", r.naive_two_hop)):
+            click.echo(f"  {label:<24} found {scores.found:>6}  correct {scores.correct:>5}  "
+                       f"precision {scores.precision:.2f}  recall {scores.recall:.2f}  F1 {scores.f1:.2f}")
+        click.echo(f"  definite relations equal to the held-out relation: {r.definite_relation_agreement}")
+        curve = "  ".join(f"{level:.1f}:{precision:.2f}" for level, precision in r.precision_at_recall)
+        click.echo(f"  ranked precision at recall  {curve}")
+
+
 def register(group: click.Group) -> None:
     group.add_command(coverage_command)
     group.add_command(programme_command)
+    group.add_command(explain_command)
+    group.add_command(evaluate_command)

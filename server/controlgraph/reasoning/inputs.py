@@ -1,0 +1,78 @@
+"""Read asserted mappings, with the provenance the composition engine weighs, from triples or a store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from controlgraph.interop import term_value
+from controlgraph.reasoning.class_graph import AssertedMapping
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import (
+    CG,
+    DCTERMS,
+    GRAPH,
+    INFERRED_GRAPH,
+    RELATION_IRIS,
+    SSSOM,
+    TENANT_GRAPH,
+    Rationale,
+    Relation,
+)
+
+_RATIONALES = {r.iri: r for r in Rationale}
+_FIELDS = {
+    CG + "mappingSubject": "subject",
+    CG + "mappingObject": "object",
+    CG + "relation": "relation",
+    CG + "rationale": "rationale",
+    CG + "strength": "strength",
+    SSSOM + "confidence": "confidence",
+    CG + "inMappingSet": "set",
+}
+# Graphs whose mappings are not shared evidence: derived results, build metadata, tenants' own.
+NOT_SHARED = (INFERRED_GRAPH, GRAPH + "candidates", GRAPH + "conflicts", GRAPH + "build", TENANT_GRAPH)
+
+
+def asserted_mappings(triples: Iterable[ox.Triple]) -> list[AssertedMapping]:
+    """Every complete mapping node in ``triples`` (publisher read from its set when present)."""
+    fields: dict[str, dict[str, str]] = {}
+    publishers: dict[str, str] = {}
+    for t in triples:
+        p = t.predicate.value
+        if p == DCTERMS + "publisher":
+            publishers[term_value(t.subject)] = term_value(t.object)
+        name = _FIELDS.get(p)
+        if name is not None:
+            fields.setdefault(term_value(t.subject), {})[name] = term_value(t.object)
+    found = []
+    for mapping, f in sorted(fields.items()):
+        if not {"subject", "object", "relation"} <= f.keys() or f["relation"] not in RELATION_IRIS:
+            continue
+        strength = f.get("strength")
+        confidence = f.get("confidence")
+        set_iri = f.get("set")
+        found.append(AssertedMapping(
+            mapping=mapping,
+            subject=f["subject"],
+            relation=Relation.from_iri(f["relation"]),
+            object=f["object"],
+            rationale=_RATIONALES.get(f.get("rationale", "")),
+            strength=int(strength) if strength is not None and strength.lstrip("-").isdigit() else None,
+            confidence=float(confidence) if confidence is not None else None,
+            mapping_set=set_iri,
+            publisher=publishers.get(set_iri) if set_iri else None,
+        ))
+    return found
+
+
+def shared_graphs(graphs: Mapping[str, Sequence[ox.Triple]]) -> list[ox.Triple]:
+    """The triples of every graph whose mappings are shared evidence."""
+    return [t for name, triples in graphs.items() if not name.startswith(NOT_SHARED) for t in triples]
+
+
+def store_mappings(store: GraphStore) -> list[AssertedMapping]:
+    """Asserted, shared mappings of a store (tenants' custom mappings and inferred ones left out)."""
+    graphs = {name: store.graph_triples(name) for name in store.graph_names() if not name.startswith(NOT_SHARED)}
+    return asserted_mappings(shared_graphs(graphs))
