@@ -219,15 +219,27 @@ def _satisfier_dict(s: Any) -> dict[str, Any]:
 
 @main.command("query")
 @click.argument("sparql")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A saved query's parameter (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 @pass_context
-def query_command(ctx: Context, sparql: str, fmt: str) -> None:
-    """Run a read-only SPARQL query (the default graph is the union of all graphs)."""
+def query_command(ctx: Context, sparql: str, params: tuple[str, ...], fmt: str) -> None:
+    """Run a saved query by name (see `controlgraph queries`), or read-only SPARQL text.
+
+    The default graph is the union of all graphs.
+    """
+    from controlgraph.saved_queries import run_saved_query, shipped_queries
     from controlgraph.sparql_access import run_read_query
 
     with _errors():
+        saved = shipped_queries(ctx.settings)
+        given = dict(_param_pair(p) for p in params)
+        if given and sparql not in saved:
+            raise InputError(f"--param is for saved queries, and there is no saved query {sparql!r}")
         store = open_store(ctx.settings, read_only=True)
-        result = run_read_query(store, sparql, ctx.settings)
+        if sparql in saved:
+            result = run_saved_query(store, ctx.settings, saved, sparql, given)
+        else:
+            result = run_read_query(store, sparql, ctx.settings)
     if isinstance(result, bool):
         click.echo("true" if result else "false")
         return
@@ -238,6 +250,28 @@ def query_command(ctx: Context, sparql: str, fmt: str) -> None:
     if isinstance(result, tuple):
         header, rows = result
         _print_rows(header, rows, fmt)
+
+
+def _param_pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise InputError(f"cannot read --param {text!r}; write NAME=VALUE")
+    return name.strip(), value
+
+
+@main.command("queries")
+@pass_context
+def queries_command(ctx: Context) -> None:
+    """List the saved queries with their parameters."""
+    from controlgraph.saved_queries import shipped_queries
+
+    with _errors():
+        saved = shipped_queries(ctx.settings)
+    for query in saved.values():
+        click.echo(f"{query.name:<34} {query.title}")
+        for p in query.params:
+            default = f" = {p.default}" if p.default is not None else " (required)"
+            click.echo(f"{'':<36}--param {p.name}=<{p.type}>{default}  {p.description}")
 
 
 def _print_rows(header: list[str], rows: list[list[str]], fmt: str) -> None:
@@ -292,9 +326,11 @@ def settings_command(ctx: Context, markdown: bool) -> None:
 
 def _register_commands() -> None:
     # Commands of other modules attach here; they import this module's helpers, so they come last.
-    from controlgraph import cli_analysis
+    from controlgraph import cli_analysis, cli_export, cli_import
 
     cli_analysis.register(main)
+    cli_import.register(main)
+    cli_export.register(main)
 
 
 _register_commands()

@@ -74,6 +74,10 @@ class QueryTimeout(QueryError):
     """A query ran past its time limit and was stopped."""
 
 
+class QueryCapacityExceeded(QueryError):
+    """Every query worker is busy with other queries; the caller may retry shortly."""
+
+
 class StoreError(ControlGraphError):
     """The store cannot be opened, read or written."""
 

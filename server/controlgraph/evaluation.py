@@ -87,7 +87,9 @@ def naive_two_hop(edges: Sequence[AssertedMapping], subject_fw: str, object_fw: 
     return pairs
 
 
-def precision_at_recall(ranked: Sequence[Pair], expected: set[Pair], levels: Sequence[float]) -> list[tuple[float, float]]:
+def precision_at_recall(
+    ranked: Sequence[Pair], expected: set[Pair], levels: Sequence[float]
+) -> list[tuple[float, float]]:
     """Interpolated precision at each recall level (the best precision at that recall or beyond)."""
     points: list[tuple[float, float]] = []
     correct = 0

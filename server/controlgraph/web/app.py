@@ -10,6 +10,8 @@ from controlgraph import __version__
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.base import GraphStore
+from controlgraph.web import queries as saved_query_routes
+from controlgraph.web import sparql as sparql_routes
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -17,6 +19,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     graph_store = store if store is not None else open_store(settings)
     app.state.settings = settings
     app.state.store = graph_store
+    sparql_routes.install(app, settings, graph_store)
+    saved_query_routes.install(app)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
