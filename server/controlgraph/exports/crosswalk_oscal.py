@@ -1,0 +1,141 @@
+"""Crosswalk as an OSCAL 1.2 mapping collection (JSON).
+
+One ``mapping`` per framework pair, one ``map`` per crosswalk row. The relation becomes the OSCAL
+relationship (equal-to, subset-of, superset-of, intersects-with, no-relationship), read with the
+``--from`` item as source, the row's rationale its ``matching-rationale``. What OSCAL has no field
+for (coverage, asserted or inferred, strength, justification, confidence, authority) travels as
+``props`` in the controlgraph namespace; each mapping set is a back-matter resource (publisher and
+licence in its remarks) that its maps link to, and an inferred map's remarks give its explanation path.
+
+Identifiers are name-based UUIDs (version 5) of the graph's IRIs, so the same map keeps its UUID
+from one export to the next; the collection's UUID changes with its content, as OSCAL asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections import Counter
+from typing import Any
+
+from controlgraph import __version__
+from controlgraph.crosswalk import CrosswalkRow
+from controlgraph.errors import NotFound
+from controlgraph.exports.crosswalk_table import CrosswalkExport, explanation, provenance
+from controlgraph.vocabulary import CG, MAPPING_SET, Relation, framework_iri
+
+OSCAL_VERSION = "1.2.3"
+PROP_NS = CG.rstrip("#")
+RELATIONSHIP: dict[Relation, str] = {
+    Relation.EQUAL: "equal-to",
+    Relation.SUBSET_OF: "subset-of",
+    Relation.SUPERSET_OF: "superset-of",
+    Relation.INTERSECTS_WITH: "intersects-with",
+    Relation.NOT_RELATED: "no-relationship",
+}
+
+
+def _uuid(name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def map_uuid(row: CrosswalkRow) -> str:
+    m = row.mapping
+    return _uuid(f"{m.mapping or ''}|{row.source.iri}|{m.relation.value}|{m.control.iri}")
+
+
+def _prop(name: str, value: object) -> dict[str, str]:
+    return {"name": name, "ns": PROP_NS, "value": str(value)}
+
+
+def _map(row: CrosswalkRow, set_resources: dict[str, str]) -> dict[str, Any]:
+    m = row.mapping
+    props = [_prop("coverage", m.coverage), _prop("basis", "inferred" if m.inferred else "asserted")]
+    for name, value in (("strength", m.strength), ("confidence", m.confidence), ("justification", m.justification),
+                        ("mapping-set", m.mapping_set), ("authority", m.authority)):
+        if value is not None:
+            props.append(_prop(name, value))
+    entry: dict[str, Any] = {"uuid": map_uuid(row)}
+    if m.rationale:
+        entry["matching-rationale"] = m.rationale
+    entry |= {
+        "relationship": RELATIONSHIP[m.relation],
+        "sources": [{"type": "control", "id-ref": row.source.notation}],
+        "targets": [{"type": "control", "id-ref": m.control.notation}],
+        "props": props,
+    }
+    links = []
+    if m.mapping:
+        links.append({"href": m.mapping, "rel": "canonical"})
+    if m.mapping_set:
+        links.append({"href": f"#{set_resources[m.mapping_set]}", "rel": "reference"})
+    if links:
+        entry["links"] = links
+    remarks = [text for text in (m.comment, (f"Explanation path: {explanation(row)}" if m.inferred else None))
+               if text]
+    if remarks:
+        entry["remarks"] = "\n\n".join(remarks)
+    return entry
+
+
+def crosswalk_oscal(export: CrosswalkExport, *, generated: dt.datetime | None = None) -> dict[str, Any]:
+    """The mapping collection as a JSON-ready dict; :func:`crosswalk_oscal_json` gives the text."""
+    if not export.rows:
+        raise NotFound(f"no mappings from {export.source} to {', '.join(export.targets)}: an OSCAL mapping "
+                       "collection needs at least one (try --inferred)")
+    when = (generated or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    sources = provenance(export.rows)
+    resources = {p.set_id: _uuid(MAPPING_SET + p.set_id) for p in sources}
+    rationales = Counter(r.mapping.rationale for r in export.rows if r.mapping.rationale)
+    inferred = any(r.mapping.inferred for r in export.rows)
+    mappings = []
+    for target in export.targets:
+        rows = export.rows_for(target)
+        if rows:
+            mappings.append({
+                "uuid": _uuid(f"{framework_iri(export.source)}|{framework_iri(target)}"),
+                "source-resource": {"type": "catalog", "href": framework_iri(export.source)},
+                "target-resource": {"type": "catalog", "href": framework_iri(target)},
+                "maps": [_map(r, resources) for r in rows],
+            })
+    digest = hashlib.sha256(json.dumps(mappings, sort_keys=True).encode()).hexdigest()
+    collection: dict[str, Any] = {
+        "uuid": _uuid(f"{MAPPING_SET}crosswalk/{digest}"),
+        "metadata": {
+            "title": f"Crosswalk from {export.source} to {', '.join(export.targets)}",
+            "last-modified": when,
+            "version": __version__,
+            "oscal-version": OSCAL_VERSION,
+            "props": [_prop("generator", f"controlgraph {__version__}")],
+        },
+        "provenance": {
+            # Asserted mappings are curated by people; inferred ones are computed from them.
+            "method": "hybrid" if inferred else "human",
+            "matching-rationale": rationales.most_common(1)[0][0] if rationales else "semantic",
+            "status": "complete",
+            "mapping-description": (
+                f"Every mapping controlgraph holds between {export.source} and {', '.join(export.targets)}"
+                f"{', with relations inferred by sound composition' if inferred else ''}. Each map reads "
+                "source relation target (NIST IR 8477); its matching-rationale overrides this default."),
+        },
+        "mappings": mappings,
+        "back-matter": {"resources": [
+            {
+                "uuid": resources[p.set_id],
+                "title": p.title or p.set_id,
+                "props": [_prop("authority", p.authority)] if p.authority else [_prop("authority", "unknown")],
+                "rlinks": [{"href": MAPPING_SET + p.set_id}],
+                "remarks": f"Publisher: {p.publisher or 'not recorded'}\n\nLicence: {p.licence or 'not recorded'}",
+            }
+            for p in sources
+        ]},
+    }
+    if not collection["back-matter"]["resources"]:
+        del collection["back-matter"]
+    return {"mapping-collection": collection}
+
+
+def crosswalk_oscal_json(export: CrosswalkExport, *, generated: dt.datetime | None = None) -> str:
+    return json.dumps(crosswalk_oscal(export, generated=generated), indent=2, ensure_ascii=False) + "\n"

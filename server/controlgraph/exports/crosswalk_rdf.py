@@ -1,0 +1,77 @@
+"""Crosswalk as RDF (Turtle, or JSON-LD with an ``@context``): the mapping nodes and their sets' provenance.
+
+The graph holds, for every row: the mapping node with all its statements as stored, the direct
+relation triple the build materialises beside it, and the mapping set with its provenance
+(publisher, source, version, date, licence, authority); for a relation entailed by the ontology's
+axioms, which has no node, the direct triple alone. Both ends carry their notation, title and
+framework, so the file reads on its own. rdflib serialises (the serving store is not involved).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import rdflib
+
+from controlgraph.exports.crosswalk_sssom import mapping_nodes
+from controlgraph.exports.crosswalk_table import CrosswalkExport
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import CG, MAPPING_SET, PREFIXES, SKOS, XSD, Relation
+
+_SUBJECTS_QUERY = "SELECT ?s ?p ?o WHERE { VALUES ?s { %s } ?s ?p ?o }"
+_DESCRIBED = {SKOS + "notation", SKOS + "prefLabel", SKOS + "inScheme"}
+CONTEXT: dict[str, str] = {**PREFIXES, "mapping": "https://w3id.org/controlgraph/id/mapping/"}
+
+
+def _term(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> rdflib.term.Identifier:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD + "string":  # plain literals stay plain in Turtle and JSON-LD
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def _add_statements(graph: rdflib.Graph, store: GraphStore, subjects: set[str], keep: set[str] | None = None) -> None:
+    ordered = sorted(subjects)
+    for start in range(0, len(ordered), 500):
+        # Every IRI here was read from the store, never taken from a request.
+        values = " ".join(f"<{iri}>" for iri in ordered[start:start + 500])
+        for solution in store.query(_SUBJECTS_QUERY % values):  # type: ignore[union-attr]
+            if keep is None or solution["p"].value in keep:
+                graph.add((rdflib.URIRef(solution["s"].value), rdflib.URIRef(solution["p"].value),
+                           _term(solution["o"])))
+
+
+def crosswalk_graph(store: GraphStore, export: CrosswalkExport) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for prefix, namespace in CONTEXT.items():
+        graph.bind(prefix, namespace)
+    nodes = mapping_nodes(store, export.rows)
+    for iri, statements in nodes.items():
+        node = rdflib.URIRef(iri)
+        for prop, values in statements.items():
+            for value in values:
+                graph.add((node, rdflib.URIRef(prop), _term(value)))
+        subject, obj = statements[CG + "mappingSubject"][0], statements[CG + "mappingObject"][0]
+        relation = Relation.from_iri(statements[CG + "relation"][0].value)
+        graph.add((rdflib.URIRef(subject.value), rdflib.URIRef(relation.iri), rdflib.URIRef(obj.value)))
+    for row in export.rows:
+        if row.mapping.mapping is None:
+            graph.add((rdflib.URIRef(row.source.iri), rdflib.URIRef(row.mapping.relation.iri),
+                       rdflib.URIRef(row.mapping.control.iri)))
+    sets = {MAPPING_SET + r.mapping.mapping_set for r in export.rows if r.mapping.mapping_set}
+    _add_statements(graph, store, sets)
+    controls = {r.source.iri for r in export.rows} | {r.mapping.control.iri for r in export.rows}
+    _add_statements(graph, store, controls, keep=_DESCRIBED)
+    return graph
+
+
+def crosswalk_turtle(store: GraphStore, export: CrosswalkExport) -> str:
+    return crosswalk_graph(store, export).serialize(format="turtle")
+
+
+def crosswalk_jsonld(store: GraphStore, export: CrosswalkExport) -> str:
+    return crosswalk_graph(store, export).serialize(format="json-ld", context=CONTEXT, indent=2)

@@ -1,0 +1,112 @@
+"""Crosswalk as SSSOM/TSV, written by the project's one SSSOM writer (:func:`.sssom_tsv.writing.sssom_text`).
+
+The file is a derived mapping set: subjects are items of the ``--from`` framework, objects items of
+the targets. A mapping stored the other way round (``B subset-of A``) is written turned
+(``A superset-of B``). Each row names the set it was published in (``mapping_source``); an inferred
+row's ``see_also`` lists the asserted mappings it was chained from; a relation entailed by the
+ontology's axioms, which has no mapping node, is written with ``semapv:MappingChaining``.
+The set's licence statement lists the terms of every source set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+
+from controlgraph import __version__
+from controlgraph.crosswalk import CrosswalkRow
+from controlgraph.exports.crosswalk_table import CrosswalkExport, provenance
+from controlgraph.sssom_tsv.writing import Statements, sssom_text
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import (
+    CG,
+    DCTERMS,
+    MAPPING_SET,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SEMAPV,
+    SSSOM,
+    XSD,
+    Relation,
+    framework_iri,
+    mapping_set_iri,
+)
+
+Term = ox.NamedNode | ox.Literal
+_NODE_QUERY = "SELECT ?m ?p ?o WHERE { VALUES ?m { %s } ?m ?p ?o }"
+_SUBJECT, _OBJECT, _RELATION = CG + "mappingSubject", CG + "mappingObject", CG + "relation"
+
+
+def crosswalk_set_id(export: CrosswalkExport) -> str:
+    return "--".join(("crosswalk", export.source, *export.targets))
+
+
+def mapping_nodes(store: GraphStore, rows: Sequence[CrosswalkRow]) -> dict[str, dict[str, list[Term]]]:
+    """The statements of every mapping node the rows name, by node IRI then property IRI."""
+    iris = sorted({r.mapping.mapping for r in rows if r.mapping.mapping})
+    nodes: dict[str, dict[str, list[Term]]] = {}
+    for start in range(0, len(iris), 500):
+        # The IRIs come from the store itself, never from a request, so listing them is safe.
+        values = " ".join(f"<{iri}>" for iri in iris[start:start + 500])
+        for solution in store.query(_NODE_QUERY % values):  # type: ignore[union-attr]
+            term = solution["o"]
+            if isinstance(term, ox.NamedNode | ox.Literal):
+                nodes.setdefault(solution["m"].value, {}).setdefault(solution["p"].value, []).append(term)
+    return nodes
+
+
+def _oriented(row: CrosswalkRow, node: dict[str, list[Term]] | None) -> dict[str, list[Term]]:
+    """The row's mapping as statements with the crosswalk's source item as subject."""
+    m = row.mapping
+    statements = {p: list(v) for p, v in (node or {}).items()}
+    statements[_SUBJECT] = [ox.NamedNode(row.source.iri)]
+    statements[_OBJECT] = [ox.NamedNode(m.control.iri)]
+    statements[_RELATION] = [ox.NamedNode(m.relation.iri)]
+    if node is None:
+        statements[SSSOM + "mapping_justification"] = [ox.NamedNode(SEMAPV + "MappingChaining")]
+    if m.mapping_set:
+        statements[SSSOM + "mapping_source"] = [ox.NamedNode(MAPPING_SET + m.mapping_set)]
+    if m.path:
+        statements[RDFS + "seeAlso"] = [ox.NamedNode(iri) for iri in m.path]
+    return statements
+
+
+def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
+    sources = provenance(export.rows)
+    targets = ", ".join(export.targets)
+    terms = "; ".join(f"{p.set_id}: {p.licence or 'no licence recorded'}" for p in sources)
+    statements: dict[str, list[Term]] = {
+        RDF + "type": [ox.NamedNode(CG + "MappingSet")],
+        DCTERMS + "title": [ox.Literal(f"Crosswalk from {export.source} to {targets}")],
+        DCTERMS + "description": [ox.Literal(
+            f"Mappings between {export.source} and {targets} gathered from {len(sources)} mapping set(s) of "
+            f"controlgraph {__version__}; inferred relations {'included' if export.include_inferred else 'left out'}."
+            " Each row's mapping_source names the set it was published in.")],
+        OWL + "versionInfo": [ox.Literal(f"{__version__}+{issued.isoformat()}")],
+        DCTERMS + "issued": [ox.Literal(issued.isoformat(), datatype=ox.NamedNode(XSD + "date"))],
+        DCTERMS + "license": [ox.Literal(f"Each mapping keeps the terms of its mapping set. {terms}".strip())],
+        DCTERMS + "publisher": [ox.Literal(p) for p in sorted({p.publisher for p in sources if p.publisher})]
+        or [ox.Literal("controlgraph")],
+        PROV + "wasDerivedFrom": [ox.NamedNode(MAPPING_SET + p.set_id) for p in sources],
+        CG + "subjectFramework": [ox.NamedNode(framework_iri(export.source))],
+    }
+    if len(export.targets) == 1:
+        statements[CG + "objectFramework"] = [ox.NamedNode(framework_iri(export.targets[0]))]
+    return statements
+
+
+def crosswalk_sssom(store: GraphStore, export: CrosswalkExport, *, issued: dt.date | None = None) -> str:
+    nodes = mapping_nodes(store, export.rows)
+    mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None) for r in export.rows]
+    labels = {r.source.iri: r.source.title for r in export.rows}
+    labels.update({r.mapping.control.iri: r.mapping.control.title for r in export.rows})
+    set_iri = mapping_set_iri(crosswalk_set_id(export))
+    return sssom_text(set_iri, _set_statements(export, issued or dt.date.today()), mappings, labels)
+
+
+def relation_of(statements: dict[str, list[Term]]) -> Relation:
+    return Relation.from_iri(statements[_RELATION][0].value)

@@ -1,0 +1,126 @@
+"""A crosswalk as flat records: the one column layout shared by CSV, the XLSX sheets and the HTML report.
+
+A record reads "source relation target", oriented from the crosswalk's ``--from`` framework. Inferred
+rows carry their explanation: the asserted mappings chained, in order, or a note that the relation is
+entailed by the ontology's axioms (such relations have no mapping node of their own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from controlgraph.crosswalk import CrosswalkRow, crosswalk
+from controlgraph.satisfiers import Satisfier
+from controlgraph.store.base import GraphStore
+
+ENTAILED_NOTE = "entailed by the ontology axioms (no recorded path)"
+
+COLUMNS: tuple[str, ...] = (
+    "source_framework", "source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
+    "coverage", "basis", "strength", "rationale", "justification", "confidence", "mapping_set", "mapping_set_title",
+    "authority", "publisher", "licence", "comment", "mapping", "explanation_path",
+)
+
+HEADINGS: dict[str, str] = {
+    "source_framework": "Source framework", "source_id": "Source ID", "source_title": "Source title",
+    "relation": "Relation", "target_framework": "Target framework", "target_id": "Target ID",
+    "target_title": "Target title", "coverage": "Coverage", "basis": "Asserted or inferred",
+    "strength": "Strength (0-10)", "rationale": "Rationale", "justification": "Justification",
+    "confidence": "Confidence", "mapping_set": "Mapping set", "mapping_set_title": "Mapping set title",
+    "authority": "Authority", "publisher": "Publisher", "licence": "Licence", "comment": "Comment",
+    "mapping": "Mapping IRI", "explanation_path": "Explanation path",
+}
+
+
+@dataclass(frozen=True)
+class CrosswalkExport:
+    """The crosswalks of one source framework to one or more targets, ready to write in any format."""
+
+    source: str
+    targets: tuple[str, ...]
+    include_inferred: bool
+    rows: tuple[CrosswalkRow, ...]
+
+    def rows_for(self, target: str) -> list[CrosswalkRow]:
+        return [r for r in self.rows if r.mapping.control.framework == target]
+
+
+def build_crosswalk(store: GraphStore, source: str, targets: Sequence[str], *, include_inferred: bool
+                    ) -> CrosswalkExport:
+    """Every crosswalk row from ``source`` to each target, targets in the order given."""
+    rows: list[CrosswalkRow] = []
+    for target in dict.fromkeys(targets):
+        rows += crosswalk(store, source, target, include_inferred=include_inferred)
+    return CrosswalkExport(source, tuple(dict.fromkeys(targets)), include_inferred, tuple(rows))
+
+
+def explanation(row: CrosswalkRow) -> str:
+    """The asserted mappings an inferred row was chained from, space-separated; empty for asserted rows."""
+    if not row.mapping.inferred:
+        return ""
+    return " ".join(row.mapping.path) if row.mapping.path else ENTAILED_NOTE
+
+
+def record(row: CrosswalkRow) -> dict[str, str]:
+    """The row as text cells, keyed by :data:`COLUMNS`; absent values are empty strings."""
+    m = row.mapping
+    return {
+        "source_framework": row.source.framework,
+        "source_id": row.source.notation,
+        "source_title": row.source.title,
+        "relation": m.relation.value,
+        "target_framework": m.control.framework,
+        "target_id": m.control.notation,
+        "target_title": m.control.title,
+        "coverage": m.coverage,
+        "basis": "inferred" if m.inferred else "asserted",
+        "strength": "" if m.strength is None else str(m.strength),
+        "rationale": m.rationale or "",
+        "justification": m.justification or "",
+        "confidence": "" if m.confidence is None else repr(m.confidence),
+        "mapping_set": m.mapping_set or "",
+        "mapping_set_title": m.set_title or "",
+        "authority": m.authority or "",
+        "publisher": m.publisher or "",
+        "licence": m.licence or "",
+        "comment": m.comment or "",
+        "mapping": m.mapping or "",
+        "explanation_path": explanation(row),
+    }
+
+
+def typed_cells(row: CrosswalkRow) -> list[str | int | float | None]:
+    """The record's cells in :data:`COLUMNS` order, numbers as numbers and absent values as None (spreadsheets)."""
+    text = record(row)
+    cells: list[str | int | float | None] = [text[c] or None for c in COLUMNS]
+    cells[COLUMNS.index("strength")] = row.mapping.strength
+    cells[COLUMNS.index("confidence")] = row.mapping.confidence
+    return cells
+
+
+@dataclass(frozen=True)
+class SetProvenance:
+    """One mapping set a crosswalk or programme draws on, with who published it and under what terms."""
+
+    set_id: str
+    title: str
+    authority: str
+    publisher: str
+    licence: str
+    rows: int
+
+
+def provenance(rows: Iterable[CrosswalkRow | Satisfier]) -> list[SetProvenance]:
+    """The mapping sets behind crosswalk rows or satisfiers, most used first."""
+    by_set: dict[str, list[Satisfier]] = {}
+    for row in rows:
+        mapping = row.mapping if isinstance(row, CrosswalkRow) else row
+        if mapping.mapping_set:
+            by_set.setdefault(mapping.mapping_set, []).append(mapping)
+    found = []
+    for set_id, members in by_set.items():
+        m = members[0]
+        found.append(SetProvenance(set_id, m.set_title or "", m.authority or "", m.publisher or "", m.licence or "",
+                                   len(members)))
+    return sorted(found, key=lambda p: (-p.rows, p.set_id))

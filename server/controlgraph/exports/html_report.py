@@ -1,0 +1,106 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no script, no external resource).
+
+Sections: the coverage heatmap (each --have value against each target), per-target gap tables
+(leaf items not fully covered by everything implemented, with the partial evidence), the crosswalk
+rows when the report is a crosswalk's, and the provenance of every mapping set used. Every text
+that comes from the graph or the request is escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterable, Sequence
+
+from controlgraph import __version__
+from controlgraph.coverage import CoverageReport, HaveSpec, coverage
+from controlgraph.exports.crosswalk_table import COLUMNS, HEADINGS, CrosswalkExport, SetProvenance, provenance, record
+from controlgraph.exports.heatmap import cell_of, heatmap_cells, heatmap_svg, legend_html
+from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
+from controlgraph.satisfiers import Satisfier
+from controlgraph.store.base import GraphStore
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:24px;color:#1b1b1b}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:12px;margin:8px 0}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#1f3864;color:#fff;position:sticky;top:0}
+.key{display:inline-block;margin-right:14px;font-size:12px}
+.swatch{display:inline-block;width:14px;height:14px;margin-right:4px;vertical-align:middle;border:1px solid #999}
+.meta{color:#555;font-size:12px}
+""" + "".join(f"td.cov-{status}{{background:#{fill}}}" for status, fill in COVERAGE_FILLS.items())
+_CROSSWALK_COLUMNS = ("source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
+                      "coverage", "basis", "strength", "rationale", "mapping_set", "authority", "explanation_path")
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _table(headings: Sequence[str], rows: Iterable[Sequence[object]], coverage_column: int | None = None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in headings)
+    body = []
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            css = f' class="cov-{_e(value)}"' if index == coverage_column and value in COVERAGE_FILLS else ""
+            cells.append(f"<td{css}>{_e(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _gap_section(report: CoverageReport) -> str:
+    leaves = report.leaves()
+    gaps = [leaf for leaf in leaves if leaf.status != "full"]
+    overall = report.overall()
+    rows = [(g.item.info.notation, g.item.info.title, g.status,
+             "; ".join(f"{s.relation.value} {s.control.ref}" for s in g.evidence)) for g in gaps]
+    summary = (f"<p>{overall.full} of {overall.total} leaf items fully covered, {overall.partial} partially, "
+               f"{overall.none} not at all. {len(gaps)} gap(s) below.</p>")
+    return (f'<section class="gaps" id="gaps-{_e(report.target)}"><h3>{_e(report.target)}</h3>{summary}'
+            + _table(("Item", "Title", "Coverage", "Partial evidence"), rows, coverage_column=2) + "</section>")
+
+
+def _provenance_section(sets: Sequence[SetProvenance]) -> str:
+    rows = [(p.set_id, p.title, p.authority, p.publisher, p.licence, p.rows) for p in sets]
+    return ("<h2>Provenance</h2><p>Every mapping set this report draws on, with its publisher and licence.</p>"
+            + _table(("Mapping set", "Title", "Authority", "Publisher", "Licence", "Mappings used"), rows))
+
+
+def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[str], *,
+                crosswalk: CrosswalkExport | None = None, title: str | None = None,
+                generated: dt.datetime | None = None) -> str:
+    """The report for what is implemented (each of ``have_rows``, and all together) against ``targets``."""
+    when = (generated or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+    combined = HaveSpec.parse(have_rows)
+    reports = [coverage(store, combined, target) for target in targets]
+    rows = list(have_rows)
+    cells = heatmap_cells(store, rows, targets) if len(rows) > 1 else []
+    if len(rows) > 1:
+        rows.append("all of the above")
+    cells += [cell_of(r, rows[-1]) for r in reports]
+    evidence: list[Satisfier] = [s for r in reports for item in r.leaves() for s in item.evidence]
+    sets = provenance([*evidence, *(crosswalk.rows if crosswalk else ())])
+    heading = title or f"Coverage of {', '.join(targets)} by {', '.join(have_rows)}"
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(heading)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{_e(heading)}</h1>",
+        f'<p class="meta">Generated {_e(when)} by controlgraph {_e(__version__)}. Coverage counts leaf items: '
+        "full where an implemented control is equal to or contains the item, partial where it overlaps. "
+        "Candidate links are never counted.</p>",
+        "<h2>Coverage heatmap</h2>", f"<div>{legend_html()}</div>", heatmap_svg(cells, rows, targets),
+        "<h2>Gaps per target</h2>", *(_gap_section(r) for r in reports),
+    ]
+    if crosswalk is not None:
+        column = _CROSSWALK_COLUMNS.index("coverage")
+        parts += [f"<h2>Crosswalk from {_e(crosswalk.source)}</h2>",
+                  f"<p>{len(crosswalk.rows)} row(s); each reads source relation target.</p>",
+                  _table([HEADINGS[c] for c in _CROSSWALK_COLUMNS],
+                         ([record(r)[c] for c in _CROSSWALK_COLUMNS] for r in crosswalk.rows), column)]
+    parts += [_provenance_section(sets), "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+__all__ = ["COLUMNS", "html_report"]

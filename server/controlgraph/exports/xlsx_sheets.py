@@ -1,0 +1,73 @@
+"""How every workbook controlgraph writes looks: frozen header, auto-filter, widths, coverage colours.
+
+Coverage cells are coloured the same everywhere: full green, partial amber, none grey.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+COVERAGE_FILLS: dict[str, str] = {"full": "C6EFCE", "partial": "FFE699", "none": "D9D9D9"}
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_MAX_WIDTH = 60
+Cell = str | int | float | None
+
+
+def sheet_title(text: str) -> str:
+    """A valid, unique-enough sheet title: at most 31 characters, none of ``[]:*?/\\``."""
+    cleaned = "".join("-" if c in "[]:*?/\\" else c for c in text)
+    return cleaned[:31]
+
+
+def write_table(sheet: Worksheet, headings: Sequence[str], rows: Iterable[Sequence[Cell]],
+                coverage_columns: Sequence[int] = ()) -> int:
+    """Write a header and rows; colour the 0-based ``coverage_columns`` by their value. Returns rows written."""
+    sheet.append(list(headings))
+    for cell in sheet[1]:
+        cell.fill = _HEADER_FILL
+        cell.font = _HEADER_FONT
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    widths = [len(h) for h in headings]
+    count = 0
+    for values in rows:
+        sheet.append(list(values))
+        count += 1
+        for index, value in enumerate(values):
+            widths[index] = max(widths[index], len(str(value)) if value is not None else 0)
+        for index in coverage_columns:
+            fill = COVERAGE_FILLS.get(str(values[index]))
+            if fill:
+                sheet.cell(row=count + 1, column=index + 1).fill = PatternFill("solid", fgColor=fill)
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(max(len(headings), 1))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, _MAX_WIDTH)
+    return count
+
+
+def write_pairs(sheet: Worksheet, pairs: Iterable[tuple[str, Cell]]) -> None:
+    """A two-column key/value sheet (summaries, notes)."""
+    write_table(sheet, ["Item", "Value"], ([k, v] for k, v in pairs))
+    sheet.auto_filter.ref = None
+
+
+def new_workbook() -> Workbook:
+    book = Workbook()
+    default = book.active
+    if default is not None:
+        book.remove(default)
+    return book
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,75 @@
+"""``/exports``: crosswalks and programme workbooks over HTTP (thin, over :mod:`controlgraph.exports`).
+
+GET /exports/crosswalk?from=&to=&format=&inferred=   (to: one or more slugs, comma-separated)
+GET /exports/programme?have=&targets=&format=&hub=    (format xlsx or html)
+
+Unknown frameworks answer 404, a bad format or parameter 400, both as JSON ``{"error", "kind"}``.
+Request values are only compared with the graph's frameworks and the known format names; ``@FILE``
+in ``have`` is refused, so nothing a request says reaches the filesystem.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from controlgraph.errors import ControlGraphError, InputError
+from controlgraph.exports.catalogue import ExportFile, export_crosswalk, export_programme
+from controlgraph.web.sparql import error_response
+
+router = APIRouter()
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+
+def _required(request: Request, name: str) -> str:
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        raise InputError(f"query parameter {name!r} is required")
+    return value
+
+
+def _flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise InputError(f"query parameter {name!r} must be true or false")
+    return value in _TRUE
+
+
+def _file_response(result: ExportFile) -> Response:
+    disposition = "inline" if result.media_type.startswith("text/html") else "attachment"
+    return Response(result.content, media_type=result.media_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{result.filename}"'})
+
+
+@router.get("/exports/crosswalk")
+async def crosswalk_export(request: Request) -> Response:
+    try:
+        source, targets = _required(request, "from"), _required(request, "to")
+        fmt = request.query_params.get("format", "csv")
+        inferred = _flag(request, "inferred")
+        result = await run_in_threadpool(export_crosswalk, request.app.state.store, source, targets, fmt,
+                                         include_inferred=inferred)
+    except ControlGraphError as exc:
+        return error_response(exc)
+    return _file_response(result)
+
+
+@router.get("/exports/programme")
+async def programme_export(request: Request) -> Response:
+    try:
+        have = request.query_params.getlist("have")
+        if not any(v.strip() for v in have):
+            raise InputError("query parameter 'have' is required")
+        targets = _required(request, "targets")
+        fmt = request.query_params.get("format", "xlsx")
+        hub = request.query_params.get("hub", "iso27002-2022")
+        result = await run_in_threadpool(export_programme, request.app.state.store, have, targets, fmt, hub=hub,
+                                         allow_have_files=False)
+    except ControlGraphError as exc:
+        return error_response(exc)
+    return _file_response(result)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
