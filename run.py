@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -32,7 +33,7 @@ def _run(*cmd: str | Path) -> None:
 
 
 def _install(extra: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (run.py may be started by an older python3)
         sys.exit(f"controlgraph needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -48,6 +49,16 @@ def _install(extra: str) -> None:
     stamp.write_text(fingerprint)
 
 
+def _install_browser() -> None:
+    """Best effort: the HTML report tests drive a headless Debian chromium; as root on Debian, install it."""
+    if shutil.which("chromium") or not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    print("+ apt-get install chromium (for the HTML report tests)", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, stdout=subprocess.DEVNULL, env=env)
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] not in ("serve", "test", "lint"):
         sys.exit(__doc__)
@@ -57,6 +68,7 @@ def main(argv: list[str]) -> None:
         _run(BIN / "controlgraph", "serve", "--build", *rest)
     elif command == "test":
         _install("test")
+        _install_browser()
         _run(BIN / "python", "-m", "pytest", *rest)
     else:
         _install("test")

@@ -60,7 +60,7 @@ def _store_snapshot(path: Path) -> set[str]:
 def good_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("good")
     store = tmp / "store"
-    code, out, err = _run("--store", str(store), "--data-dir", str(_data_dir(tmp)), "build")
+    code, _out, err = _run("--store", str(store), "--data-dir", str(_data_dir(tmp)), "build")
     assert code == 0, err
     return store
 
@@ -166,7 +166,8 @@ def test_validate_command_reports_one_line_per_violation(tmp_path: Path) -> None
     lines = err.strip().splitlines()
     assert lines[-1] == "error: 1 violation(s); nothing was written"
     assert lines[0].startswith(f"{bad}: <https://w3id.org/controlgraph/id/mapping/test/bad-1>: ")
-    assert lines[0].endswith("sh:MaxInclusiveConstraintComponent on cg:strength: strength must be one integer from 0 to 10 (value: 11)")
+    assert lines[0].endswith("sh:MaxInclusiveConstraintComponent on cg:strength: "
+                             "strength must be one integer from 0 to 10 (value: 11)")
 
 
 def test_validate_command_accepts_shipped_file() -> None:
