@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from controlgraph.errors import InputError, NotFound
 from controlgraph.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
+from controlgraph.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import framework_iri, parse_control_ref, sparql_prefixes
 
 STATUS_ORDER = {"none": 0, "partial": 1, "full": 2}
@@ -189,11 +190,11 @@ def _best(statuses: Iterable[str]) -> str:
     return max(statuses, key=STATUS_ORDER.__getitem__, default="none")
 
 
-def coverage(store: GraphStore, have: HaveSpec, target: str) -> CoverageReport:
+def coverage(store: GraphStore, have: HaveSpec, target: str, *, visibility: Visibility = PUBLIC) -> CoverageReport:
     """Status, evidence and roll-up of every item of ``target`` given the implemented controls."""
     implemented = have.resolve(store)
     framework = framework_items(store, target)
-    satisfiers = satisfiers_in_framework(store, target, frameworks=have.frameworks())
+    satisfiers = satisfiers_in_framework(store, target, frameworks=have.frameworks(), visibility=visibility)
     report = CoverageReport(target, have, len(implemented), framework.parent_is_union_of_children)
     by_iri: dict[str, ItemCoverage] = {}
     for item in framework.items:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from controlgraph.coverage import framework_items
 from controlgraph.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
+from controlgraph.tenancy import PUBLIC, Visibility
 
 
 @dataclass(frozen=True)
@@ -15,12 +16,14 @@ class CrosswalkRow:
     mapping: Satisfier  # read as "source relation mapping.control"
 
 
-def crosswalk(store: GraphStore, source: str, target: str, *, include_inferred: bool = False) -> list[CrosswalkRow]:
+def crosswalk(
+    store: GraphStore, source: str, target: str, *, include_inferred: bool = False, visibility: Visibility = PUBLIC
+) -> list[CrosswalkRow]:
     """Rows in the reading order of ``source``, then by target identifier; asserted before inferred."""
     items = framework_items(store, source)
     framework_items(store, target)  # an unknown target is an error, not an empty crosswalk
     found = satisfiers_in_framework(store, source, frameworks=[target], include_inferred=include_inferred,
-                                    include_not_related=True)
+                                    include_not_related=True, visibility=visibility)
     rows = []
     for item in items.items:
         for s in found.get(item.info.iri, []):

@@ -83,7 +83,9 @@ def commit_dataset(store: GraphStore, graph: str, triples: Sequence[ox.Triple], 
     previous = store.graph_triples(graph)
     context: dict[str, list[ox.Triple]] = {}
     for name in store.graph_names():
-        if name == graph or name in _NOT_ASSERTED:
+        # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
+        # violation messages (the graph being written is the new content, not context).
+        if name == graph or name in _NOT_ASSERTED or name.startswith(TENANT_GRAPH):
             continue
         context[name] = _without_relation_triples(store.graph_triples(name))
     shapes = store.graph_triples(SHAPES_GRAPH)

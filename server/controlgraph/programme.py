@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from controlgraph.coverage import FrameworkItem, framework_items
 from controlgraph.satisfiers import ControlInfo, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
+from controlgraph.tenancy import PUBLIC, Visibility
 
 
 @dataclass
@@ -51,7 +52,9 @@ def _leaves(items: Sequence[FrameworkItem]) -> list[FrameworkItem]:
     return [i for i in items if i.info.iri not in parents]
 
 
-def unified_control_set(store: GraphStore, targets: Sequence[str], hub: str = "iso27002-2022") -> UnifiedControlSet:
+def unified_control_set(
+    store: GraphStore, targets: Sequence[str], hub: str = "iso27002-2022", *, visibility: Visibility = PUBLIC
+) -> UnifiedControlSet:
     hub_items = {i.info.iri: i.info for i in framework_items(store, hub).items}
     full_by_hub: dict[str, set[tuple[str, str]]] = {iri: set() for iri in hub_items}
     partial_by_hub: dict[str, set[tuple[str, str]]] = {iri: set() for iri in hub_items}
@@ -59,7 +62,7 @@ def unified_control_set(store: GraphStore, targets: Sequence[str], hub: str = "i
     for target in targets:
         leaves = _leaves(framework_items(store, target).items)
         leaves_by_target[target] = leaves
-        satisfiers = satisfiers_in_framework(store, target, frameworks=[hub])
+        satisfiers = satisfiers_in_framework(store, target, frameworks=[hub], visibility=visibility)
         for leaf in leaves:
             for s in satisfiers.get(leaf.info.iri, []):
                 bucket = full_by_hub if s.coverage == "full" else partial_by_hub

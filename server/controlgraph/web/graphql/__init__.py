@@ -1,0 +1,1 @@
+"""The GraphQL API (strawberry) at ``/graphql``: types, resolvers, pagination and query limits."""

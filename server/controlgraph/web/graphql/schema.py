@@ -1,0 +1,433 @@
+"""The GraphQL schema: queries for GRC tools, mutations for a tenant's custom mappings, and the /graphql route.
+
+Expected failures (an unknown control, a bad argument, data that would not conform, a missing API key)
+are members of each field's result union; anything unexpected is masked as "Internal error.".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import strawberry
+from fastapi import FastAPI
+from strawberry.fastapi import GraphQLRouter
+
+from controlgraph import custom_mappings as custom
+from controlgraph.catalog import frameworks as list_frameworks
+from controlgraph.catalog import search_controls
+from controlgraph.coverage import HaveSpec, coverage
+from controlgraph.crosswalk import crosswalk as crosswalk_rows
+from controlgraph.errors import AuthenticationError as NotAuthenticated
+from controlgraph.errors import (
+    ControlGraphError,
+    ImportRejected,
+    InputError,
+    NotFound,
+    ValidationFailed,
+)
+from controlgraph.mapping_lookup import audit_records, conflicts, mapping_records
+from controlgraph.programme import unified_control_set
+from controlgraph.satisfiers import control_info, find_satisfiers
+from controlgraph.settings import Settings
+from controlgraph.store.base import GraphStore
+from controlgraph.tenancy import ApiKeys
+from controlgraph.vocabulary import Rationale, parse_control_ref
+from controlgraph.web.graphql.context import context_getter
+from controlgraph.web.graphql.limits import extensions
+from controlgraph.web.graphql.pagination import Connection, paginate
+from controlgraph.web.graphql.types import (
+    AuditEntry,
+    AuthenticationError,
+    Conflict,
+    Control,
+    CoverageItem,
+    CoverageLevel,
+    CrosswalkRow,
+    Ctx,
+    Framework,
+    HubControl,
+    InvalidInputError,
+    LevelCount,
+    Mapping,
+    MappingSet,
+    NotFoundError,
+    RationaleKind,
+    RelationFilter,
+    RelationKind,
+    SatisfierNode,
+    ShapeViolation,
+    TargetGap,
+    ValidationError,
+    satisfier_page,
+)
+
+T = TypeVar("T")
+UserErrors = NotFoundError | InvalidInputError | ValidationError | AuthenticationError
+
+
+def user_error(exc: ControlGraphError) -> UserErrors:
+    if isinstance(exc, NotFound):
+        return NotFoundError(message=str(exc))
+    if isinstance(exc, ValidationFailed):
+        return ValidationError(message=str(exc), violations=[ShapeViolation.of(v) for v in exc.violations])
+    if isinstance(exc, NotAuthenticated):
+        return AuthenticationError(message=str(exc))
+    if isinstance(exc, InputError | ImportRejected):
+        return InvalidInputError(message=str(exc))
+    raise exc  # store and query failures are not the caller's to fix: a (masked) top-level error
+
+
+def _control_ref(text: str) -> str:
+    try:
+        return parse_control_ref(text).iri
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+# ---------------------------------------------------------------------------------------------- payloads
+
+
+@strawberry.type
+class SatisfiersPayload:
+    control: Control
+    satisfiers: Connection[SatisfierNode]
+
+
+@strawberry.type
+class ControlsPayload:
+    framework: str
+    controls: Connection[Control]
+
+
+@strawberry.type
+class CrosswalkPayload:
+    source: str
+    target: str
+    rows: Connection[CrosswalkRow]
+
+
+@strawberry.type
+class CoverageReport:
+    target: str
+    implemented: int = strawberry.field(description="Number of implemented controls the 'have' list names.")
+    parent_is_union_of_children: bool
+    overall: LevelCount = strawberry.field(description="Leaf items of the target by status.")
+    levels: list[LevelCount] = strawberry.field(description="Items by status, per kind (level) of the target.")
+    items: Connection[CoverageItem]
+
+
+@strawberry.type
+class UnifiedControlSet:
+    hub: str
+    targets: list[str]
+    chosen: Connection[HubControl]
+    gaps: list[TargetGap]
+    bound: str
+
+
+@strawberry.type
+class MappingPayload:
+    mapping: Mapping
+    audit_id: strawberry.ID
+
+
+@strawberry.type
+class RetractPayload:
+    id: strawberry.ID
+    audit_id: strawberry.ID
+
+
+@strawberry.type
+class RowIssueInfo:
+    source: str
+    value: str
+    action: str
+    reason: str
+
+
+@strawberry.type
+class ImportPayload:
+    mapping_set: MappingSet | None
+    mappings: int
+    audit_id: strawberry.ID
+    issues: list[RowIssueInfo]
+
+
+FrameworkResult = Annotated[Framework | NotFoundError, strawberry.union("FrameworkResult")]
+ControlResult = Annotated[Control | NotFoundError | InvalidInputError, strawberry.union("ControlResult")]
+ControlsResult = Annotated[ControlsPayload | NotFoundError | InvalidInputError, strawberry.union("ControlsResult")]
+SatisfiersResult = Annotated[SatisfiersPayload | NotFoundError | InvalidInputError,
+                             strawberry.union("SatisfiersResult")]
+CrosswalkResult = Annotated[CrosswalkPayload | NotFoundError | InvalidInputError, strawberry.union("CrosswalkResult")]
+CoverageResult = Annotated[CoverageReport | NotFoundError | InvalidInputError, strawberry.union("CoverageResult")]
+UnifiedControlSetResult = Annotated[UnifiedControlSet | NotFoundError | InvalidInputError,
+                                    strawberry.union("UnifiedControlSetResult")]
+MappingResult = Annotated[Mapping | NotFoundError | InvalidInputError, strawberry.union("MappingResult")]
+AuditLogResult = Annotated[Connection[AuditEntry] | AuthenticationError, strawberry.union("AuditLogResult")]
+MappingChangeResult = Annotated[
+    MappingPayload | AuthenticationError | NotFoundError | InvalidInputError | ValidationError,
+    strawberry.union("MappingChangeResult"),
+]
+RetractResult = Annotated[RetractPayload | AuthenticationError | NotFoundError | InvalidInputError | ValidationError,
+                          strawberry.union("RetractResult")]
+ImportResult = Annotated[ImportPayload | AuthenticationError | InvalidInputError | ValidationError,
+                         strawberry.union("ImportResult")]
+
+
+def _page(info: Ctx, items: list[T], first: int | None, after: str | None,
+          node: Callable[[T], object]) -> Connection[object]:
+    return paginate(items, first, after, info.context.settings.page_size_max, node)
+
+
+# ---------------------------------------------------------------------------------------------- queries
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every framework in the graph, by slug.")
+    def frameworks(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Framework]:
+        return paginate(list_frameworks(info.context.store), first, after, info.context.settings.page_size_max,
+                        lambda f: Framework(info=f))
+
+    @strawberry.field
+    def framework(self, info: Ctx, slug: str) -> FrameworkResult:
+        found = next((f for f in list_frameworks(info.context.store) if f.slug == slug), None)
+        return Framework(info=found) if found else NotFoundError(message=f"no framework {slug!r} in the graph")
+
+    @strawberry.field(description="One control, written FRAMEWORK:ID (nist-csf-2.0:PR.AA-01) or as its IRI.")
+    def control(self, info: Ctx, id: strawberry.ID) -> ControlResult:
+        try:
+            return Control(info=control_info(info.context.store, parse_control_ref(_checked(id))))
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="Items of a framework in reading order, filtered by text (id or title) and kind.")
+    def controls(self, info: Ctx, framework: str, search: str | None = None, kind: str | None = None,
+                 first: int | None = None, after: str | None = None) -> ControlsResult:
+        try:
+            found = search_controls(info.context.store, framework, text=search, kind=kind)
+            page = paginate(found, first, after, info.context.settings.page_size_max, lambda c: Control(info=c))
+            return ControlsPayload(framework=framework, controls=page)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="Controls satisfying 'of': each with relation, coverage, provenance, explanation.")
+    def satisfiers(
+        self,
+        info: Ctx,
+        of: strawberry.ID,
+        frameworks: list[str] | None = None,
+        relations: RelationFilter = None,
+        include_inferred: bool = True,
+        min_strength: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SatisfiersResult:
+        context = info.context
+        try:
+            ref = parse_control_ref(_checked(of))
+            asked = control_info(context.store, ref)
+            found = find_satisfiers(context.store, ref, frameworks=frameworks or (), include_inferred=include_inferred,
+                                    visibility=context.visibility)
+            page = satisfier_page(info, found, relations, min_strength, first, after)
+            return SatisfiersPayload(control=Control(info=asked), satisfiers=page)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="Every mapping between two frameworks, oriented 'from' to 'to'.")
+    async def crosswalk(self, info: Ctx, from_: Annotated[str, strawberry.argument(name="from")], to: str,
+                        include_inferred: bool = False, first: int | None = None,
+                        after: str | None = None) -> CrosswalkResult:
+        context = info.context
+        try:
+            rows = await asyncio.to_thread(crosswalk_rows, context.store, from_, to,
+                                           include_inferred=include_inferred, visibility=context.visibility)
+            page = paginate(rows, first, after, context.settings.page_size_max,
+                            lambda r: CrosswalkRow(source_info=r.source, found=r.mapping))
+            return CrosswalkPayload(source=from_, target=to, rows=page)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="What of 'target' the implemented controls ('have': frameworks or FRAMEWORK:ID, "
+                                  "globs allowed) already cover, item by item.")
+    async def coverage(self, info: Ctx, have: list[str], target: str, status: CoverageLevel | None = None,
+                       first: int | None = None, after: str | None = None) -> CoverageResult:
+        context = info.context
+        try:
+            if any(h.startswith("@") for h in have):
+                raise InputError("have: name frameworks or controls; files (@path) are for the CLI")
+            report = await asyncio.to_thread(coverage, context.store, HaveSpec.parse(have), target,
+                                             visibility=context.visibility)
+            items = [i for i in report.items if status is None or i.status == status.value]
+            return CoverageReport(
+                target=target,
+                implemented=report.implemented,
+                parent_is_union_of_children=report.parent_is_union_of_children,
+                overall=LevelCount.of(report.overall()),
+                levels=[LevelCount.of(s) for s in report.by_kind()],
+                items=paginate(items, first, after, context.settings.page_size_max, lambda i: CoverageItem(item=i)),
+            )
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="A small set of hub controls covering as much of the targets as possible.")
+    async def unified_control_set(self, info: Ctx, targets: list[str], hub: str = "iso27002-2022",
+                                  first: int | None = None, after: str | None = None) -> UnifiedControlSetResult:
+        context = info.context
+        try:
+            if not targets:
+                raise InputError("targets: name at least one framework")
+            result = await asyncio.to_thread(unified_control_set, context.store, targets, hub,
+                                             visibility=context.visibility)
+            return UnifiedControlSet(
+                hub=result.hub, targets=result.targets, bound=result.bound,
+                chosen=paginate(result.chosen, first, after, context.settings.page_size_max,
+                                lambda c: HubControl(choice=c)),
+                gaps=[TargetGap(gaps=g) for g in result.gaps],
+            )
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="Every mapping set you may see (shared ones, and your own when authenticated).")
+    def mapping_sets(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[MappingSet]:
+        sets = list(info.context.mapping_sets().values())
+        return paginate(sets, first, after, info.context.settings.page_size_max, lambda s: MappingSet(info=s))
+
+    @strawberry.field(description="One mapping by IRI.")
+    def mapping(self, info: Ctx, id: strawberry.ID) -> MappingResult:
+        found = mapping_records(info.context.store, [str(id)], info.context.visibility).get(str(id))
+        return Mapping(record=found) if found else NotFoundError(message=f"no mapping <{id}>")
+
+    @strawberry.field(description="Pairs of controls about which sources cannot all be true (composition engine).")
+    def conflicts(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Conflict]:
+        return paginate(conflicts(info.context.store), first, after, info.context.settings.page_size_max,
+                        lambda c: Conflict(record=c))
+
+    @strawberry.field(description="Your changes (authenticated tenants only), oldest first.")
+    def audit_log(self, info: Ctx, first: int | None = None, after: str | None = None) -> AuditLogResult:
+        tenant = info.context.tenant
+        if tenant is None:
+            return AuthenticationError(message="send 'Authorization: Bearer <API key>' to read your audit log")
+        return paginate(audit_records(info.context.store, tenant), first, after,
+                        info.context.settings.page_size_max, lambda r: AuditEntry(record=r))
+
+
+def _checked(id: str) -> str:
+    _control_ref(id)  # a malformed reference is an input error, not "not found"
+    return str(id)
+
+
+# ---------------------------------------------------------------------------------------------- mutations
+
+
+@strawberry.input(description="A custom mapping 'subject relation object' (controls as FRAMEWORK:ID or IRI).")
+class MappingInput:
+    subject: strawberry.ID
+    object: strawberry.ID
+    relation: RelationKind
+    rationale: RationaleKind = RationaleKind.SEMANTIC
+    strength: int | None = strawberry.field(default=None, description="0 (weakest) to 10 (strongest).")
+    confidence: float | None = strawberry.field(default=None, description="0 to 1.")
+    comment: str | None = None
+    justification: str = strawberry.field(default="ManualMappingCuration", description="A semapv term name.")
+
+
+@strawberry.input(description="Changes to a custom mapping; fields left out stay as they are.")
+class MappingPatchInput:
+    relation: RelationKind | None = None
+    rationale: RationaleKind | None = None
+    strength: int | None = None
+    confidence: float | None = None
+    comment: str | None = None
+    clear: list[str] | None = strawberry.field(default=None, description="strength, confidence and/or comment.")
+
+
+def _tenant(info: Ctx) -> str:
+    if info.context.tenant is None:
+        raise NotAuthenticated("writes need 'Authorization: Bearer <API key>'")
+    return info.context.tenant
+
+
+async def _mapping_payload(info: Ctx, outcome: custom.ChangeOutcome) -> MappingPayload:
+    record = mapping_records(info.context.store, [outcome.node], info.context.visibility)[outcome.node]
+    return MappingPayload(mapping=Mapping(record=record), audit_id=strawberry.ID(outcome.audit))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a custom mapping to your mapping set (SHACL-validated, audited).")
+    async def create_mapping(self, info: Ctx, input: MappingInput) -> MappingChangeResult:
+        try:
+            tenant = _tenant(info)
+            draft = custom.MappingDraft(
+                subject=str(input.subject), object=str(input.object), relation=input.relation.engine,
+                rationale=Rationale(input.rationale.value), strength=input.strength,
+                confidence=input.confidence, comment=input.comment, justification=input.justification,
+            )
+            outcome = await asyncio.to_thread(custom.create_mapping, info.context.store, tenant, draft)
+            return await _mapping_payload(info, outcome)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Change one of your custom mappings.")
+    async def update_mapping(self, info: Ctx, id: strawberry.ID, input: MappingPatchInput) -> MappingChangeResult:
+        try:
+            tenant = _tenant(info)
+            patch = custom.MappingPatch(
+                relation=input.relation.engine if input.relation else None,
+                rationale=Rationale(input.rationale.value) if input.rationale else None,
+                strength=input.strength, confidence=input.confidence, comment=input.comment,
+                clear=tuple(input.clear or ()),
+            )
+            outcome = await asyncio.to_thread(custom.update_mapping, info.context.store, tenant, str(id), patch)
+            return await _mapping_payload(info, outcome)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Remove one of your custom mappings (the audit log keeps the record).")
+    async def retract_mapping(self, info: Ctx, id: strawberry.ID) -> RetractResult:
+        try:
+            tenant = _tenant(info)
+            outcome = await asyncio.to_thread(custom.retract_mapping, info.context.store, tenant, str(id))
+            return RetractPayload(id=strawberry.ID(outcome.node), audit_id=strawberry.ID(outcome.audit))
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Import an SSSOM/TSV file's text as one of your mapping sets.")
+    async def import_sssom(self, info: Ctx, tsv: str, keep_going: bool = False) -> ImportResult:
+        try:
+            tenant = _tenant(info)
+            if len(tsv.encode("utf-8")) > info.context.settings.max_request_bytes:
+                raise InputError(f"tsv: over {info.context.settings.max_request_bytes} bytes")
+            outcome = await asyncio.to_thread(custom.import_sssom_text, info.context.store, tenant, tsv,
+                                              keep_going=keep_going)
+            found = info.context.mapping_sets().get(outcome.node)
+            return ImportPayload(
+                mapping_set=MappingSet(info=found) if found else None, mappings=outcome.mappings,
+                audit_id=strawberry.ID(outcome.audit),
+                issues=[RowIssueInfo(source=i.source, value=i.value, action=i.action, reason=i.reason)
+                        for i in outcome.issues],
+            )
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(settings))
+
+
+def schema_sdl() -> str:
+    """The schema in SDL, as committed in ``schema.graphql`` at the repository top."""
+    return str(build_schema(Settings())) + "\n"
+
+
+def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
+    """Mount /graphql (GraphiQL in a browser) on the app."""
+    keys = ApiKeys.parse(settings.api_keys)
+    router: GraphQLRouter[object, None] = GraphQLRouter(
+        build_schema(settings), context_getter=context_getter(store, settings, keys),  # type: ignore[arg-type]
+        graphql_ide="graphiql",
+    )
+    app.include_router(router, prefix="/graphql")

@@ -1,0 +1,547 @@
+"""GraphQL object types: thin views over the engine's dataclasses, nested fields resolved through loaders."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from controlgraph.catalog import FrameworkInfo
+from controlgraph.coverage import ItemCoverage, LevelSummary
+from controlgraph.errors import Violation
+from controlgraph.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
+from controlgraph.programme import HubChoice, TargetGaps
+from controlgraph.satisfiers import ControlInfo, Satisfier, keep_satisfiers
+from controlgraph.vocabulary import Relation, control_ref_from_iri
+from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
+from controlgraph.web.graphql.pagination import Connection, paginate
+
+Ctx = Info[GraphContext, None]
+
+
+@strawberry.enum(description="NIST IR 8477 set-theory relation, read 'subject relation object'.")
+class RelationKind(Enum):
+    EQUAL = "equal"
+    SUBSET_OF = "subset-of"
+    SUPERSET_OF = "superset-of"
+    INTERSECTS_WITH = "intersects-with"
+    NOT_RELATED = "not-related"
+
+    @property
+    def engine(self) -> Relation:
+        return Relation(self.value)
+
+
+@strawberry.enum(description="How far a control covers another: full (equal, subset-of), partial, none.")
+class CoverageLevel(Enum):
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+@strawberry.enum
+class RationaleKind(Enum):
+    SYNTACTIC = "syntactic"
+    SEMANTIC = "semantic"
+    FUNCTIONAL = "functional"
+
+
+# ---------------------------------------------------------------------------------------------- errors
+
+
+@strawberry.interface(description="An expected failure, reported as data: the message names what is wrong.")
+class UserError:
+    message: str
+
+
+@strawberry.type(description="A control, framework, mapping or mapping set that does not exist (or is not yours).")
+class NotFoundError(UserError):
+    pass
+
+
+@strawberry.type(description="An argument that cannot be used, e.g. a control written other than FRAMEWORK:ID.")
+class InvalidInputError(UserError):
+    pass
+
+
+@strawberry.type(description="A write without a valid API key (send 'Authorization: Bearer <key>').")
+class AuthenticationError(UserError):
+    pass
+
+
+@strawberry.type
+class ShapeViolation:
+    focus_node: str
+    constraint: str
+    message: str
+    value: str | None
+
+    @staticmethod
+    def of(v: Violation) -> ShapeViolation:
+        return ShapeViolation(focus_node=v.focus_node, constraint=v.constraint, message=v.message, value=v.value)
+
+
+@strawberry.type(description="The data would not conform to the SHACL shapes; nothing was written.")
+class ValidationError(UserError):
+    violations: list[ShapeViolation]
+
+
+# ---------------------------------------------------------------------------------------------- catalog
+
+
+@strawberry.type
+class Control:
+    info: strawberry.Private[ControlInfo]
+
+    @strawberry.field(description="FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.info.ref)
+
+    @strawberry.field
+    def iri(self) -> str:
+        return self.info.iri
+
+    @strawberry.field(description="Slug of the framework the control belongs to.")
+    def framework(self) -> str:
+        return self.info.framework
+
+    @strawberry.field
+    def notation(self) -> str:
+        return self.info.notation
+
+    @strawberry.field(description="Official short title (or a project label where the source has none).")
+    def title(self) -> str:
+        return self.info.title
+
+    @strawberry.field
+    def kind(self) -> str:
+        return self.info.kind
+
+    @strawberry.field(description="Controls satisfying this one (nested lists are batched per response).")
+    async def satisfiers(
+        self,
+        info: Ctx,
+        frameworks: list[str] | None = None,
+        include_inferred: bool = True,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SatisfierNode]:
+        context = info.context
+        key = SatisfiersKey(self.info.iri, tuple(sorted(frameworks or ())), include_inferred)
+        found = await context.satisfiers.load(key)
+        return paginate(found, first, after, context.settings.page_size_max, SatisfierNode.of)
+
+
+@strawberry.type
+class Framework:
+    info: strawberry.Private[FrameworkInfo]
+
+    @strawberry.field
+    def slug(self) -> str:
+        return self.info.slug
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.info.title
+
+    @strawberry.field
+    def publisher(self) -> str | None:
+        return self.info.publisher
+
+    @strawberry.field
+    def source(self) -> str | None:
+        return self.info.source
+
+    @strawberry.field
+    def version(self) -> str | None:
+        return self.info.version
+
+    @strawberry.field
+    def issued(self) -> str | None:
+        return self.info.issued
+
+    @strawberry.field
+    def licence(self) -> str | None:
+        return self.info.licence
+
+    @strawberry.field
+    def item_count(self) -> int:
+        return self.info.items
+
+
+@strawberry.type
+class MappingSet:
+    info: strawberry.Private[MappingSetInfo]
+
+    @strawberry.field(description="The set id, e.g. nist-csf-2.0--iso27001-2022--olir.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.info.set_id)
+
+    @strawberry.field
+    def iri(self) -> str:
+        return self.info.iri
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.info.title
+
+    @strawberry.field(description="official, third-party, project-curated or user.")
+    def authority(self) -> str | None:
+        return self.info.authority
+
+    @strawberry.field
+    def publisher(self) -> str | None:
+        return self.info.publisher
+
+    @strawberry.field
+    def source(self) -> str | None:
+        return self.info.source
+
+    @strawberry.field
+    def version(self) -> str | None:
+        return self.info.version
+
+    @strawberry.field
+    def issued(self) -> str | None:
+        return self.info.issued
+
+    @strawberry.field
+    def licence(self) -> str | None:
+        return self.info.licence
+
+    @strawberry.field
+    def mapping_count(self, info: Ctx) -> int:
+        return info.context.mapping_set_sizes().get(self.info.iri, 0)
+
+
+async def _control(info: Ctx, iri: str) -> Control:
+    found = await info.context.controls.load(iri)
+    if found is None:  # a mapping to an item the graph lacks: show what the IRI says
+        ref = control_ref_from_iri(iri)
+        found = ControlInfo(iri, ref.slug if ref else "", ref.notation if ref else iri, "", "")
+    return Control(info=found)
+
+
+@strawberry.type
+class Mapping:
+    record: strawberry.Private[MappingRecord]
+
+    @strawberry.field(description="The mapping's IRI.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.iri)
+
+    @strawberry.field
+    async def subject(self, info: Ctx) -> Control:
+        return await _control(info, self.record.subject)
+
+    @strawberry.field
+    async def object(self, info: Ctx) -> Control:
+        return await _control(info, self.record.object)
+
+    @strawberry.field
+    def relation(self) -> RelationKind:
+        return RelationKind(self.record.relation.value)
+
+    @strawberry.field
+    def rationale(self) -> str | None:
+        return self.record.rationale
+
+    @strawberry.field
+    def strength(self) -> int | None:
+        return self.record.strength
+
+    @strawberry.field
+    def confidence(self) -> float | None:
+        return self.record.confidence
+
+    @strawberry.field(description="SSSOM/semapv justification, e.g. ManualMappingCuration or MappingChaining.")
+    def justification(self) -> str | None:
+        return self.record.justification
+
+    @strawberry.field
+    def comment(self) -> str | None:
+        return self.record.comment
+
+    @strawberry.field
+    def inferred(self) -> bool:
+        return self.record.inferred
+
+    @strawberry.field
+    def mapping_set(self, info: Ctx) -> MappingSet | None:
+        found = info.context.mapping_sets().get(self.record.mapping_set)
+        return MappingSet(info=found) if found else None
+
+    @strawberry.field(description="For an inferred mapping: the asserted mappings chained, in order.")
+    async def path(self, info: Ctx) -> list[Mapping]:
+        return await _mappings(info, self.record.path)
+
+
+async def _mappings(info: Ctx, iris: tuple[str, ...]) -> list[Mapping]:
+    found = await info.context.mappings.load_many(list(iris))
+    return [Mapping(record=r) for r in found if r is not None]
+
+
+@strawberry.type(description="Why an inferred relation holds: the chain of asserted mappings it follows from.")
+class Explanation:
+    text: str
+    path_ids: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field
+    async def path(self, info: Ctx) -> list[Mapping]:
+        return await _mappings(info, self.path_ids)
+
+
+@strawberry.type(name="Satisfier",
+                 description="A control that satisfies the one asked about, read 'asked relation control'.")
+class SatisfierNode:
+    found: strawberry.Private[Satisfier]
+
+    @staticmethod
+    def of(found: Satisfier) -> SatisfierNode:
+        return SatisfierNode(found=found)
+
+    @strawberry.field
+    def control(self) -> Control:
+        return Control(info=self.found.control)
+
+    @strawberry.field
+    def relation(self) -> RelationKind:
+        return RelationKind(self.found.relation.value)
+
+    @strawberry.field
+    def coverage(self) -> CoverageLevel:
+        return CoverageLevel(self.found.coverage)
+
+    @strawberry.field(description="True when asserted by a mapping set, false when inferred.")
+    def asserted(self) -> bool:
+        return not self.found.inferred
+
+    @strawberry.field
+    def inferred(self) -> bool:
+        return self.found.inferred
+
+    @strawberry.field
+    def strength(self) -> int | None:
+        return self.found.strength
+
+    @strawberry.field
+    def rationale(self) -> str | None:
+        return self.found.rationale
+
+    @strawberry.field
+    def justification(self) -> str | None:
+        return self.found.justification
+
+    @strawberry.field
+    def confidence(self) -> float | None:
+        return self.found.confidence
+
+    @strawberry.field
+    def comment(self) -> str | None:
+        return self.found.comment
+
+    @strawberry.field(description="The mapping node's IRI; null for a relation entailed by the ontology axioms.")
+    def mapping_id(self) -> str | None:
+        return self.found.mapping
+
+    @strawberry.field
+    async def mapping(self, info: Ctx) -> Mapping | None:
+        if self.found.mapping is None:
+            return None
+        record = await info.context.mappings.load(self.found.mapping)
+        return Mapping(record=record) if record else None
+
+    @strawberry.field
+    def mapping_set(self, info: Ctx) -> MappingSet | None:
+        if self.found.mapping_set is None:
+            return None
+        sets = info.context.mapping_sets()
+        return next((MappingSet(info=s) for s in sets.values() if s.set_id == self.found.mapping_set), None)
+
+    @strawberry.field(description="For inferred results: how the relation follows.")
+    def explanation(self) -> Explanation | None:
+        if not self.found.inferred:
+            return None
+        if self.found.path:
+            text = f"chained from {len(self.found.path)} asserted mapping(s) (MappingChaining)"
+        else:
+            text = "entailed by the ontology axioms (equal is symmetric and transitive; subset-of is transitive)"
+        return Explanation(text=text, path_ids=self.found.path)
+
+
+def satisfier_page(info: Ctx, found: list[Satisfier], relations: list[RelationKind] | None, min_strength: int | None,
+                   first: int | None, after: str | None) -> Connection[SatisfierNode]:
+    kept = keep_satisfiers(found, relations=[r.engine for r in relations or ()], min_strength=min_strength)
+    return paginate(kept, first, after, info.context.settings.page_size_max, SatisfierNode.of)
+
+
+@strawberry.type
+class CrosswalkRow:
+    source_info: strawberry.Private[ControlInfo]
+    found: strawberry.Private[Satisfier]
+
+    @strawberry.field(description="The item of the 'from' framework.")
+    def source(self) -> Control:
+        return Control(info=self.source_info)
+
+    @strawberry.field(description="The item of the 'to' framework, with the relation 'source relation target'.")
+    def target(self) -> SatisfierNode:
+        return SatisfierNode(found=self.found)
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+
+
+@strawberry.type
+class LevelCount:
+    kind: str
+    full: int
+    partial: int
+    none: int
+    total: int
+    percent_full: float
+
+    @staticmethod
+    def of(s: LevelSummary) -> LevelCount:
+        return LevelCount(kind=s.kind, full=s.full, partial=s.partial, none=s.none, total=s.total,
+                          percent_full=round(s.percent("full"), 1))
+
+
+@strawberry.type
+class CoverageItem:
+    item: strawberry.Private[ItemCoverage]
+
+    @strawberry.field
+    def control(self) -> Control:
+        return Control(info=self.item.item.info)
+
+    @strawberry.field
+    def status(self) -> CoverageLevel:
+        return CoverageLevel(self.item.status)
+
+    @strawberry.field(description="Status from the item's own mappings, before rolling up its children.")
+    def direct_status(self) -> CoverageLevel:
+        return CoverageLevel(self.item.direct_status)
+
+    @strawberry.field(description="For a parent: the share of its leaves fully covered.")
+    def covered_fraction(self) -> float | None:
+        return self.item.covered_fraction
+
+    @strawberry.field
+    def evidence(self) -> list[SatisfierNode]:
+        return [SatisfierNode(found=s) for s in self.item.evidence]
+
+
+@strawberry.type
+class TargetItems:
+    framework: str
+    items: list[str]
+
+
+def _grouped(groups: dict[str, list[str]]) -> list[TargetItems]:
+    return [TargetItems(framework=k, items=v) for k, v in groups.items()]
+
+
+@strawberry.type
+class HubControl:
+    choice: strawberry.Private[HubChoice]
+
+    @strawberry.field
+    def control(self) -> Control:
+        return Control(info=self.choice.control)
+
+    @strawberry.field(description="Target items this hub control newly covers fully, per target.")
+    def covers(self) -> list[TargetItems]:
+        return _grouped(self.choice.covers)
+
+    @strawberry.field
+    def partially(self) -> list[TargetItems]:
+        return _grouped(self.choice.partially)
+
+
+@strawberry.type
+class TargetGap:
+    gaps: strawberry.Private[TargetGaps]
+
+    @strawberry.field
+    def framework(self) -> str:
+        return self.gaps.slug
+
+    @strawberry.field
+    def leaf_items(self) -> int:
+        return self.gaps.leaf_items
+
+    @strawberry.field
+    def fully_covered(self) -> int:
+        return self.gaps.fully_covered
+
+    @strawberry.field
+    def percent_full(self) -> float:
+        return round(self.gaps.percent_full, 1)
+
+    @strawberry.field
+    def partial_only(self) -> list[str]:
+        return self.gaps.partial_only
+
+    @strawberry.field
+    def uncovered(self) -> list[str]:
+        return self.gaps.uncovered
+
+
+@strawberry.type
+class Conflict:
+    record: strawberry.Private[ConflictRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.iri)
+
+    @strawberry.field
+    async def subject(self, info: Ctx) -> Control | None:
+        return await _control(info, self.record.subject) if self.record.subject else None
+
+    @strawberry.field
+    async def object(self, info: Ctx) -> Control | None:
+        return await _control(info, self.record.object) if self.record.object else None
+
+    @strawberry.field(description="IRIs of the mappings that cannot all be true.")
+    def mappings(self) -> list[str]:
+        return list(self.record.mappings)
+
+    @strawberry.field
+    def explanation(self) -> str | None:
+        return self.record.explanation
+
+
+@strawberry.type
+class AuditEntry:
+    record: strawberry.Private[AuditRecord]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.iri)
+
+    @strawberry.field(description="create, update, retract or import-sssom.")
+    def action(self) -> str:
+        return self.record.action
+
+    @strawberry.field
+    def at(self) -> str:
+        return self.record.at
+
+    @strawberry.field(description="The mapping (or imported mapping set) changed.")
+    def node(self) -> str:
+        return self.record.node
+
+    @strawberry.field
+    def what(self) -> str:
+        return self.record.what
+
+    @strawberry.field
+    def agent(self) -> str:
+        return self.record.agent
+
+
+RelationFilter = Annotated[list[RelationKind] | None, strawberry.argument(description="Only these relations.")]
