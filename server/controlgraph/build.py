@@ -20,7 +20,8 @@ from controlgraph.datasets import DatasetFile, data_root, shipped_datasets
 from controlgraph.errors import ValidationFailed
 from controlgraph.interop import term_value
 from controlgraph.loader import LoadedData, LoadedDataset, load_files
-from controlgraph.reasoning.materialise import asserted_edges, direct_triples, inferred_graph_triples
+from controlgraph.reasoning.inputs import shared_graphs
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.validation import ValidationReport, validate_triples
@@ -29,7 +30,6 @@ from controlgraph.vocabulary import (
     DCTERMS,
     GRAPH,
     IMPORT_GRAPH,
-    INFERRED_GRAPH,
     RDF,
     TENANT_GRAPH,
     Authority,
@@ -64,7 +64,7 @@ class BuildResult:
     frameworks: list[FrameworkSummary] = field(default_factory=list)
     mapping_sets: list[MappingSetSummary] = field(default_factory=list)
     asserted_mappings: int = 0
-    entailed_relations: int = 0
+    inference: dict[str, int] = field(default_factory=dict)  # the composition engine's counts
     triples: int = 0
     carried_over_graphs: list[str] = field(default_factory=list)
 
@@ -126,12 +126,10 @@ def build(
     edges_by_graph = {g: asserted_edges(triples) for g, triples in graphs.items()}
     for g, edges in edges_by_graph.items():
         graphs[g] = graphs[g] + direct_triples(edges)
-    inferred, entailed = inferred_graph_triples(
-        [e for g, edges in edges_by_graph.items() if not g.startswith(TENANT_GRAPH) for e in edges]
-    )
-    graphs[INFERRED_GRAPH] = inferred
+    derived, stats = composition_graphs(shared_graphs(graphs), max_hops=settings.max_hops)
+    graphs.update(derived)
+    result.inference = stats
     result.asserted_mappings = sum(len(e) for e in edges_by_graph.values())
-    result.entailed_relations = entailed
     _summarise(loaded, result)
     graphs[BUILD_GRAPH] = _build_metadata(result)
     result.seconds["reason"] = time.perf_counter() - clock

@@ -39,7 +39,7 @@ from controlgraph.errors import (
 )
 from controlgraph.settings import Settings, settings_markdown
 from controlgraph.store import open_store
-from controlgraph.vocabulary import parse_control_ref
+from controlgraph.vocabulary import mapping_set_of, parse_control_ref
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_STORE, EXIT_QUERY = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70
@@ -129,8 +129,10 @@ def build_command(ctx: Context) -> None:
     click.echo("mapping sets:")
     for m in result.mapping_sets:
         click.echo(f"  {m.set_id:<48} {m.mappings:>5} mappings  {m.authority}")
-    click.echo(f"asserted mappings: {result.asserted_mappings:,}; relations entailed by the axioms: "
-               f"{result.entailed_relations:,}")
+    stats = result.inference
+    click.echo(f"asserted mappings: {result.asserted_mappings:,}; inferred by chaining (up to "
+               f"{ctx.settings.max_hops} hops): {stats.get('definite', 0):,} definite relations, "
+               f"{stats.get('candidates', 0):,} candidate links, {stats.get('conflicts', 0):,} conflicts")
     if result.carried_over_graphs:
         click.echo(f"carried over from the previous store: {len(result.carried_over_graphs)} graph(s)")
     timing = ", ".join(f"{phase} {result.seconds.get(phase, 0.0):.2f}s" for phase in PHASES)
@@ -197,7 +199,8 @@ def satisfiers_command(
     if not found:
         click.echo("  no mapped controls")
     for s in found:
-        source = "inferred (ontology axioms)" if s.inferred else f"{s.mapping_set} [{s.authority}]"
+        source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
+            f"{s.mapping_set} [{s.authority}]"
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
         click.echo(f"          via {source}")
 
@@ -311,6 +314,21 @@ def serve_command(click_ctx: click.Context, ctx: Context, host: str | None, port
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
 
 
+@main.command("hash-key")
+def hash_key_command() -> None:
+    """Print the sha256 of an API key read from stdin, for CONTROLGRAPH_API_KEYS (tenant:hash,...).
+
+    The key is read from stdin so it stays out of the shell history and the process list.
+    """
+    from controlgraph.tenancy import hash_key
+
+    with _errors():
+        key = sys.stdin.readline().strip()
+        if not key:
+            raise InputError("no key on stdin; e.g. printf '%s' \"$KEY\" | controlgraph hash-key")
+    click.echo(hash_key(key))
+
+
 @main.command("settings")
 @click.option("--markdown", is_flag=True, help="Print the settings reference (docs/settings.md).")
 @pass_context
@@ -326,11 +344,12 @@ def settings_command(ctx: Context, markdown: bool) -> None:
 
 def _register_commands() -> None:
     # Commands of other modules attach here; they import this module's helpers, so they come last.
-    from controlgraph import cli_analysis, cli_export, cli_import
+    from controlgraph import cli_analysis, cli_export, cli_exports, cli_import
 
     cli_analysis.register(main)
     cli_import.register(main)
     cli_export.register(main)
+    cli_exports.register(main)  # after cli_export: joins its ``export`` group
 
 
 _register_commands()

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 
 from controlgraph.datasets import SHAPES_GRAPH
 from controlgraph.errors import ImportRejected, ValidationFailed
-from controlgraph.reasoning.materialise import asserted_edges, direct_triples, inferred_graph_triples
+from controlgraph.reasoning.inputs import NOT_SHARED
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
 from controlgraph.store.base import GraphStore
 from controlgraph.validation import validate_triples
-from controlgraph.vocabulary import GRAPH, IMPORT_GRAPH, INFERRED_GRAPH, RELATION_IRIS, TENANT_GRAPH
+from controlgraph.vocabulary import IMPORT_GRAPH, RELATION_IRIS, TENANT_GRAPH
 
-_NOT_ASSERTED = (INFERRED_GRAPH, GRAPH + "build", SHAPES_GRAPH)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class CommitOutcome:
     graph: str
     triples: int
     changed: bool
-    inferred_relations: int
+    inferred_relations: int  # definite relations the composition engine found after the commit
 
 
 def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
@@ -75,7 +75,9 @@ def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     return [t for t in triples if t.predicate.value not in RELATION_IRIS]
 
 
-def commit_dataset(store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str) -> CommitOutcome:
+def commit_dataset(
+    store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3
+) -> CommitOutcome:
     """Validate ``triples`` as the new content of ``graph`` in context, then write atomically."""
     if not triples:
         raise ImportRejected(f"{label}: nothing to import")
@@ -85,7 +87,7 @@ def commit_dataset(store: GraphStore, graph: str, triples: Sequence[ox.Triple], 
     for name in store.graph_names():
         # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
         # violation messages (the graph being written is the new content, not context).
-        if name == graph or name in _NOT_ASSERTED or name.startswith(TENANT_GRAPH):
+        if name == graph or name == SHAPES_GRAPH or name.startswith(NOT_SHARED):
             continue
         context[name] = _without_relation_triples(store.graph_triples(name))
     shapes = store.graph_triples(SHAPES_GRAPH)
@@ -94,16 +96,17 @@ def commit_dataset(store: GraphStore, graph: str, triples: Sequence[ox.Triple], 
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
 
-    own_edges = asserted_edges(new_content)
-    written = new_content + direct_triples(own_edges)
-    all_edges = [e for name, ts in context.items() if not name.startswith(TENANT_GRAPH) for e in asserted_edges(ts)]
-    if not graph.startswith(TENANT_GRAPH):
-        all_edges += own_edges
-    inferred, count = inferred_graph_triples(all_edges)
+    written = new_content + direct_triples(asserted_edges(new_content))
     changed = set(map(str, written)) != set(map(str, previous))
-    if changed:
-        store.replace_graphs({graph: written, INFERRED_GRAPH: inferred})
-    return CommitOutcome(graph, len(written), changed, count)
+    if not changed:
+        return CommitOutcome(graph, len(written), False, 0)
+    # Inference is shared: tenants' graphs never feed it (they are left out of the context above).
+    shared = [t for ts in context.values() for t in ts]
+    if not graph.startswith(TENANT_GRAPH):
+        shared += new_content
+    derived, stats = composition_graphs(shared, max_hops=max_hops)
+    store.replace_graphs({graph: written, **derived})
+    return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
 
 
 def commit_import(store: GraphStore, dataset: ImportedDataset) -> CommitOutcome:

@@ -13,7 +13,6 @@ from controlgraph.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import (
     CG,
     DCTERMS,
-    INFERRED_GRAPH,
     RDF,
     RDFS,
     SSSOM,
@@ -67,7 +66,7 @@ class Satisfier:
     justification: str | None = None  # semapv term, e.g. ManualMappingCuration or MappingChaining
     confidence: float | None = None
     licence: str | None = None
-    path: tuple[str, ...] = ()  # for inferred mappings: the asserted mappings chained, in order
+    path: tuple[str, ...] = ()  # for inferred mappings: the asserted mappings chained, in order from X
 
 
 _CONTROL_QUERY = sparql_prefixes() + """
@@ -97,14 +96,6 @@ _DETAIL_PROPERTIES = frozenset({
     SSSOM + "confidence", CG + "pathText", CG + "authority", DCTERMS + "title", DCTERMS + "publisher",
     DCTERMS + "license",
 })
-
-# Relations entailed by the ontology axioms are bare triples in the inferred graph (no mapping node).
-_ENTAILED_QUERY = sparql_prefixes() + f"""
-SELECT ?x ?other ?rel WHERE {{
-  %(scope)s
-  GRAPH <{INFERRED_GRAPH}> {{ ?x ?rel ?other . }}
-  FILTER (?rel IN (cg:equal, cg:subsetOf, cg:supersetOf, cg:intersectsWith, cg:notRelated))
-}}"""
 
 _OTHER_QUERY = sparql_prefixes() + """
 SELECT ?other ?notation ?title ?kind ?slug WHERE {
@@ -179,6 +170,7 @@ class _Found:
     inferred: bool
     mapping: str | None = None
     mapping_set: str | None = None
+    read_backwards: bool = False  # X is the node's object: its chain is read from the other end
 
 
 def _first(props: dict[str, list[str]], iri: str) -> str | None:
@@ -204,18 +196,16 @@ def _satisfiers(
             continue
         seen.add((x, m, direction))
         rel = Relation.from_iri(str(rel_iri))
-        raw.append(_Found(str(x), str(other), rel.inverse if direction == "inverse" else rel, False, m, mapping_set))
+        raw.append(_Found(str(x), str(other), rel.inverse if direction == "inverse" else rel, False, m, mapping_set,
+                          direction == "inverse"))
     details = node_details(store, {f.mapping for f in raw if f.mapping} | {f.mapping_set for f in raw if f.mapping_set})
     raw = [
         _Found(f.x, f.other, f.relation, _INFERRED_MAPPING in details.get(str(f.mapping), {}).get(RDF + "type", []),
-               f.mapping, f.mapping_set)
+               f.mapping, f.mapping_set, f.read_backwards)
         for f in raw
     ]
     if not include_inferred:
         raw = [f for f in raw if not f.inferred]
-    else:
-        for row in store.query(_ENTAILED_QUERY % {"scope": scope}):  # type: ignore[union-attr]
-            raw.append(_Found(str(_text(row, 0)), str(_text(row, 1)), Relation.from_iri(str(_text(row, 2))), True))
     infos = describe_controls(store, {f.other for f in raw})
     found: dict[str, list[Satisfier]] = {}
     for f in raw:
@@ -236,11 +226,7 @@ def _satisfiers(
 
 
 def _satisfier(f: _Found, info: ControlInfo, coverage: str, details: dict[str, dict[str, list[str]]]) -> Satisfier:
-    if f.mapping is None:  # a relation entailed by the axioms: no node, no provenance but the chaining
-        return Satisfier(control=info, relation=f.relation, coverage=coverage, inferred=True, mapping=None,
-                         mapping_set=None, set_title=None, authority=None, publisher=None, strength=None,
-                         comment=None, justification="MappingChaining")
-    node = details.get(f.mapping, {})
+    node = details.get(str(f.mapping), {})
     of_set = details.get(str(f.mapping_set), {})
     strength = _first(node, CG + "strength")
     rationale = _first(node, CG + "rationale")
@@ -263,7 +249,7 @@ def _satisfier(f: _Found, info: ControlInfo, coverage: str, details: dict[str, d
         justification=justification.rsplit("/", 1)[-1] if justification else None,
         confidence=float(confidence) if confidence is not None else None,
         licence=_first(of_set, DCTERMS + "license"),
-        path=tuple(path.split()) if path else (),
+        path=tuple(reversed(path.split()) if f.read_backwards else path.split()) if path else (),
     )
 
 

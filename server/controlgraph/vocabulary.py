@@ -124,6 +124,7 @@ class Authority(Enum):
     THIRD_PARTY = "third-party"
     PROJECT_CURATED = "project-curated"
     USER = "user"
+    INFERRED = "inferred"  # only the set of mappings the composition engine derives
 
     @property
     def iri(self) -> str:
@@ -165,6 +166,13 @@ def mapping_iri(set_id: str, subject: str, obj: str) -> str:
     """One mapping per (subject, object) pair within a set: the IRI is derived from both."""
     digest = hashlib.sha256(f"{subject}\n{obj}".encode()).hexdigest()[:16]
     return f"{MAPPING}{set_id}/{digest}"
+
+
+def mapping_set_of(mapping: str) -> str:
+    """The id of the set a mapping IRI was minted in (``mapping_iri``), or the IRI itself if not ours."""
+    if not mapping.startswith(MAPPING):
+        return mapping
+    return mapping[len(MAPPING):].rsplit("/", 1)[0]
 
 
 def graph_iri(dataset_id: str) -> str:

@@ -58,10 +58,6 @@ def crosswalk_graph(store: GraphStore, export: CrosswalkExport) -> rdflib.Graph:
         subject, obj = statements[CG + "mappingSubject"][0], statements[CG + "mappingObject"][0]
         relation = Relation.from_iri(statements[CG + "relation"][0].value)
         graph.add((rdflib.URIRef(subject.value), rdflib.URIRef(relation.iri), rdflib.URIRef(obj.value)))
-    for row in export.rows:
-        if row.mapping.mapping is None:
-            graph.add((rdflib.URIRef(row.source.iri), rdflib.URIRef(row.mapping.relation.iri),
-                       rdflib.URIRef(row.mapping.control.iri)))
     sets = {MAPPING_SET + r.mapping.mapping_set for r in export.rows if r.mapping.mapping_set}
     _add_statements(graph, store, sets)
     controls = {r.source.iri for r in export.rows} | {r.mapping.control.iri for r in export.rows}

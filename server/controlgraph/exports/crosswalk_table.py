@@ -1,8 +1,7 @@
 """A crosswalk as flat records: the one column layout shared by CSV, the XLSX sheets and the HTML report.
 
 A record reads "source relation target", oriented from the crosswalk's ``--from`` framework. Inferred
-rows carry their explanation: the asserted mappings chained, in order, or a note that the relation is
-entailed by the ontology's axioms (such relations have no mapping node of their own).
+rows carry their explanation: the asserted mappings chained, in order.
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from dataclasses import dataclass
 from controlgraph.crosswalk import CrosswalkRow, crosswalk
 from controlgraph.satisfiers import Satisfier
 from controlgraph.store.base import GraphStore
-
-ENTAILED_NOTE = "entailed by the ontology axioms (no recorded path)"
 
 COLUMNS: tuple[str, ...] = (
     "source_framework", "source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
@@ -59,7 +56,7 @@ def explanation(row: CrosswalkRow) -> str:
     """The asserted mappings an inferred row was chained from, space-separated; empty for asserted rows."""
     if not row.mapping.inferred:
         return ""
-    return " ".join(row.mapping.path) if row.mapping.path else ENTAILED_NOTE
+    return " ".join(row.mapping.path)
 
 
 def record(row: CrosswalkRow) -> dict[str, str]:

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from controlgraph.interop import term_value
-from controlgraph.reasoning.axioms import relation_closure
-from controlgraph.vocabulary import CG, RELATION_IRIS, Relation
+from controlgraph.reasoning.composition import compose_mappings
+from controlgraph.reasoning.inputs import asserted_mappings
+from controlgraph.reasoning.results_rdf import result_graphs
+from controlgraph.vocabulary import CG, RELATION_IRIS, SKOS, Relation
 
 
 @dataclass(frozen=True)
@@ -49,14 +51,14 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
     return [_triple(e.subject, e.relation, e.object) for e in edges]
 
 
-def inferred_graph_triples(edges: Sequence[AssertedEdge]) -> tuple[list[ox.Triple], int]:
-    """Relation triples entailed by the axioms beyond the asserted ones and their inverses; and their number.
+def composition_graphs(
+    triples: Sequence[ox.Triple], *, max_hops: int
+) -> tuple[dict[str, list[ox.Triple]], dict[str, int]]:
+    """Run the composition engine over the shared asserted mappings in ``triples``.
 
-    The inverse of an asserted mapping (B superset-of A for A subset-of B) is read from the mapping node
-    itself, so it is not repeated here: the inferred graph holds only what chaining adds.
+    Returns the inferred, candidates and conflicts graphs, and the engine's counts.
     """
-    asserted = {(e.subject, e.relation, e.object) for e in edges}
-    inverses = {(o, rel.inverse, s) for s, rel, o in asserted}
-    entailed = relation_closure(asserted) - asserted - inverses
-    triples = [_triple(s, rel, o) for s, rel, o in sorted(entailed, key=lambda e: (e[0], e[1].value, e[2]))]
-    return triples, len(triples)
+    edges = asserted_mappings(triples)
+    parents = {term_value(t.subject): term_value(t.object) for t in triples if t.predicate.value == SKOS + "broader"}
+    result = compose_mappings(edges, max_hops=max_hops, parent_of=parents.get)
+    return result_graphs(edges, result), dict(result.stats)

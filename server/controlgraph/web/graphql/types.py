@@ -14,7 +14,7 @@ from controlgraph.errors import Violation
 from controlgraph.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
 from controlgraph.programme import HubChoice, TargetGaps
 from controlgraph.satisfiers import ControlInfo, Satisfier, keep_satisfiers
-from controlgraph.vocabulary import Relation, control_ref_from_iri
+from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of
 from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
 from controlgraph.web.graphql.pagination import Connection, paginate
 
@@ -342,7 +342,7 @@ class SatisfierNode:
     def comment(self) -> str | None:
         return self.found.comment
 
-    @strawberry.field(description="The mapping node's IRI; null for a relation entailed by the ontology axioms.")
+    @strawberry.field(description="The mapping node's IRI (an inferred mapping's node for inferred results).")
     def mapping_id(self) -> str | None:
         return self.found.mapping
 
@@ -364,10 +364,8 @@ class SatisfierNode:
     def explanation(self) -> Explanation | None:
         if not self.found.inferred:
             return None
-        if self.found.path:
-            text = f"chained from {len(self.found.path)} asserted mapping(s) (MappingChaining)"
-        else:
-            text = "entailed by the ontology axioms (equal is symmetric and transitive; subset-of is transitive)"
+        sets = " > ".join(mapping_set_of(m) for m in self.found.path)
+        text = f"chained from {len(self.found.path)} asserted mapping(s) (MappingChaining): {sets}"
         return Explanation(text=text, path_ids=self.found.path)
 
 

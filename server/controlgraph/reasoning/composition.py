@@ -1,0 +1,530 @@
+"""Sound composition of asserted mappings: definite inferences, ranked candidates and conflicts.
+
+Input is a list of asserted mappings (:class:`AssertedMapping`), output is data; nothing here reads
+or writes a store. Each mapping is also read backwards (with the inverse relation). For every pair
+of equivalence classes joined by chains of 2..``max_hops`` links (see :mod:`class_graph`) and
+holding controls of different frameworks, the engine composes each chain's relations with the
+table of DESIGN.md section 2 (:mod:`possibilities`), intersects the results of all chains and of
+any asserted mapping between the two, and reports:
+
+- a **definite** relation when exactly one relation remains and the pair was not mapped directly;
+- a **conflict** when nothing remains, naming the chains and mappings that cannot all be true;
+- a **candidate** link otherwise, with its possibility set, its chains and a ranking score.
+
+Choices (see docs/reasoning.md):
+
+- Hops count links between classes; equal mappings inside a class are free. Walks never revisit a class.
+- A chain whose possibility set reaches "any" is dropped from further extension: composing "any"
+  with anything is "any" again, so it can neither narrow a pair nor be extended into evidence.
+  This pruning is what keeps the walk tractable (intersects then intersects is already "any").
+- Such "any" chains of exactly two links (A and C mapped to a common control) are still the
+  naive-chaining signal the evaluation compares against; with ``shared_neighbour_candidates`` they
+  make a candidate whose possibility set is "any", ranked below better-constrained ones by the
+  score. Longer "any" chains are never reported.
+- Strength of a chain is its weakest link's (None when any link has none); confidence is the
+  product of the links' confidences, treated as independent (None when any link has none: an
+  unknown is not invented as 1.0); rationale is the weakest (functional < semantic < syntactic,
+  None when any link has none). A relation that needs several chains together takes the weakest
+  of all of them.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from controlgraph.reasoning import possibilities as P
+from controlgraph.reasoning.candidate_ranking import CandidateWeights, candidate_score
+from controlgraph.reasoning.chain_results import (
+    MAPPING_CHAINING,
+    CandidateLink,
+    ChainPath,
+    CompositionResult,
+    Conflict,
+    EquivalenceClass,
+    InferredRelation,
+    chain_path,
+    chain_quality,
+    weakest,
+)
+from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf
+from controlgraph.vocabulary import Rationale, Relation
+
+__all__ = [
+    "MAPPING_CHAINING",
+    "AssertedMapping",
+    "CandidateLink",
+    "ChainPath",
+    "CompositionResult",
+    "Conflict",
+    "EquivalenceClass",
+    "InferredRelation",
+    "compose_mappings",
+]
+
+ParentOf = Callable[[str], str | None]
+
+
+@dataclass(slots=True)
+class _Found:
+    """A candidate scored during the walk, explained only if it is kept."""
+
+    score: float
+    start: int
+    target: int
+    pair: tuple[int, int] | None  # where to state it, when already worked out
+    evidence: _Evidence
+    possible: P.Possibilities
+    strength: int | None
+    shared_parents: bool
+
+
+class _Evidence:
+    """What the walks from one class found about one other class."""
+
+    __slots__ = ("any_count", "any_kept", "count", "independent", "kept", "mask", "narrowing", "used")
+
+    def __init__(self) -> None:
+        self.mask = P.ANY
+        self.count = 0
+        self.narrowing: list[tuple[P.Possibilities, tuple[int, ...]]] = []
+        self.kept: list[tuple[P.Possibilities, tuple[int, ...]]] = []
+        self.any_count = 0
+        self.any_kept: list[tuple[int, ...]] = []
+        self.independent = 0
+        self.used: set[int] = set()
+
+    def note_independence(self, inner: tuple[int, ...]) -> None:
+        """Count a chain whose intermediate classes are ``inner`` if it shares none with those counted.
+
+        Greedy, and walks go shortest chains first, so this is the number of disjoint detours.
+        """
+        used = self.used
+        for node in inner:
+            if node in used:
+                return
+        self.independent += 1
+        used.update(inner)
+
+
+def compose_mappings(
+    edges: Sequence[AssertedMapping],
+    framework_of: FrameworkOf | None = None,
+    *,
+    max_hops: int = 3,
+    parent_of: ParentOf | None = None,
+    shared_neighbour_candidates: bool = True,
+    max_paths_kept: int = 5,
+    max_candidates_per_control: int | None = None,
+    weights: CandidateWeights | None = None,
+) -> CompositionResult:
+    """Chain ``edges`` and report definite relations, ranked candidates and conflicts.
+
+    ``framework_of`` maps a control to its framework (a callable or a dict); by default the slug
+    is read from the control IRI. ``parent_of`` gives a control's parent, used to rank candidates
+    whose parents are mapped to each other. Each result shows at most ``max_paths_kept`` chains
+    (those that narrow its possibility set first) and counts all. A candidate is kept when it is
+    among the ``max_candidates_per_control`` best of either of its controls' classes (None keeps all).
+    """
+    if max_hops < 1:
+        raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+    graph = ClassGraph(edges, framework_of)
+    if max_candidates_per_control is not None and max_candidates_per_control < 1:
+        raise ValueError(f"max_candidates_per_control must be at least 1 or None, got {max_candidates_per_control}")
+    run = _Run(graph, max_hops, parent_of, shared_neighbour_candidates, max_paths_kept, weights or CandidateWeights())
+    run.cap = max_candidates_per_control
+    # The walk creates millions of small acyclic objects; the cyclic garbage collector would
+    # rescan them over and over (a third of the run time on large graphs) and can find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        run.asserted_conflicts()
+        for start in range(len(graph.members)):
+            run.walk(start)
+        run.result.candidates = run.candidates()
+    finally:
+        if collecting:
+            gc.enable()
+    run.result.equivalence_classes = [
+        EquivalenceClass(
+            tuple(graph.names[i] for i in m),
+            tuple(sorted({graph.edges[k].mapping for i in m for _, k in graph.equal_adjacency[i]})),
+        )
+        for m in graph.members
+        if len(m) > 1
+    ]
+    run.result.stats.update(
+        controls=len(graph.names),
+        classes=len(graph.members),
+        links=len(graph.links),
+        definite=len(run.result.definite),
+        candidates=len(run.result.candidates),
+        conflicts=len(run.result.conflicts),
+    )
+    return run.result
+
+
+class _Run:
+    def __init__(
+        self,
+        graph: ClassGraph,
+        max_hops: int,
+        parent_of: ParentOf | None,
+        shared_neighbour: bool,
+        max_paths_kept: int,
+        weights: CandidateWeights,
+    ) -> None:
+        self.g = graph
+        self.max_hops = max_hops
+        self.parent_of = parent_of
+        self.shared_neighbour = shared_neighbour
+        self.keep = max_paths_kept
+        self.weights = weights
+        self.result = CompositionResult()
+        self.result.stats.update(chains=0, pruned_any=0)
+        self._conflict_keys: set[frozenset[str]] = set()
+        self.cap: int | None = None
+        self._candidates: list[_Found] = []
+        self._best: dict[int, list[tuple[float, int, _Found]]] = {}
+        self._sequence = 0
+
+    # ------------------------------------------------------------------ walking
+
+    def walk(self, start: int) -> None:
+        """Every chain of 2..max_hops links from class ``start``, recorded against classes above it."""
+        g = self.g
+        adjacency = g.adjacency
+        compose = P.COMPOSE
+        any_mask = P.ANY
+        keep = self.keep
+        sole = g.sole_framework
+        own = sole[start]
+        shared_neighbour = self.shared_neighbour
+        found: dict[int, _Evidence] = {}
+        frontier: list[tuple[int, P.Possibilities, tuple[int, ...]]] = [(n, m, (n,)) for n, m in adjacency[start]]
+        chains = pruned = 0
+        for depth in range(2, self.max_hops + 1):
+            extend = depth < self.max_hops
+            following: list[tuple[int, P.Possibilities, tuple[int, ...]]] = []
+            for node, mask, path in frontier:
+                row = compose[mask]
+                for nxt, link_mask in adjacency[node]:
+                    if nxt == start or nxt in path:
+                        continue
+                    combined = row[link_mask]
+                    chains += 1
+                    # Only pairs (start, nxt) with nxt above start are recorded: the walk from the
+                    # lower class sees every chain of the pair once.
+                    record = nxt > start and (own is None or own != sole[nxt])
+                    if combined == any_mask:
+                        pruned += 1
+                        if record and depth == 2 and shared_neighbour:
+                            ev = found.get(nxt)
+                            if ev is None:
+                                ev = found[nxt] = _Evidence()
+                            ev.any_count += 1
+                            ev.note_independence(path)
+                            if len(ev.any_kept) < keep:
+                                ev.any_kept.append((*path, nxt))
+                        continue
+                    longer = (*path, nxt)
+                    if record:
+                        ev = found.get(nxt)
+                        if ev is None:
+                            ev = found[nxt] = _Evidence()
+                        ev.count += 1
+                        ev.note_independence(path)
+                        if ev.mask & combined != ev.mask:
+                            ev.mask &= combined
+                            ev.narrowing.append((combined, longer))
+                        elif len(ev.kept) < keep:
+                            ev.kept.append((combined, longer))
+                    if extend:
+                        following.append((nxt, combined, longer))
+            frontier = following
+        self.result.stats["chains"] += chains
+        self.result.stats["pruned_any"] += pruned
+        for target, ev in found.items():
+            self._settle(start, target, ev)
+        # Class pairs mapped directly but not reached by any chain still give every other member
+        # pair of the two classes a relation (through the equal mappings).
+        for nxt, _ in adjacency[start]:
+            if nxt > start and nxt not in found and g.cross_framework(start, nxt):
+                self._settle(start, nxt, _Evidence())
+
+    # ------------------------------------------------------------------ settling one pair
+
+    def _settle(self, s: int, t: int, ev: _Evidence) -> None:
+        g = self.g
+        asserted = g.link_mask(s, t)
+        total = ev.mask if asserted is None else ev.mask & asserted
+        if total == P.NONE:
+            self._conflict(s, t, ev, asserted)
+            return
+        relation = P.single(total)
+        if asserted is not None:
+            pair = self._unasserted_pair(s, t)
+            if pair is not None:
+                self._definite(s, t, ev, asserted, total, pair)
+            return
+        if relation is not None:
+            self._definite(s, t, ev, None, total, self._pair(s, t, ev))
+        elif ev.count or ev.any_count:
+            self._candidate(s, t, ev, total)
+
+    def _pair(self, s: int, t: int, ev: _Evidence) -> tuple[int, int]:
+        """Where to state a class-level result: the ends of its first chain, if they differ in framework."""
+        g = self.g
+        paths = [p for _, p in ev.narrowing] + [p for _, p in ev.kept] + ev.any_kept
+        if paths:
+            first = paths[0]
+            a = g.end_in(g.links[(min(s, first[0]), max(s, first[0]))].best, s)
+            before = s if len(first) == 1 else first[-2]
+            c = g.end_in(g.links[(min(before, t), max(before, t))].best, t)
+            if g.framework[a] != g.framework[c]:
+                return a, c
+        for a in g.members[s]:
+            for c in g.members[t]:
+                if g.framework[a] != g.framework[c]:
+                    return a, c
+        raise AssertionError("a cross-framework class pair has no cross-framework member pair")
+
+    def _unasserted_pair(self, s: int, t: int) -> tuple[int, int] | None:
+        """A member pair of two directly mapped classes that has no mapping of its own, if any."""
+        g = self.g
+        if len(g.members[s]) == 1 and len(g.members[t]) == 1:
+            return None
+        link = g.links[(min(s, t), max(s, t))]
+        mapped = set()
+        for k in link.edges:
+            e = g.edges[k]
+            x, y = g.index[e.subject], g.index[e.object]
+            mapped.add((x, y))
+            mapped.add((y, x))
+        for a in g.members[s]:
+            for c in g.members[t]:
+                if g.framework[a] != g.framework[c] and (a, c) not in mapped:
+                    return a, c
+        return None
+
+    def _chain(self, s: int, path: tuple[int, ...], mask: P.Possibilities, a: int, c: int) -> ChainPath:
+        g = self.g
+        edges = [g.edges[k] for k in g.expand(s, path, a, c)]
+        return chain_path(edges, mask)
+
+    def _equivalents(self, cls: int, member: int) -> tuple[str, ...]:
+        return tuple(self.g.names[i] for i in self.g.members[cls] if i != member)
+
+    def _definite(
+        self,
+        s: int,
+        t: int,
+        ev: _Evidence,
+        asserted: P.Possibilities | None,
+        total: P.Possibilities,
+        pair: tuple[int, int],
+    ) -> None:
+        a, c = pair
+        evidence = [(m, p) for m, p in ev.narrowing] + [(m, p) for m, p in ev.kept]
+        if asserted is not None:
+            evidence.insert(0, (asserted, (t,)))
+        chains = [self._chain(s, p, m, a, c) for m, p in evidence[: max(self.keep, len(ev.narrowing) + 1)]]
+        exact = [ch for ch in chains if P.of_all(ch.possibilities) == total]
+        if exact:
+            best = max(exact, key=chain_quality)
+            strength, confidence, rationale = best.strength, best.confidence, best.rationale
+            shown = [best] + [ch for ch in chains if ch is not best]
+            needed = [best]
+        else:
+            # No single chain is enough: the relation needs the narrowing chains together.
+            needed = _supporting([(P.of_all(ch.possibilities), ch) for ch in chains], total)
+            strength, confidence, rationale = _combined(needed)
+            shown = needed + [ch for ch in chains if ch not in needed]
+        relation = P.single(total)
+        assert relation is not None
+        self.result.definite.append(
+            InferredRelation(
+                subject=self.g.names[a],
+                object=self.g.names[c],
+                relation=relation,
+                paths=tuple(shown[: max(self.keep, len(needed))]),
+                path_count=ev.count + (asserted is not None),
+                strength=strength,
+                confidence=confidence,
+                rationale=rationale,
+                subject_equivalents=self._equivalents(s, a),
+                object_equivalents=self._equivalents(t, c),
+            )
+        )
+
+    def _candidate(self, s: int, t: int, ev: _Evidence, total: P.Possibilities) -> None:
+        """Score a candidate on its chains between classes; keep it while it ranks among the best of either end.
+
+        Explanations (the expansion into concrete mappings) are built only for the candidates kept.
+        """
+        g = self.g
+        publishers = 0  # bitmask over publishers, so agreement is a popcount
+        strength = -1
+        links = g.links
+        for path in [p for _, p in ev.narrowing] + [p for _, p in ev.kept] + ev.any_kept:
+            previous, weakest_link = s, 10**9
+            for cls in path:
+                link = links[(previous, cls) if previous < cls else (cls, previous)]
+                publishers |= link.publisher_bits
+                if link.rank < weakest_link:
+                    weakest_link = link.rank
+                previous = cls
+            if weakest_link > strength:
+                strength = weakest_link
+        pair = self._pair(s, t, ev) if self.parent_of is not None else None
+        shared = pair is not None and self._parents_linked(*pair)
+        known_strength = strength if strength >= 0 else None
+        score = candidate_score(
+            self.weights,
+            independent_paths=ev.independent,
+            possible=P.size(total),
+            strength=known_strength,
+            publishers=publishers.bit_count(),
+            shared_parents=shared,
+        )
+        ev.used.clear()  # only needed while walking
+        found = _Found(score, s, t, pair, ev, total, known_strength, shared)
+        self._sequence += 1
+        if self.cap is None:
+            self._candidates.append(found)
+            return
+        item = (score, -self._sequence, found)
+        for end in (s, t):
+            heap = self._best.setdefault(end, [])
+            if len(heap) < self.cap:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+
+    def candidates(self) -> list[CandidateLink]:
+        """The kept candidates with their explanations, best first."""
+        if self.cap is None:
+            kept = self._candidates
+        else:
+            unique = {id(f): f for heap in self._best.values() for _, _, f in heap}
+            kept = list(unique.values())
+        out = [self._explain_candidate(f) for f in kept]
+        out.sort(key=lambda c: (-c.score, c.subject, c.object))
+        return out
+
+    def _explain_candidate(self, f: _Found) -> CandidateLink:
+        s, t, ev = f.start, f.target, f.evidence
+        a, c = f.pair or self._pair(s, t, ev)
+        chains = [self._chain(s, p, m, a, c) for m, p in ev.narrowing + ev.kept]
+        # The chains that narrow the possibility set to what it is come first, then the strongest others.
+        needed = _supporting([(P.of_all(ch.possibilities), ch) for ch in chains], f.possible)
+        chains = needed + sorted((ch for ch in chains if ch not in needed), key=chain_quality, reverse=True)
+        room = max(self.keep - len(chains), 0)
+        chains += [self._chain(s, p, P.ANY, a, c) for p in ev.any_kept[:room]]
+        return CandidateLink(
+            subject=self.g.names[a],
+            object=self.g.names[c],
+            possibilities=P.relations(f.possible),
+            paths=tuple(chains[: self.keep]),
+            path_count=ev.count + ev.any_count,
+            independent_paths=ev.independent,
+            publishers=self._publishers(s, ev),
+            strength=f.strength,
+            shared_parents=f.shared_parents,
+            score=f.score,
+            subject_equivalents=self._equivalents(s, a),
+            object_equivalents=self._equivalents(t, c),
+        )
+
+    def _publishers(self, s: int, ev: _Evidence) -> frozenset[str]:
+        """Publishers of the mappings on a candidate's chains between classes (parallel mappings included)."""
+        g = self.g
+        out: set[str] = set()
+        for path in [p for _, p in ev.narrowing] + [p for _, p in ev.kept] + ev.any_kept:
+            previous = s
+            for cls in path:
+                out |= g.links[(min(previous, cls), max(previous, cls))].publishers
+                previous = cls
+        return frozenset(out)
+
+    def _parents_linked(self, a: int, c: int) -> bool:
+        """True when the two controls' parents are equal or mapped to each other (not as not-related)."""
+        if self.parent_of is None:
+            return False
+        g = self.g
+        pa, pc = self.parent_of(g.names[a]), self.parent_of(g.names[c])
+        if pa is None or pc is None or pa not in g.index or pc not in g.index:
+            return False
+        ca, cc = g.class_of[g.index[pa]], g.class_of[g.index[pc]]
+        if ca == cc:
+            return True
+        mask = g.link_mask(ca, cc)
+        return mask is not None and P.admits_overlap(mask)
+
+    # ------------------------------------------------------------------ conflicts
+
+    def _conflict(self, s: int, t: int, ev: _Evidence, asserted: P.Possibilities | None) -> None:
+        a, c = self._pair(s, t, ev)
+        candidates = [(m, p) for m, p in ev.narrowing]
+        if asserted is not None:
+            candidates.insert(0, (asserted, (t,)))
+        chains = [(m, self._chain(s, p, m, a, c)) for m, p in candidates]
+        needed = _supporting(chains, P.NONE)
+        self._add_conflict(Conflict(self.g.names[a], self.g.names[c], tuple(needed)))
+
+    def _add_conflict(self, conflict: Conflict) -> None:
+        # One contradiction shows up from each pair it touches (A-B, B-C, A-C); report it once.
+        key = frozenset(m for ch in conflict.evidence for m in ch.mappings)
+        if key not in self._conflict_keys:
+            self._conflict_keys.add(key)
+            self.result.conflicts.append(conflict)
+
+    def asserted_conflicts(self) -> None:
+        """Contradictions inside the asserted data: parallel mappings, and non-equal mappings within a class."""
+        g = self.g
+        for link in g.contradictory_links:
+            # Parallel mappings may meet the two classes at different members: each is shown from
+            # the same pair of controls, through the equal mappings that make them parallel.
+            a, c = g.end_in(link.edges[0], link.low), g.end_in(link.edges[0], link.high)
+            evidence = []
+            for k in link.edges:
+                e = g.edges[k]
+                mask = P.of(e.relation) if g.class_of[g.index[e.subject]] == link.low else P.of(e.relation.inverse)
+                route = [*g.equal_chain(a, g.end_in(k, link.low)), k, *g.equal_chain(g.end_in(k, link.high), c)]
+                evidence.append(chain_path([g.edges[j] for j in route], mask))
+            self._add_conflict(Conflict(g.names[a], g.names[c], tuple(evidence)))
+        for k in g.intra_class:
+            e = g.edges[k]
+            x, y = g.index[e.subject], g.index[e.object]
+            # A direct equal mapping is the plainest explanation; else the route through the class.
+            direct_equal = [j for n, j in g.equal_adjacency[x] if n == y][:1]
+            route = direct_equal or g.equal_chain(x, y)
+            equal_route = chain_path([g.edges[j] for j in route], P.of(Relation.EQUAL))
+            direct = chain_path([e], P.of(e.relation))
+            self._add_conflict(Conflict(e.subject, e.object, (equal_route, direct)))
+
+
+def _supporting(chains: Sequence[tuple[P.Possibilities, ChainPath]], goal: P.Possibilities) -> list[ChainPath]:
+    """A small set of chains whose intersection is already ``goal``: greedy, then drop the redundant."""
+    chosen: list[tuple[P.Possibilities, ChainPath]] = []
+    mask = P.ANY
+    for m, ch in sorted(chains, key=lambda item: P.size(item[0])):
+        if mask & m != mask:
+            chosen.append((m, ch))
+            mask &= m
+            if mask == goal:
+                break
+    for item in list(reversed(chosen)):
+        rest = [x for x in chosen if x is not item]
+        rest_mask = P.ANY
+        for m, _ in rest:
+            rest_mask &= m
+        if rest_mask == goal:
+            chosen = rest
+    return [ch for _, ch in chosen]
+
+
+def _combined(chains: Sequence[ChainPath]) -> tuple[int | None, float | None, Rationale | None]:
+    return weakest([c.strength for c in chains], [c.confidence for c in chains], [c.rationale for c in chains])

@@ -1,0 +1,240 @@
+"""Write the composition engine's results as RDF, in three named graphs apart from asserted data.
+
+- ``graph/inferred``: one ``cg:InferredMapping`` node per definite relation and control pair, with
+  its chain of asserted mappings in order (``cg:pathText``, ``prov:wasDerivedFrom``), strength no
+  higher than the weakest link, confidence, rationale, justification ``semapv:MappingChaining``,
+  and the direct triple beside it; plus the ``ms:inferred`` set node that carries the provenance.
+- ``graph/candidates``: ``cg:CandidateLink`` nodes (never ``cg:Mapping``: coverage never counts them)
+  with the relations still possible, the ranking score and the best chain.
+- ``graph/conflicts``: ``cg:Conflict`` nodes naming the pair and every mapping involved.
+
+Definite relations hold between whole equal classes; they are written per member pair (pairs in
+one framework and pairs already asserted left out), with the equal mappings crossed at either end
+added to the chain, so every node explains itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import pyoxigraph as ox
+
+from controlgraph import __version__
+from controlgraph.reasoning.chain_results import (
+    CandidateLink,
+    ChainPath,
+    CompositionResult,
+    EquivalenceClass,
+    InferredRelation,
+    weakest,
+)
+from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, framework_from_iri
+from controlgraph.vocabulary import (
+    CG,
+    DCTERMS,
+    GRAPH,
+    INFERRED_GRAPH,
+    MAPPING,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SEMAPV,
+    SSSOM,
+    XSD,
+    Authority,
+    Relation,
+    mapping_iri,
+    mapping_set_iri,
+)
+
+CANDIDATES_GRAPH = GRAPH + "candidates"
+CONFLICTS_GRAPH = GRAPH + "conflicts"
+INFERRED_SET = mapping_set_iri("inferred")
+SOURCE = "https://w3id.org/controlgraph/reasoning"
+# Equal classes are written pair by pair only up to this size: past it the pairs grow quadratically
+# (DESIGN.md's scale note) and the class is left to the equal mappings themselves.
+MAX_CLASS_PAIRS_WRITTEN = 50
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def _lit(value: str | int | float, datatype: str | None = None) -> ox.Literal:
+    if isinstance(value, bool):
+        raise TypeError("no booleans here")
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=_n(XSD + "integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=_n(XSD + (datatype or "double")))
+    return ox.Literal(value, datatype=_n(datatype)) if datatype else ox.Literal(value)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.triples: list[ox.Triple] = []
+
+    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        self.triples.append(ox.Triple(_n(s), _n(p), o))
+
+
+def _set_node(w: _Writer) -> None:
+    today = dt.date.today().isoformat()
+    w.add(INFERRED_SET, RDF + "type", _n(CG + "MappingSet"))
+    w.add(INFERRED_SET, DCTERMS + "title", _lit("Mappings inferred by chaining asserted mappings"))
+    w.add(INFERRED_SET, DCTERMS + "publisher", _lit("controlgraph composition engine"))
+    w.add(INFERRED_SET, DCTERMS + "source", _n(SOURCE))
+    w.add(INFERRED_SET, OWL + "versionInfo", _lit(__version__))
+    w.add(INFERRED_SET, DCTERMS + "issued", _lit(today, XSD + "date"))
+    w.add(INFERRED_SET, DCTERMS + "license",
+          _lit("Derived data: the licences of the mapping sets on each mapping's path apply."))
+    w.add(INFERRED_SET, CG + "authority", _n(Authority.INFERRED.iri))
+    w.add(INFERRED_SET, SSSOM + "mapping_justification", _n(SEMAPV + "MappingChaining"))
+
+
+def _path_props(w: _Writer, node: str, mappings: Sequence[str]) -> None:
+    w.add(node, CG + "pathText", _lit(" ".join(mappings)))
+    for m in dict.fromkeys(mappings):
+        w.add(node, PROV + "wasDerivedFrom", _n(m))
+
+
+def _quality(w: _Writer, node: str, path: ChainPath | InferredRelation) -> None:
+    if path.strength is not None:
+        w.add(node, CG + "strength", _lit(path.strength))
+    if path.confidence is not None:
+        w.add(node, SSSOM + "confidence", _lit(round(path.confidence, 6)))
+    if path.rationale is not None:
+        w.add(node, CG + "rationale", _n(path.rationale.iri))
+
+
+class ResultWriter:
+    """Turns one :class:`CompositionResult` into the triples of the three graphs."""
+
+    def __init__(self, edges: Sequence[AssertedMapping]) -> None:
+        self.graph = ClassGraph(edges, None)
+        self.asserted_pairs = {(e.subject, e.object) for e in edges} | {(e.object, e.subject) for e in edges}
+
+    def _member_chain(self, a: str, subject: str, path: Sequence[str], obj: str, c: str) -> list[str]:
+        g = self.graph
+        head = [g.edges[k].mapping for k in g.equal_chain(g.index[a], g.index[subject])]
+        tail = [g.edges[k].mapping for k in g.equal_chain(g.index[obj], g.index[c])]
+        return _without_back_and_forth([*head, *path, *tail])
+
+    def _inferred_node(self, w: _Writer, a: str, c: str, relation: Relation, chain: Sequence[str]) -> str:
+        node = mapping_iri("inferred", a, c)
+        w.add(node, RDF + "type", _n(CG + "InferredMapping"))
+        w.add(node, RDF + "type", _n(CG + "Mapping"))
+        w.add(node, CG + "inMappingSet", _n(INFERRED_SET))
+        w.add(node, CG + "mappingSubject", _n(a))
+        w.add(node, CG + "mappingObject", _n(c))
+        w.add(node, CG + "relation", _n(relation.iri))
+        w.add(node, SSSOM + "mapping_justification", _n(SEMAPV + "MappingChaining"))
+        _path_props(w, node, chain)
+        w.add(a, relation.iri, _n(c))
+        return node
+
+    def _equal_pairs(self, w: _Writer, classes: Sequence[EquivalenceClass]) -> None:
+        """Members of one equal class are equal to each other: written per pair, with the equal chain."""
+        g = self.graph
+        for cls in classes:
+            if len(cls.members) > MAX_CLASS_PAIRS_WRITTEN:
+                continue
+            for i, a in enumerate(cls.members):
+                for c in cls.members[i + 1:]:
+                    if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
+                        continue
+                    chain = [g.edges[k] for k in g.equal_chain(g.index[a], g.index[c])]
+                    node = self._inferred_node(w, a, c, Relation.EQUAL, [e.mapping for e in chain])
+                    strength, confidence, rationale = weakest(
+                        [e.strength for e in chain], [e.confidence for e in chain], [e.rationale for e in chain])
+                    w.add(node, CG + "pathCount", _lit(1))
+                    if strength is not None:
+                        w.add(node, CG + "strength", _lit(strength))
+                    if confidence is not None:
+                        w.add(node, SSSOM + "confidence", _lit(round(confidence, 6)))
+                    if rationale is not None:
+                        w.add(node, CG + "rationale", _n(rationale.iri))
+
+    def inferred(self, result: CompositionResult) -> list[ox.Triple]:
+        w = _Writer()
+        _set_node(w)
+        self._equal_pairs(w, result.equivalence_classes)
+        for relation in result.definite:
+            best = relation.paths[0].mappings if relation.paths else ()
+            for a, c in relation.member_pairs():
+                if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
+                    continue
+                chain = self._member_chain(a, relation.subject, best, relation.object, c)
+                node = self._inferred_node(w, a, c, relation.relation, chain)
+                w.add(node, CG + "pathCount", _lit(relation.path_count))
+                _quality(w, node, relation)
+        return w.triples
+
+    def candidates(self, links: Iterable[CandidateLink]) -> list[ox.Triple]:
+        w = _Writer()
+        for link in links:
+            best = link.paths[0].mappings if link.paths else ()
+            for a in (link.subject, *link.subject_equivalents):
+                for c in (link.object, *link.object_equivalents):
+                    if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
+                        continue
+                    node = _node_iri("candidate", a, c)
+                    w.add(node, RDF + "type", _n(CG + "CandidateLink"))
+                    w.add(node, CG + "mappingSubject", _n(a))
+                    w.add(node, CG + "mappingObject", _n(c))
+                    for rel in Relation:
+                        if rel in link.possibilities:
+                            w.add(node, CG + "possibleRelations", _n(rel.iri))
+                    w.add(node, CG + "score", _lit(float(link.score), "decimal"))
+                    w.add(node, CG + "pathCount", _lit(link.path_count))
+                    w.add(node, CG + "independentPaths", _lit(link.independent_paths))
+                    w.add(node, CG + "publisherCount", _lit(len(link.publishers)))
+                    if link.strength is not None:
+                        w.add(node, CG + "strength", _lit(link.strength))
+                    _path_props(w, node, self._member_chain(a, link.subject, best, link.object, c))
+        return w.triples
+
+    def conflicts(self, result: CompositionResult) -> list[ox.Triple]:
+        w = _Writer()
+        for conflict in result.conflicts:
+            node = _node_iri("conflict", conflict.subject, conflict.object)
+            w.add(node, RDF + "type", _n(CG + "Conflict"))
+            w.add(node, CG + "mappingSubject", _n(conflict.subject))
+            w.add(node, CG + "mappingObject", _n(conflict.object))
+            w.add(node, RDFS + "comment", _lit(conflict.describe()))
+            for chain in conflict.evidence:
+                w.add(node, CG + "evidence", _lit(" ".join(chain.mappings)))
+                for m in chain.mappings:
+                    w.add(node, PROV + "wasDerivedFrom", _n(m))
+        return w.triples
+
+
+def _without_back_and_forth(chain: list[str]) -> list[str]:
+    """Drop a mapping crossed and at once crossed back (an equal hop out of the class and into it again)."""
+    out: list[str] = []
+    for mapping in chain:
+        if out and out[-1] == mapping:
+            out.pop()
+        else:
+            out.append(mapping)
+    return out
+
+
+def _node_iri(kind: str, a: str, c: str) -> str:
+    digest = hashlib.sha256(f"{a}\n{c}".encode()).hexdigest()[:16]
+    return f"{MAPPING}{kind}/{digest}"
+
+
+def result_graphs(edges: Sequence[AssertedMapping], result: CompositionResult) -> dict[str, list[ox.Triple]]:
+    """The three graphs. Candidates whose possibility set is still "any" (a bare shared neighbour, the
+    naive two-hop signal) are not stored: they are many and weak; ``explain`` and ``evaluate`` compute them."""
+    writer = ResultWriter(edges)
+    constrained = [c for c in result.candidates if len(c.possibilities) < len(Relation)]
+    return {
+        INFERRED_GRAPH: writer.inferred(result),
+        CANDIDATES_GRAPH: writer.candidates(constrained),
+        CONFLICTS_GRAPH: writer.conflicts(result),
+    }
