@@ -1,0 +1,288 @@
+"""A store on any SPARQL 1.1 Protocol + Graph Store Protocol server (Oxigraph server, Fuseki, GraphDB).
+
+Endpoint paths are relative to the store's base address and default to Oxigraph server's
+(``/query``, ``/update``, ``/store``); ``docs/sparql.md`` lists Fuseki's and GraphDB's.
+
+Writes keep the store's promise of atomicity by leaning on the server: every change the engine
+asks for is sent as ONE SPARQL update request, which Oxigraph (and Fuseki, GraphDB) apply as one
+transaction. A full rebuild first uploads every graph under a temporary name, then switches them
+over with one update, so a failed upload leaves the previous data in place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+import pyoxigraph as ox
+
+from controlgraph.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
+from controlgraph.store.base import QueryResult, Triples
+
+STAGING_PREFIX = "urn:controlgraph:staging:"
+_RESULTS_JSON = "application/sparql-results+json"
+_N_TRIPLES = "application/n-triples"
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What the scanner must step over to find the query's braces: strings, IRIs and comments.
+_SKIPPED_OR_BRACE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*|[{}]|\bCONSTRUCT\b",
+    re.IGNORECASE,
+)
+_SHORT_CONSTRUCT = re.compile(r"\bCONSTRUCT\s+WHERE\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RemoteEndpoints:
+    """Paths of the protocol endpoints under the base address (Oxigraph server's by default)."""
+
+    query: str = "/query"
+    update: str = "/update"
+    graph_store: str = "/store"
+    # URL parameter asking the server to take the union of all graphs as the default graph;
+    # empty when the server's default graph already is the union (GraphDB, Fuseki configured so).
+    union_param: str = "union-default-graph"
+
+
+def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term)  # N-Triples form, which SPARQL reads as is; pyoxigraph escapes literals
+
+
+def where_group_start(sparql: str) -> int:
+    """Offset just after the ``{`` opening the query's WHERE group (skipping a CONSTRUCT template)."""
+    depth = 0
+    skip_template = False
+    seen_construct = False
+    for match in _SKIPPED_OR_BRACE.finditer(sparql):
+        token = match.group(0)
+        if token.upper() == "CONSTRUCT" and depth == 0:
+            seen_construct = True
+            rest = sparql[match.end():].lstrip()
+            skip_template = rest.startswith("{")
+            continue
+        if token == "{":
+            if depth == 0 and not skip_template:
+                if seen_construct and _SHORT_CONSTRUCT.search(sparql[:match.start()]):
+                    break  # the short form admits triple patterns only
+                return match.end()
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth == 0 and skip_template:
+                skip_template = False
+    raise QueryError("cannot bind values into this query form on a remote store (it needs a WHERE { ... } group)")
+
+
+def bind_with_values(sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """Bind variables by opening the WHERE group with a VALUES clause of serialised terms.
+
+    The terms are written in their N-Triples form (escaped by pyoxigraph), never spliced from
+    user text, so a value can never change the shape of the query.
+    """
+    if not substitutions:
+        return sparql
+    names = list(substitutions)
+    for name in names:
+        if not _VARIABLE_NAME.match(name):
+            raise QueryError(f"not a SPARQL variable name: {name!r}")
+    row = " ".join(_term_text(substitutions[n]) for n in names)
+    clause = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }} "
+    at = where_group_start(sparql)
+    return sparql[:at] + clause + sparql[at:]
+
+
+def _checked_graph(name: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(name)
+    except ValueError as exc:
+        raise StoreError(f"{name!r} is not a valid graph IRI; nothing was changed: {exc}") from None
+
+
+def _insert_data(graph: ox.NamedNode, triples: Triples) -> str:
+    body = "\n".join(
+        f"{_term_text(t.subject)} {_term_text(t.predicate)} {_term_text(t.object)} ." for t in triples
+    )
+    return f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+
+
+def _as_query_triples(triples: list[ox.Triple]) -> ox.QueryTriples:
+    """Give parsed triples the same type an embedded CONSTRUCT returns."""
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    result = scratch.query("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert isinstance(result, ox.QueryTriples)
+    return result
+
+
+class RemoteStore:
+    """The graph on a SPARQL server, addressed by its base URL (``http://host:7878``)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        endpoints: RemoteEndpoints | None = None,
+        write_timeout: float = 600.0,
+    ) -> None:
+        self.location = base_url.rstrip("/")
+        self.endpoints = endpoints or RemoteEndpoints()
+        self.timeout = timeout
+        self._write_timeout = httpx.Timeout(write_timeout, connect=min(timeout, 5.0))
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _url(self, path: str) -> str:
+        return self.location + path
+
+    def _send(self, request: httpx.Request, *, what: str, timeout: httpx.Timeout | None = None) -> httpx.Response:
+        if timeout is not None:
+            request.extensions["timeout"] = timeout.as_dict()
+        try:
+            response = self._client.send(request)
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+                raise StoreUnavailable(f"{self.location}: the SPARQL server does not answer ({what})") from None
+            if what == "query":
+                raise QueryTimeout(f"query stopped after {self.timeout:g} s (remote store {self.location})") from None
+            raise StoreUnavailable(f"{self.location}: the SPARQL server timed out ({what})") from None
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(
+                f"{self.location}: the SPARQL server does not answer ({what}: {exc.__class__.__name__}: {exc})"
+            ) from None
+        if response.status_code >= 500:
+            raise StoreError(f"{self.location}: {what} failed on the server: HTTP {response.status_code}: "
+                             f"{response.text.strip()[:300]}")
+        return response
+
+    def _update(self, sparql_update: str) -> None:
+        request = self._client.build_request(
+            "POST", self._url(self.endpoints.update), content=sparql_update.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update"},
+        )
+        response = self._send(request, what="update", timeout=self._write_timeout)
+        if response.status_code >= 400:
+            raise StoreError(f"{self.location}: write refused, nothing was changed: HTTP {response.status_code}: "
+                             f"{response.text.strip()[:300]}")
+
+    # ------------------------------------------------------------------ reading
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+        union_default_graph: bool = True,
+    ) -> QueryResult:
+        text = bind_with_values(sparql, substitutions or {})
+        params = {self.endpoints.union_param: "true"} if union_default_graph and self.endpoints.union_param else {}
+        request = self._client.build_request(
+            "POST", self._url(self.endpoints.query), params=params, content=text.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-query",
+                     "Accept": f"{_RESULTS_JSON}, {_N_TRIPLES};q=0.9"},
+        )
+        response = self._send(request, what="query")
+        if response.status_code >= 400:
+            raise QueryError(f"malformed or refused SPARQL (HTTP {response.status_code} from {self.location}): "
+                             f"{response.text.strip()[:300]}")
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        try:
+            if media_type in (_N_TRIPLES, "text/plain"):
+                quads = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+                return _as_query_triples([ox.Triple(q.subject, q.predicate, q.object) for q in quads])
+            if media_type in (_RESULTS_JSON, "application/json"):
+                return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise StoreError(f"{self.location}: unreadable query results: {exc}") from None
+        raise StoreError(f"{self.location}: unexpected result type {media_type!r} for a query")
+
+    def graph_names(self) -> list[str]:
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", union_default_graph=False)
+        assert isinstance(rows, ox.QuerySolutions)
+        return sorted(
+            s["g"].value for s in rows
+            if isinstance(s["g"], ox.NamedNode) and not s["g"].value.startswith(STAGING_PREFIX)
+        )
+
+    def graph_triples(self, graph: str) -> list[ox.Triple]:
+        request = self._client.build_request(
+            "GET", self._url(self.endpoints.graph_store), params={"graph": _checked_graph(graph).value},
+            headers={"Accept": _N_TRIPLES},
+        )
+        response = self._send(request, what="graph read", timeout=self._write_timeout)
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 400:
+            raise StoreError(f"{self.location}: cannot read graph <{graph}>: HTTP {response.status_code}")
+        quads = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+    def quad_count(self) -> int:
+        rows = self.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+            union_default_graph=False,
+        )
+        assert isinstance(rows, ox.QuerySolutions)
+        return int(next(iter(rows))["n"].value)
+
+    # ------------------------------------------------------------------ writing
+
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
+        names = {g: _checked_graph(g) for g in [*remove, *graphs]}
+        drops = [f"DROP SILENT GRAPH {names[g]}" for g in [*remove, *graphs]]
+        inserts = [_insert_data(names[g], triples) for g, triples in graphs.items() if triples]
+        self._update(" ;\n".join(drops + inserts))
+
+    def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
+        targets = {g: _checked_graph(g) for g in graphs}
+        token = secrets.token_hex(6)
+        staged: dict[str, ox.NamedNode] = {}
+        try:
+            for index, (graph, triples) in enumerate(graphs.items()):
+                if not triples:
+                    continue
+                staging = ox.NamedNode(f"{STAGING_PREFIX}{token}:{index}")
+                self._put_graph(staging, triples)
+                staged[graph] = staging
+            leftovers = self._all_graph_names()
+            switch = ["DROP SILENT DEFAULT"]
+            switch += [f"DROP SILENT GRAPH <{g}>" for g in leftovers
+                       if g not in targets and not g.startswith(f"{STAGING_PREFIX}{token}:")]
+            switch += [f"DROP SILENT GRAPH {targets[g]}" for g in graphs if g not in staged]
+            switch += [f"MOVE SILENT GRAPH {staging} TO {targets[g]}" for g, staging in staged.items()]
+            # One request: the server applies the whole switch as one transaction.
+            self._update(" ;\n".join(switch))
+        except BaseException:
+            self._drop_quietly(list(staged.values()))
+            raise
+
+    def _put_graph(self, graph: ox.NamedNode, triples: Triples) -> None:
+        body = ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+        request = self._client.build_request(
+            "PUT", self._url(self.endpoints.graph_store), params={"graph": graph.value},
+            content=body, headers={"Content-Type": _N_TRIPLES},
+        )
+        response = self._send(request, what="graph upload", timeout=self._write_timeout)
+        if response.status_code >= 400:
+            raise StoreError(f"{self.location}: upload of a staged graph refused, previous data kept: "
+                             f"HTTP {response.status_code}: {response.text.strip()[:300]}")
+
+    def _all_graph_names(self) -> list[str]:
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", union_default_graph=False)
+        assert isinstance(rows, ox.QuerySolutions)
+        return [s["g"].value for s in rows if isinstance(s["g"], ox.NamedNode)]
+
+    def _drop_quietly(self, graphs: list[ox.NamedNode]) -> None:
+        if not graphs:
+            return
+        # If the server is gone, the staged graphs are removed by the next rebuild instead.
+        with contextlib.suppress(StoreError):
+            self._update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs))
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,209 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only, with a time limit and a row cap on every query.
+
+GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POST
+``application/sparql-query`` run a query; GET without a query returns the service description.
+Updates (``update=``, ``application/sparql-update``) and SERVICE are refused with 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from controlgraph.errors import (
+    ControlGraphError,
+    InputError,
+    NotFound,
+    QueryCapacityExceeded,
+    QueryRefused,
+    QueryTimeout,
+    StoreUnavailable,
+)
+from controlgraph.query_pool import QueryRunner, close_quietly, query_runner
+from controlgraph.query_results import GRAPH_FORMATS, RESULTS_FORMATS, Answer
+from controlgraph.settings import Settings
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import RDF, RDFS
+
+router = APIRouter()
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+_SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                      "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+
+# (error class, HTTP status); the first match wins, so subclasses come first.
+_STATUS: list[tuple[type[ControlGraphError], int]] = [
+    (QueryTimeout, 504),
+    (QueryCapacityExceeded, 503),
+    (StoreUnavailable, 503),
+    (QueryRefused, 400),
+    (NotFound, 404),
+    (InputError, 400),
+]
+
+
+def error_response(error: ControlGraphError) -> JSONResponse:
+    from controlgraph.errors import QueryError
+
+    status = next((code for cls, code in _STATUS if isinstance(error, cls)), None)
+    if status is None:
+        status = 400 if isinstance(error, QueryError) else 500
+    return JSONResponse({"error": str(error), "kind": type(error).__name__}, status_code=status)
+
+
+def _accepted(accept: str) -> list[str]:
+    """Media types of an Accept header, best first (by q, then by order)."""
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            ranked.append((-quality, position, media.lower()))
+    return [media for _, _, media in sorted(ranked)]
+
+
+def negotiate(accept: str) -> tuple[str, str]:
+    """The results format (SELECT/ASK) and the graph format (CONSTRUCT/DESCRIBE) an Accept header asks for."""
+    wanted = _accepted(accept or "*/*")
+    results = next((m for m in wanted if m in RESULTS_FORMATS), "application/sparql-results+json")
+    graph = next((m for m in wanted if m in GRAPH_FORMATS), "text/turtle")
+    return results, graph
+
+
+def answer_response(answer: Answer) -> Response:
+    headers = {"X-Result-Rows": str(answer.rows)}
+    if answer.truncated:
+        headers["X-Result-Truncated"] = "true"  # the row cap cut the answer
+    charset = "" if answer.media_type.endswith("json") else "; charset=utf-8"
+    return Response(answer.body, media_type=answer.media_type + charset, headers=headers)
+
+
+async def run_answer(request: Request, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> Response:
+    runner: QueryRunner = request.app.state.query_runner
+    results, graph = negotiate(request.headers.get("accept", ""))
+    try:
+        answer = await run_in_threadpool(
+            runner.run, sparql, substitutions=substitutions, results_media_type=results, graph_media_type=graph
+        )
+    except ControlGraphError as exc:
+        return error_response(exc)
+    return answer_response(answer)
+
+
+def _service_description(endpoint: str, settings: Settings) -> bytes:
+    service = ox.BlankNode()
+    sd = {name: ox.NamedNode(SD + name) for name in
+          ("Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
+           "UnionDefaultGraph")}
+    rdf_type = ox.NamedNode(RDF + "type")
+    comment = ox.NamedNode(RDFS + "comment")
+    triples = [
+        ox.Triple(service, rdf_type, sd["Service"]),
+        ox.Triple(service, sd["endpoint"], ox.NamedNode(endpoint)),
+        ox.Triple(service, sd["supportedLanguage"], sd["SPARQL11Query"]),
+        ox.Triple(service, sd["feature"], sd["UnionDefaultGraph"]),
+        ox.Triple(service, comment, ox.Literal(
+            f"controlgraph read-only SPARQL endpoint: updates and SERVICE are refused; each query is stopped after "
+            f"{settings.sparql_timeout:g} s and returns at most {settings.sparql_row_cap} rows. The default graph "
+            "is the union of all named graphs (one per dataset).", language="en")),
+    ]
+    triples += [ox.Triple(service, sd["resultFormat"], ox.NamedNode(FORMATS + f)) for f in _SD_RESULT_FORMATS]
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"sd": SD, "rdfs": RDFS}) or b""
+
+
+def _single(values: Mapping[str, list[str]], name: str) -> str | None:
+    found = values.get(name, [])
+    if len(found) > 1:
+        raise InputError(f"give one '{name}' parameter, not {len(found)}")
+    return found[0] if found else None
+
+
+def _refuse_dataset_params(values: Mapping[str, list[str]]) -> None:
+    for name in ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri"):
+        if name in values:
+            raise QueryRefused(f"'{name}' is not supported here; name graphs with FROM or GRAPH in the query")
+
+
+@router.get("/sparql")
+async def sparql_get(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    values = parse_qs(request.url.query, keep_blank_values=True)
+    try:
+        if "update" in values:
+            raise QueryRefused("updates are not allowed on this endpoint (read-only)")
+        _refuse_dataset_params(values)
+        query = _single(values, "query")
+    except ControlGraphError as exc:
+        return error_response(exc)
+    if query is None:
+        endpoint = str(request.url.replace(query=""))
+        return Response(_service_description(endpoint, settings), media_type="text/turtle; charset=utf-8")
+    return await run_answer(request, query, {})
+
+
+@router.post("/sparql")
+async def sparql_post(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    try:
+        if len(body) > settings.max_request_bytes:
+            raise InputError(f"request body over {settings.max_request_bytes} bytes")
+        url_values = parse_qs(request.url.query, keep_blank_values=True)
+        _refuse_dataset_params(url_values)
+        if media_type == "application/sparql-update":
+            raise QueryRefused("updates are not allowed on this endpoint (read-only)")
+        if media_type == "application/sparql-query":
+            query: str | None = body.decode("utf-8")
+        elif media_type == "application/x-www-form-urlencoded":
+            form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+            if "update" in form:
+                raise QueryRefused("updates are not allowed on this endpoint (read-only)")
+            _refuse_dataset_params(form)
+            query = _single(form, "query")
+        else:
+            raise InputError(f"unsupported content type {media_type or '(none)'!r}; send "
+                             "application/sparql-query or application/x-www-form-urlencoded with query=")
+        if not query:
+            raise InputError("no query given")
+    except UnicodeDecodeError:
+        return error_response(InputError("the request body is not UTF-8"))
+    except ControlGraphError as exc:
+        return error_response(exc)
+    return await run_answer(request, query, {})
+
+
+def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
+    """Give the app its query runner and the /sparql routes; stop the runner with the app."""
+    runner = query_runner(store, settings)
+    app.state.query_runner = runner
+    app.include_router(router)
+    if settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+                           allow_headers=["Accept", "Content-Type"], expose_headers=["X-Result-Truncated"])
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        try:
+            async with previous(application) as state:
+                yield state
+        finally:
+            close_quietly(runner)
+
+    app.router.lifespan_context = lifespan

@@ -1,0 +1,103 @@
+"""The GraphStore contract, checked on every store: embedded in memory, embedded on disk, and a real Oxigraph server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from controlgraph.errors import StoreError
+from controlgraph.store.base import GraphStore
+from controlgraph.store.embedded import EmbeddedStore
+from controlgraph.store.remote import RemoteStore
+
+EX = "http://example.org/"
+G1, G2, G3 = EX + "graph/one", EX + "graph/two", EX + "graph/three"
+P = ox.NamedNode(EX + "p")
+HOSTILE = 'x" } } ; DROP ALL ; INSERT DATA { <a:b> <a:b> "c" } #{\\ \n\'\'\' """ \u00e9'
+
+
+def triples(*pairs: tuple[str, str]) -> list[ox.Triple]:
+    return [ox.Triple(ox.NamedNode(EX + s), P, ox.Literal(o)) for s, o in pairs]
+
+
+@pytest.fixture(params=["memory", "disk", "remote"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    opened: GraphStore
+    if request.param == "memory":
+        opened = EmbeddedStore(None)
+    elif request.param == "disk":
+        opened = EmbeddedStore(tmp_path / "store")
+    else:
+        url = request.getfixturevalue("oxigraph_server")
+        httpx.post(f"{url}/update", content="DROP ALL", headers={"Content-Type": "application/sparql-update"})
+        opened = RemoteStore(url)
+    yield opened
+    opened.close()
+
+
+def contents(store: GraphStore) -> dict[str, set[ox.Triple]]:
+    return {g: set(store.graph_triples(g)) for g in store.graph_names()}
+
+
+def test_replace_graphs_writes_and_reads_back(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1"), ("b", "2")), G2: triples(("c", "3"))})
+    assert store.graph_names() == [G1, G2]
+    assert set(store.graph_triples(G1)) == set(triples(("a", "1"), ("b", "2")))
+    assert store.quad_count() == 3
+    store.replace_graphs({G1: triples(("z", "9"))}, remove=[G2])
+    assert contents(store) == {G1: set(triples(("z", "9")))}
+    assert store.quad_count() == 1
+    assert store.graph_triples(G3) == []
+
+
+def test_a_refused_write_leaves_the_store_unchanged(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1")), G2: triples(("b", "2"))})
+    before = contents(store)
+    with pytest.raises(StoreError):
+        store.replace_graphs({G1: triples(("new", "x")), "not an iri> } ; DROP ALL ; #": triples(("c", "3"))},
+                             remove=[G2])
+    assert contents(store) == before
+
+
+def test_replace_everything_holds_exactly_the_new_graphs(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1")), G2: triples(("b", "2"))})
+    store.replace_everything({G2: triples(("n", "2")), G3: triples(("m", "3"), ("k", "4"))})
+    assert contents(store) == {G2: set(triples(("n", "2"))), G3: set(triples(("m", "3"), ("k", "4")))}
+    assert store.quad_count() == 3
+
+
+def test_a_failed_rebuild_keeps_the_previous_data(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1"))})
+    before = contents(store)
+    with pytest.raises((StoreError, ValueError)):
+        store.replace_everything({G2: triples(("b", "2")), "bad graph name": triples(("c", "3"))})
+    assert contents(store) == before
+
+
+def test_query_binds_substitutions_safely(store: GraphStore) -> None:
+    store.replace_graphs({G1: [*triples(("a", HOSTILE), ("b", "plain")),
+                               ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "q"), ox.NamedNode(EX + "b"))]})
+    found = store.query("SELECT ?s ?v WHERE { ?s <http://example.org/p> ?v }",
+                        substitutions={"v": ox.Literal(HOSTILE)})
+    assert isinstance(found, ox.QuerySolutions)
+    rows = [(r["s"], r["v"]) for r in found]
+    assert rows == [(ox.NamedNode(EX + "a"), ox.Literal(HOSTILE))]
+    two = store.query("SELECT ?s ?o ?v WHERE { ?s <http://example.org/q> ?o . ?o <http://example.org/p> ?v }",
+                      substitutions={"s": ox.NamedNode(EX + "a"), "v": ox.Literal("plain")})
+    assert [r["o"] for r in two] == [ox.NamedNode(EX + "b")]  # type: ignore[union-attr]
+    assert store.quad_count() == 3  # the hostile value changed nothing
+
+
+def test_query_result_kinds_and_union_default_graph(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1")), G2: triples(("b", "2"))})
+    ask = store.query("ASK { ?s ?p \"2\" }")
+    assert isinstance(ask, ox.QueryBoolean) and bool(ask)
+    built = store.query("CONSTRUCT { ?s <http://example.org/copy> ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(built, ox.QueryTriples)
+    assert {t.object for t in built} == {ox.Literal("1"), ox.Literal("2")}
+    only_default = store.query("SELECT ?s WHERE { ?s ?p ?o }", union_default_graph=False)
+    assert list(only_default) == []  # type: ignore[arg-type]

@@ -1,0 +1,89 @@
+"""A real uvicorn server on an on-disk store: a runaway query is stopped at the limit and never holds up others."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+TIMEOUT = 2.0
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+SIMPLE = "SELECT ?slug WHERE { ?f <https://w3id.org/controlgraph/ontology#slug> ?slug }"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    location = tmp_path_factory.mktemp("served") / "store"
+    binary = str(Path(sys.executable).parent / "controlgraph")
+    # Built by the CLI in its own process: RocksDB lets one process at a time open the store for writing.
+    subprocess.run([binary, "--store", str(location), "build"], check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CONTROLGRAPH_STORE": str(location), "CONTROLGRAPH_SPARQL_TIMEOUT": str(TIMEOUT),
+           "CONTROLGRAPH_SPARQL_WORKERS": "2", "CONTROLGRAPH_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen([binary, "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}")
+        time.sleep(0.1)
+    # Warm the workers so that process start-up is not counted against the limit below.
+    for _ in range(2):
+        httpx.get(f"{url}/sparql", params={"query": SIMPLE}, timeout=30)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def test_a_runaway_query_is_stopped_while_a_simple_one_answers(server: str) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.monotonic()
+        response = httpx.get(f"{server}/sparql", params={"query": RUNAWAY}, timeout=30)
+        outcome["runaway"] = (response.status_code, response.json(), time.monotonic() - started)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)  # the runaway query is now busy in its worker
+    with httpx.Client(timeout=10) as other:  # another connection
+        started = time.monotonic()
+        simple = other.get(f"{server}/sparql", params={"query": SIMPLE})
+        simple_seconds = time.monotonic() - started
+    thread.join(timeout=30)
+    assert simple.status_code == 200 and len(simple.json()["results"]["bindings"]) == 10
+    assert simple_seconds < 1.5, simple_seconds  # about 0.01 s on an idle machine
+    status, body, runaway_seconds = outcome["runaway"]  # type: ignore[misc]
+    assert status == 504 and body["kind"] == "QueryTimeout" and "time limit" in body["error"]
+    assert TIMEOUT <= runaway_seconds < TIMEOUT + 1.5, runaway_seconds
+    # The stopped worker was replaced: the endpoint keeps answering.
+    again = httpx.get(f"{server}/sparql", params={"query": SIMPLE}, timeout=30)
+    assert again.status_code == 200
+    print(f"simple query {simple_seconds * 1000:.0f} ms while a runaway one was stopped after {runaway_seconds:.2f} s")
+
+
+def test_saved_queries_run_through_the_workers(server: str) -> None:
+    response = httpx.get(f"{server}/queries/satisfiers", params={"control": "nist-csf-2.0:PR.AA-01"}, timeout=30)
+    assert response.status_code == 200
+    assert "A.5.15" in {b["notation"]["value"] for b in response.json()["results"]["bindings"]}
