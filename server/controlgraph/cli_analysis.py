@@ -17,7 +17,7 @@ from controlgraph.programme import UnifiedControlSet, unified_control_set
 from controlgraph.reasoning.inputs import store_mappings
 from controlgraph.satisfiers import control_info
 from controlgraph.store import open_store
-from controlgraph.vocabulary import Relation, control_ref_from_iri, parse_control_ref
+from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of, parse_control_ref
 
 
 @click.command("coverage")
@@ -26,9 +26,12 @@ from controlgraph.vocabulary import Relation, control_ref_from_iri, parse_contro
                    "comma-separated or repeated, or @FILE with one per line.")
 @click.option("--target", required=True, help="Framework to measure, e.g. nist-csf-2.0.")
 @click.option("--items", "show_items", is_flag=True, help="List every item with its status and evidence.")
+@click.option("--under", default=None, help="With --items: only this item and the items beneath it (e.g. GV.OC).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
-def coverage_command(ctx: Context, have: tuple[str, ...], target: str, show_items: bool, fmt: str) -> None:
+def coverage_command(
+    ctx: Context, have: tuple[str, ...], target: str, show_items: bool, under: str | None, fmt: str
+) -> None:
     """How much of TARGET the implemented controls cover: full, partial or none per item, with evidence."""
     with _errors():
         store = open_store(ctx.settings, read_only=True)
@@ -52,8 +55,27 @@ def coverage_command(ctx: Context, have: tuple[str, ...], target: str, show_item
         click.echo(f"  {level.kind:<12} {level.total:>4} items  {_percentages(level.full, level.partial, level.total)}")
     if show_items:
         click.echo("items:")
-        for item in report.items:
+        for item in _subtree(report, under):
             _echo_item(item)
+
+
+def _subtree(report: CoverageReport, under: str | None) -> list[ItemCoverage]:
+    if under is None:
+        return report.items
+    by_iri = {i.item.info.iri: i for i in report.items}
+    root = next((i for i in report.items if i.item.info.notation == under), None)
+    if root is None:
+        raise click.BadParameter(f"no item {under} in {report.target}", param_hint="--under")
+
+    def beneath(item: ItemCoverage) -> bool:
+        parent: str | None = item.item.info.iri
+        while parent is not None:
+            if parent == root.item.info.iri:
+                return True
+            parent = by_iri[parent].item.parent if parent in by_iri else None
+        return False
+
+    return [i for i in report.items if beneath(i)]
 
 
 def _percentages(full: int, partial: int, total: int) -> str:
@@ -68,8 +90,12 @@ def _echo_item(item: ItemCoverage) -> None:
     fraction = f"  ({item.leaves_full}/{item.leaves_total} leaves full)" if item.leaves_total else ""
     click.echo(f"  {item.status:<7} {info.ref:<24} {info.title[:60]}{fraction}")
     for s in item.evidence:
-        source = "inferred" if s.inferred else f"{s.mapping_set} [{s.authority}]"
+        source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
+            f"{s.mapping_set} [{s.authority}]"
         click.echo(f"          {s.relation.value:<15} {s.control.ref:<24} via {source}")
+    for c in item.candidates[:3]:
+        click.echo(f"          to review: candidate {_relations(frozenset(c.possible))} {_ref(c.control)} "
+                   f"(score {c.score:.2f})")
 
 
 def coverage_json(report: CoverageReport) -> dict[str, Any]:
@@ -93,8 +119,14 @@ def coverage_json(report: CoverageReport) -> dict[str, Any]:
                 "leaves": {"total": i.leaves_total, "full": i.leaves_full, "partial": i.leaves_partial},
                 "evidence": [
                     {"control": s.control.ref, "relation": s.relation.value, "coverage": s.coverage,
-                     "inferred": s.inferred, "mappingSet": s.mapping_set, "authority": s.authority}
+                     "inferred": s.inferred, "mappingSet": s.mapping_set, "authority": s.authority,
+                     "path": list(s.path)}
                     for s in i.evidence
+                ],
+                "candidatesToReview": [
+                    {"control": _ref(c.control), "possibleRelations": [r.value for r in c.possible],
+                     "score": c.score, "path": list(c.path)}
+                    for c in i.candidates
                 ],
             }
             for i in report.items

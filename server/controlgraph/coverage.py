@@ -16,14 +16,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from controlgraph.errors import InputError, NotFound
+from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
 from controlgraph.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
 from controlgraph.tenancy import PUBLIC, Visibility
-from controlgraph.vocabulary import framework_iri, parse_control_ref, sparql_prefixes
+from controlgraph.vocabulary import Relation, framework_iri, parse_control_ref, sparql_prefixes
 
 STATUS_ORDER = {"none": 0, "partial": 1, "full": 2}
 
@@ -128,12 +130,57 @@ def _read_have_file(path: Path) -> list[str]:
     return patterns
 
 
+@dataclass(frozen=True)
+class CandidateEvidence:
+    """A candidate link from an item to an implemented control: chains that admit overlap, unconfirmed."""
+
+    control: str  # IRI of the implemented control
+    possible: tuple[Relation, ...]  # relations still possible, read "item relation control"
+    score: float
+    path: tuple[str, ...]
+
+
+_CANDIDATES_QUERY = sparql_prefixes() + f"""
+SELECT ?fw ?x ?other ?dir ?rel ?score ?path WHERE {{
+  ?x skos:inScheme ?fw .
+  GRAPH <{CANDIDATES_GRAPH}> {{
+    {{ ?c cg:mappingSubject ?x ; cg:mappingObject ?other . BIND("forward" AS ?dir) }}
+    UNION
+    {{ ?c cg:mappingObject ?x ; cg:mappingSubject ?other . BIND("inverse" AS ?dir) }}
+    ?c cg:possibleRelations ?rel ; cg:score ?score ; cg:pathText ?path .
+  }}
+}}"""
+
+
+def candidate_evidence(store: GraphStore, target: str, implemented: set[str]) -> dict[str, list[CandidateEvidence]]:
+    """Candidate links between items of ``target`` and implemented controls, best score first."""
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
+    rows = store.query(_CANDIDATES_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(target))})
+    for row in rows:  # type: ignore[union-attr]
+        x, other, direction = row["x"].value, row["other"].value, row["dir"].value  # type: ignore[union-attr]
+        if other not in implemented:
+            continue
+        entry = grouped.setdefault((x, other, direction), {"rels": set(), "score": float(row["score"].value),  # type: ignore[union-attr]
+                                                          "path": row["path"].value.split()})  # type: ignore[union-attr]
+        rel = Relation.from_iri(row["rel"].value)  # type: ignore[union-attr]
+        entry["rels"].add(rel.inverse if direction == "inverse" else rel)
+    found: dict[str, list[CandidateEvidence]] = {}
+    for (x, other, direction), entry in grouped.items():
+        path = tuple(reversed(entry["path"])) if direction == "inverse" else tuple(entry["path"])
+        possible = tuple(r for r in Relation if r in entry["rels"])
+        found.setdefault(x, []).append(CandidateEvidence(other, possible, entry["score"], path))
+    for items in found.values():
+        items.sort(key=lambda c: (-c.score, c.control))
+    return found
+
+
 @dataclass
 class ItemCoverage:
     item: FrameworkItem
     status: str
     direct_status: str
     evidence: list[Satisfier]
+    candidates: list[CandidateEvidence] = field(default_factory=list)  # to review; never counted
     leaves_total: int = 0
     leaves_full: int = 0
     leaves_partial: int = 0
@@ -195,13 +242,14 @@ def coverage(store: GraphStore, have: HaveSpec, target: str, *, visibility: Visi
     implemented = have.resolve(store)
     framework = framework_items(store, target)
     satisfiers = satisfiers_in_framework(store, target, frameworks=have.frameworks(), visibility=visibility)
+    candidates = candidate_evidence(store, target, implemented)
     report = CoverageReport(target, have, len(implemented), framework.parent_is_union_of_children)
     by_iri: dict[str, ItemCoverage] = {}
     for item in framework.items:
         evidence = [s for s in satisfiers.get(item.info.iri, []) if s.control.iri in implemented]
         # An item that is itself implemented (same framework in --have) is covered by definition.
         direct = "full" if item.info.iri in implemented else _best(s.coverage for s in evidence)
-        by_iri[item.info.iri] = ItemCoverage(item, direct, direct, evidence)
+        by_iri[item.info.iri] = ItemCoverage(item, direct, direct, evidence, candidates.get(item.info.iri, []))
     children = framework.children()
     _roll_up(by_iri, children, framework)
     report.items = [by_iri[i.info.iri] for i in framework.items]
