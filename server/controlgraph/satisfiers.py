@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,11 @@ from controlgraph.vocabulary import (
 
 FULL = frozenset({Relation.EQUAL, Relation.SUBSET_OF})
 PARTIAL = frozenset({Relation.SUPERSET_OF, Relation.INTERSECTS_WITH})
+
+
+def notation_key(notation: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key reading numbers as numbers: A.5.3 before A.5.14, Art.9 before Art.10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", notation) if part)
 
 
 def coverage_of(relation: Relation) -> str:
@@ -220,7 +226,7 @@ def _satisfiers(
         found.setdefault(f.x, []).append(_satisfier(f, info, coverage, details))
     order = {"full": 0, "partial": 1, "none": 2}
     for rows in found.values():
-        rows.sort(key=lambda s: (order[s.coverage], s.inferred, s.control.framework, s.control.notation,
+        rows.sort(key=lambda s: (order[s.coverage], s.inferred, s.control.framework, notation_key(s.control.notation),
                                  s.mapping_set or ""))
     return found
 
