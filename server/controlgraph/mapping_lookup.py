@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from controlgraph.interop import term_value
 from controlgraph.satisfiers import iri_values
 from controlgraph.store.base import GraphStore
+from controlgraph.store.read_cache import cached
 from controlgraph.tenancy import PUBLIC, Visibility, tenant_graph
 from controlgraph.vocabulary import CG, DCTERMS, GRAPH, MAPPING, OWL, PROV, RDF, RDFS, SSSOM, Authority, Relation
 
@@ -137,6 +138,10 @@ def mapping_set_sizes(store: GraphStore, visibility: Visibility = PUBLIC) -> dic
 
 def mapping_sets(store: GraphStore, visibility: Visibility = PUBLIC) -> list[MappingSetInfo]:
     """Every mapping set the caller may see, by set id, with its provenance."""
+    return list(cached(store, ("mapping_sets", visibility), lambda: _mapping_sets(store, visibility)))
+
+
+def _mapping_sets(store: GraphStore, visibility: Visibility) -> list[MappingSetInfo]:
     out = []
     for iri, props in _visible_nodes(store, _SETS_QUERY, visibility).items():
         out.append(MappingSetInfo(
@@ -164,9 +169,10 @@ class ConflictRecord:
     explanation: str | None
 
 
-_CONFLICT_SUBJECT = (CG + "mappingSubject", CG + "conflictSubject", CG + "subject")
-_CONFLICT_OBJECT = (CG + "mappingObject", CG + "conflictObject", CG + "object")
-_CONFLICT_TEXT = (CG + "explanation", RDFS + "comment", DCTERMS + "description")
+# As the composition engine writes them (reasoning/results_rdf.py).
+_CONFLICT_SUBJECT = (CG + "mappingSubject",)
+_CONFLICT_OBJECT = (CG + "mappingObject",)
+_CONFLICT_TEXT = (RDFS + "comment",)
 
 
 def conflicts(store: GraphStore) -> list[ConflictRecord]:

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 
 from controlgraph.errors import NotFound
 from controlgraph.store.base import GraphStore
+from controlgraph.store.read_cache import cached
 from controlgraph.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import (
     CG,
@@ -133,7 +134,8 @@ def _framework_scope(slug: str) -> str:
 
 
 def control_info(store: GraphStore, ref: ControlRef) -> ControlInfo:
-    rows = list(store.query(_CONTROL_QUERY, substitutions={"x": ox.NamedNode(ref.iri)}))  # type: ignore[arg-type]
+    rows = cached(store, ("control", ref.iri), lambda: list(
+        store.query(_CONTROL_QUERY, substitutions={"x": ox.NamedNode(ref.iri)})))  # type: ignore[arg-type]
     if not rows:
         raise NotFound(f"no control {ref} in the graph (is the framework slug and identifier right?)")
     row = rows[0]
@@ -193,6 +195,24 @@ def _satisfiers(
     include_partial: bool,
     include_not_related: bool = False,
     visibility: Visibility = PUBLIC,
+) -> dict[str, list[Satisfier]]:
+    key = ("satisfiers", scope, tuple(sorted(frameworks)), include_inferred, include_partial, include_not_related,
+           visibility)
+    found = cached(store, key, lambda: _compute_satisfiers(
+        store, scope, frameworks=frameworks, include_inferred=include_inferred, include_partial=include_partial,
+        include_not_related=include_not_related, visibility=visibility))
+    return {x: list(rows) for x, rows in found.items()}  # callers may reorder or extend their copy
+
+
+def _compute_satisfiers(
+    store: GraphStore,
+    scope: str,
+    *,
+    frameworks: Collection[str],
+    include_inferred: bool,
+    include_partial: bool,
+    include_not_related: bool,
+    visibility: Visibility,
 ) -> dict[str, list[Satisfier]]:
     raw: list[_Found] = []
     seen: set[tuple[str | None, str | None, str | None]] = set()

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from controlgraph.errors import StoreError
 from controlgraph.store.base import QueryResult, Triples
+from controlgraph.store.read_cache import ReadCache
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -67,6 +68,7 @@ class EmbeddedStore:
         self.read_only = read_only
         self.location = "memory" if path is None else str(path)
         self._store = self._open_current()
+        self.read_cache = ReadCache()
 
     # ------------------------------------------------------------------ opening
 
@@ -170,6 +172,13 @@ class EmbeddedStore:
 
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
         self._check_writable()
+        try:
+            self._replace_graphs(graphs, remove)
+        finally:
+            # After the write: an answer computed from the old data during it is then never kept.
+            self.read_cache.clear()
+
+    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str]) -> None:
         drops = [f"DROP SILENT GRAPH <{g}>" for g in [*remove, *graphs]]
         inserts = [_insert_data(g, triples) for g, triples in graphs.items() if triples]
         try:
@@ -181,6 +190,12 @@ class EmbeddedStore:
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         self._check_writable()
+        try:
+            self._replace_everything(graphs)
+        finally:
+            self.read_cache.clear()
+
+    def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         if self.path is None:
             fresh = ox.Store()
             fresh.extend(_quads(graphs))
@@ -207,3 +222,4 @@ class EmbeddedStore:
     def reopen(self) -> None:
         """Follow ``CURRENT`` to the newest generation (after another process rebuilt)."""
         self._store = self._open_current()
+        self.read_cache.clear()

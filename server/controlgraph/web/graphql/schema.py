@@ -199,7 +199,7 @@ class Query:
     @strawberry.field(description="One control, written FRAMEWORK:ID (nist-csf-2.0:PR.AA-01) or as its IRI.")
     def control(self, info: Ctx, id: strawberry.ID) -> ControlResult:
         try:
-            return Control(info=control_info(info.context.store, parse_control_ref(_checked(id))))
+            return Control.of(control_info(info.context.store, parse_control_ref(_checked(id))))
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
 
@@ -208,7 +208,7 @@ class Query:
                  first: int | None = None, after: str | None = None) -> ControlsResult:
         try:
             found = search_controls(info.context.store, framework, text=search, kind=kind)
-            page = paginate(found, first, after, info.context.settings.page_size_max, lambda c: Control(info=c))
+            page = paginate(found, first, after, info.context.settings.page_size_max, lambda c: Control.of(c))
             return ControlsPayload(framework=framework, controls=page)
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
@@ -232,7 +232,7 @@ class Query:
             found = find_satisfiers(context.store, ref, frameworks=frameworks or (), include_inferred=include_inferred,
                                     visibility=context.visibility)
             page = satisfier_page(info, found, relations, min_strength, first, after)
-            return SatisfiersPayload(control=Control(info=asked), satisfiers=page)
+            return SatisfiersPayload(control=Control.of(asked), satisfiers=page)
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
 
@@ -293,7 +293,7 @@ class Query:
     @strawberry.field(description="Every mapping set you may see (shared ones, and your own when authenticated).")
     def mapping_sets(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[MappingSet]:
         sets = list(info.context.mapping_sets().values())
-        return paginate(sets, first, after, info.context.settings.page_size_max, lambda s: MappingSet(info=s))
+        return paginate(sets, first, after, info.context.settings.page_size_max, lambda s: MappingSet.of(s))
 
     @strawberry.field(description="One mapping by IRI.")
     def mapping(self, info: Ctx, id: strawberry.ID) -> MappingResult:
@@ -405,7 +405,7 @@ class Mutation:
                                               keep_going=keep_going)
             found = info.context.mapping_sets().get(outcome.node)
             return ImportPayload(
-                mapping_set=MappingSet(info=found) if found else None, mappings=outcome.mappings,
+                mapping_set=MappingSet.of(found) if found else None, mappings=outcome.mappings,
                 audit_id=strawberry.ID(outcome.audit),
                 issues=[RowIssueInfo(source=i.source, value=i.value, action=i.action, reason=i.reason)
                         for i in outcome.issues],

@@ -14,7 +14,7 @@ from controlgraph.errors import Violation
 from controlgraph.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
 from controlgraph.programme import HubChoice, TargetGaps
 from controlgraph.satisfiers import ControlInfo, Satisfier, keep_satisfiers
-from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of
+from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
 from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
 from controlgraph.web.graphql.pagination import Connection, paginate
 
@@ -93,31 +93,21 @@ class ValidationError(UserError):
 
 @strawberry.type
 class Control:
+    # Plain fields, filled once by Control.of: strawberry resolves them without a resolver call each,
+    # which matters on pages of hundreds of controls.
     info: strawberry.Private[ControlInfo]
+    id: strawberry.ID = strawberry.field(description="FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01.")
+    iri: str = strawberry.field()
+    framework: str = strawberry.field(description="Slug of the framework the control belongs to.")
+    notation: str = strawberry.field()
+    title: str = strawberry.field(
+        description="Official short title (or a project label where the source has none).")
+    kind: str = strawberry.field()
 
-    @strawberry.field(description="FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.info.ref)
-
-    @strawberry.field
-    def iri(self) -> str:
-        return self.info.iri
-
-    @strawberry.field(description="Slug of the framework the control belongs to.")
-    def framework(self) -> str:
-        return self.info.framework
-
-    @strawberry.field
-    def notation(self) -> str:
-        return self.info.notation
-
-    @strawberry.field(description="Official short title (or a project label where the source has none).")
-    def title(self) -> str:
-        return self.info.title
-
-    @strawberry.field
-    def kind(self) -> str:
-        return self.info.kind
+    @classmethod
+    def of(cls, info: ControlInfo) -> Control:
+        return cls(info=info, id=strawberry.ID(info.ref), iri=info.iri, framework=info.framework,
+                   notation=info.notation, title=info.title, kind=info.kind)
 
     @strawberry.field(description="Controls satisfying this one (nested lists are batched per response).")
     async def satisfiers(
@@ -174,42 +164,21 @@ class Framework:
 @strawberry.type
 class MappingSet:
     info: strawberry.Private[MappingSetInfo]
+    id: strawberry.ID = strawberry.field(description="The set id, e.g. nist-csf-2.0--iso27001-2022--olir.")
+    iri: str = strawberry.field()
+    title: str = strawberry.field()
+    authority: str | None = strawberry.field(description="official, third-party, project-curated or user.")
+    publisher: str | None = strawberry.field()
+    source: str | None = strawberry.field()
+    version: str | None = strawberry.field()
+    issued: str | None = strawberry.field()
+    licence: str | None = strawberry.field()
 
-    @strawberry.field(description="The set id, e.g. nist-csf-2.0--iso27001-2022--olir.")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.info.set_id)
-
-    @strawberry.field
-    def iri(self) -> str:
-        return self.info.iri
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.info.title
-
-    @strawberry.field(description="official, third-party, project-curated or user.")
-    def authority(self) -> str | None:
-        return self.info.authority
-
-    @strawberry.field
-    def publisher(self) -> str | None:
-        return self.info.publisher
-
-    @strawberry.field
-    def source(self) -> str | None:
-        return self.info.source
-
-    @strawberry.field
-    def version(self) -> str | None:
-        return self.info.version
-
-    @strawberry.field
-    def issued(self) -> str | None:
-        return self.info.issued
-
-    @strawberry.field
-    def licence(self) -> str | None:
-        return self.info.licence
+    @classmethod
+    def of(cls, info: MappingSetInfo) -> MappingSet:
+        return cls(info=info, id=strawberry.ID(info.set_id), iri=info.iri, title=info.title,
+                   authority=info.authority, publisher=info.publisher, source=info.source, version=info.version,
+                   issued=info.issued, licence=info.licence)
 
     @strawberry.field
     def mapping_count(self, info: Ctx) -> int:
@@ -221,7 +190,7 @@ async def _control(info: Ctx, iri: str) -> Control:
     if found is None:  # a mapping to an item the graph lacks: show what the IRI says
         ref = control_ref_from_iri(iri)
         found = ControlInfo(iri, ref.slug if ref else "", ref.notation if ref else iri, "", "")
-    return Control(info=found)
+    return Control.of(found)
 
 
 @strawberry.type
@@ -271,7 +240,7 @@ class Mapping:
     @strawberry.field
     def mapping_set(self, info: Ctx) -> MappingSet | None:
         found = info.context.mapping_sets().get(self.record.mapping_set)
-        return MappingSet(info=found) if found else None
+        return MappingSet.of(found) if found else None
 
     @strawberry.field(description="For an inferred mapping: the asserted mappings chained, in order.")
     async def path(self, info: Ctx) -> list[Mapping]:
@@ -297,50 +266,26 @@ class Explanation:
                  description="A control that satisfies the one asked about, read 'asked relation control'.")
 class SatisfierNode:
     found: strawberry.Private[Satisfier]
+    control: Control
+    relation: RelationKind
+    coverage: CoverageLevel
+    asserted: bool = strawberry.field(description="True when asserted by a mapping set, false when inferred.")
+    inferred: bool = strawberry.field()
+    strength: int | None = strawberry.field()
+    rationale: str | None = strawberry.field()
+    justification: str | None = strawberry.field()
+    confidence: float | None = strawberry.field()
+    comment: str | None = strawberry.field()
 
     @staticmethod
     def of(found: Satisfier) -> SatisfierNode:
-        return SatisfierNode(found=found)
-
-    @strawberry.field
-    def control(self) -> Control:
-        return Control(info=self.found.control)
-
-    @strawberry.field
-    def relation(self) -> RelationKind:
-        return RelationKind(self.found.relation.value)
-
-    @strawberry.field
-    def coverage(self) -> CoverageLevel:
-        return CoverageLevel(self.found.coverage)
-
-    @strawberry.field(description="True when asserted by a mapping set, false when inferred.")
-    def asserted(self) -> bool:
-        return not self.found.inferred
-
-    @strawberry.field
-    def inferred(self) -> bool:
-        return self.found.inferred
-
-    @strawberry.field
-    def strength(self) -> int | None:
-        return self.found.strength
-
-    @strawberry.field
-    def rationale(self) -> str | None:
-        return self.found.rationale
-
-    @strawberry.field
-    def justification(self) -> str | None:
-        return self.found.justification
-
-    @strawberry.field
-    def confidence(self) -> float | None:
-        return self.found.confidence
-
-    @strawberry.field
-    def comment(self) -> str | None:
-        return self.found.comment
+        # Plain fields filled once (see Control): a page of satisfiers resolves without a call per field.
+        return SatisfierNode(
+            found=found, control=Control.of(found.control), relation=RelationKind(found.relation.value),
+            coverage=CoverageLevel(found.coverage), asserted=not found.inferred, inferred=found.inferred,
+            strength=found.strength, rationale=found.rationale, justification=found.justification,
+            confidence=found.confidence, comment=found.comment,
+        )
 
     @strawberry.field(description="The mapping node's IRI (an inferred mapping's node for inferred results).")
     def mapping_id(self) -> str | None:
@@ -357,8 +302,8 @@ class SatisfierNode:
     def mapping_set(self, info: Ctx) -> MappingSet | None:
         if self.found.mapping_set is None:
             return None
-        sets = info.context.mapping_sets()
-        return next((MappingSet(info=s) for s in sets.values() if s.set_id == self.found.mapping_set), None)
+        found = info.context.mapping_sets().get(MAPPING_SET + self.found.mapping_set)
+        return MappingSet.of(found) if found else None
 
     @strawberry.field(description="For inferred results: how the relation follows.")
     def explanation(self) -> Explanation | None:
@@ -382,11 +327,11 @@ class CrosswalkRow:
 
     @strawberry.field(description="The item of the 'from' framework.")
     def source(self) -> Control:
-        return Control(info=self.source_info)
+        return Control.of(self.source_info)
 
     @strawberry.field(description="The item of the 'to' framework, with the relation 'source relation target'.")
     def target(self) -> SatisfierNode:
-        return SatisfierNode(found=self.found)
+        return SatisfierNode.of(self.found)
 
 
 # ---------------------------------------------------------------------------------------------- coverage
@@ -413,7 +358,7 @@ class CoverageItem:
 
     @strawberry.field
     def control(self) -> Control:
-        return Control(info=self.item.item.info)
+        return Control.of(self.item.item.info)
 
     @strawberry.field
     def status(self) -> CoverageLevel:
@@ -429,7 +374,7 @@ class CoverageItem:
 
     @strawberry.field
     def evidence(self) -> list[SatisfierNode]:
-        return [SatisfierNode(found=s) for s in self.item.evidence]
+        return [SatisfierNode.of(s) for s in self.item.evidence]
 
 
 @strawberry.type
@@ -448,7 +393,7 @@ class HubControl:
 
     @strawberry.field
     def control(self) -> Control:
-        return Control(info=self.choice.control)
+        return Control.of(self.choice.control)
 
     @strawberry.field(description="Target items this hub control newly covers fully, per target.")
     def covers(self) -> list[TargetItems]:
