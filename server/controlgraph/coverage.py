@@ -24,6 +24,7 @@ from controlgraph.errors import InputError, NotFound
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
 from controlgraph.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
+from controlgraph.store.read_cache import cached
 from controlgraph.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import Relation, framework_iri, parse_control_ref, sparql_prefixes
 
@@ -50,7 +51,7 @@ class FrameworkItem:
 class FrameworkItems:
     slug: str
     parent_is_union_of_children: bool
-    items: list[FrameworkItem]  # in reading order
+    items: tuple[FrameworkItem, ...]  # in reading order
 
     def children(self) -> dict[str, list[str]]:
         kids: dict[str, list[str]] = defaultdict(list)
@@ -61,6 +62,11 @@ class FrameworkItems:
 
 
 def framework_items(store: GraphStore, slug: str) -> FrameworkItems:
+    """Every item of a framework in reading order (cached until the store changes)."""
+    return cached(store, ("framework_items", slug), lambda: _framework_items(store, slug))
+
+
+def _framework_items(store: GraphStore, slug: str) -> FrameworkItems:
     rows = list(store.query(_ITEMS_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(slug))}))  # type: ignore[arg-type]
     if not rows:
         raise NotFound(f"no framework {slug!r} in the graph")
@@ -73,7 +79,7 @@ def framework_items(store: GraphStore, slug: str) -> FrameworkItems:
         order = int(r["order"].value) if r["order"] is not None else 0  # type: ignore[union-attr]
         items.append(FrameworkItem(info, parent, order))
     items.sort(key=lambda i: (i.order, i.info.notation))
-    return FrameworkItems(slug, union, items)
+    return FrameworkItems(slug, union, tuple(items))
 
 
 @dataclass(frozen=True)
