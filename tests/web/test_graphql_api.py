@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -423,3 +424,18 @@ def test_nested_pages_cost_a_bounded_number_of_queries(built_disk_store: Path, t
             assert len(body["data"]["controls"]["controls"]["edges"]) == size
             counts[size] = CountingStore.queries
     assert counts[2] == counts[20] <= 12, counts
+
+
+def test_crosswalk_export_is_reachable_from_graphql(api: Api) -> None:
+    query = """query($f: String!) { crosswalkExport(from: "iso27017-2015", to: ["iso27002-2022"], format: $f) {
+        __typename ... on ExportFilePayload { filename mediaType encoding content downloadPath }
+        ... on UserError { message } } }"""
+    csv_file = api.gql(query, f="csv")["crosswalkExport"]
+    assert csv_file["filename"] == "crosswalk_iso27017-2015_to_iso27002-2022.csv"
+    assert csv_file["encoding"] == "utf-8" and csv_file["mediaType"].startswith("text/csv")
+    served = api.client_get(csv_file["downloadPath"])
+    assert served.status_code == 200 and served.text == csv_file["content"]
+    xlsx_file = api.gql(query, f="xlsx")["crosswalkExport"]
+    assert xlsx_file["encoding"] == "base64"
+    assert base64.b64decode(xlsx_file["content"])[:2] == b"PK"  # a zip container, as xlsx is
+    assert api.gql(query, f="pdf")["crosswalkExport"]["__typename"] == "InvalidInputError"

@@ -7,12 +7,13 @@ are members of each field's result union; anything unexpected is masked as "Inte
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from typing import Annotated, TypeVar
+from urllib.parse import urlencode
 
 import strawberry
 from fastapi import FastAPI
-from strawberry.fastapi import GraphQLRouter
 
 from controlgraph import custom_mappings as custom
 from controlgraph.catalog import frameworks as list_frameworks
@@ -27,6 +28,7 @@ from controlgraph.errors import (
     NotFound,
     ValidationFailed,
 )
+from controlgraph.exports.catalogue import ExportFile, export_crosswalk
 from controlgraph.mapping_lookup import audit_records, conflicts, mapping_records
 from controlgraph.programme import unified_control_set
 from controlgraph.satisfiers import control_info, find_satisfiers
@@ -37,6 +39,7 @@ from controlgraph.vocabulary import Rationale, parse_control_ref
 from controlgraph.web.graphql.context import context_getter
 from controlgraph.web.graphql.limits import extensions
 from controlgraph.web.graphql.pagination import Connection, paginate
+from controlgraph.web.graphql.router import StoreAwareGraphQLRouter
 from controlgraph.web.graphql.types import (
     AuditEntry,
     AuthenticationError,
@@ -155,6 +158,23 @@ class ImportPayload:
     issues: list[RowIssueInfo]
 
 
+@strawberry.type(description="An export file: the same bytes GET /exports/... serves, inline.")
+class ExportFilePayload:
+    filename: str
+    media_type: str
+    encoding: str = strawberry.field(description="utf-8 for text formats, base64 for binary ones (xlsx).")
+    content: str
+    download_path: str = strawberry.field(description="Where the same file is served over HTTP.")
+
+    @classmethod
+    def of(cls, file: ExportFile, download_path: str) -> ExportFilePayload:
+        if file.media_type.startswith(("text/", "application/json", "application/ld+json")):
+            return cls(filename=file.filename, media_type=file.media_type, encoding="utf-8",
+                       content=file.content.decode("utf-8"), download_path=download_path)
+        return cls(filename=file.filename, media_type=file.media_type, encoding="base64",
+                   content=base64.b64encode(file.content).decode("ascii"), download_path=download_path)
+
+
 FrameworkResult = Annotated[Framework | NotFoundError, strawberry.union("FrameworkResult")]
 ControlResult = Annotated[Control | NotFoundError | InvalidInputError, strawberry.union("ControlResult")]
 ControlsResult = Annotated[ControlsPayload | NotFoundError | InvalidInputError, strawberry.union("ControlsResult")]
@@ -165,6 +185,7 @@ CoverageResult = Annotated[CoverageReport | NotFoundError | InvalidInputError, s
 UnifiedControlSetResult = Annotated[UnifiedControlSet | NotFoundError | InvalidInputError,
                                     strawberry.union("UnifiedControlSetResult")]
 MappingResult = Annotated[Mapping | NotFoundError | InvalidInputError, strawberry.union("MappingResult")]
+ExportResult = Annotated[ExportFilePayload | NotFoundError | InvalidInputError, strawberry.union("ExportResult")]
 AuditLogResult = Annotated[Connection[AuditEntry] | AuthenticationError, strawberry.union("AuditLogResult")]
 MappingChangeResult = Annotated[
     MappingPayload | AuthenticationError | NotFoundError | InvalidInputError | ValidationError,
@@ -247,6 +268,19 @@ class Query:
             page = paginate(rows, first, after, context.settings.page_size_max,
                             lambda r: CrosswalkRow(source_info=r.source, found=r.mapping))
             return CrosswalkPayload(source=from_, target=to, rows=page)
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.field(description="A crosswalk export file (csv, xlsx, sssom, oscal, jsonld, ttl, html) of the shared "
+                                  "mappings, as GET /exports/crosswalk serves it.")
+    async def crosswalk_export(self, info: Ctx, from_: Annotated[str, strawberry.argument(name="from")],
+                               to: list[str], format: str, include_inferred: bool = False) -> ExportResult:
+        try:
+            file = await asyncio.to_thread(export_crosswalk, info.context.store, from_, to, format,
+                                           include_inferred=include_inferred)
+            query = urlencode({"from": from_, "to": ",".join(to), "format": format,
+                               "inferred": str(include_inferred).lower()})
+            return ExportFilePayload.of(file, f"/exports/crosswalk?{query}")
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
 
@@ -426,7 +460,7 @@ def schema_sdl() -> str:
 def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     """Mount /graphql (GraphiQL in a browser) on the app."""
     keys = ApiKeys.parse(settings.api_keys)
-    router: GraphQLRouter[object, None] = GraphQLRouter(
+    router = StoreAwareGraphQLRouter(
         build_schema(settings), context_getter=context_getter(store, settings, keys),  # type: ignore[arg-type]
         graphql_ide="graphiql",
     )
