@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 import pyoxigraph as ox
@@ -180,7 +180,7 @@ def satisfiers_command(
     ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, fmt: str
 ) -> None:
     """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01)."""
-    from controlgraph.satisfiers import control_info, find_satisfiers
+    from controlgraph.satisfiers import control_info, find_satisfiers, satisfier_record
 
     with _errors():
         try:
@@ -193,7 +193,7 @@ def satisfiers_command(
             store, ref, frameworks=frameworks, include_inferred=not asserted_only, include_partial=not full_only
         )
     if fmt == "json":
-        click.echo(json.dumps([_satisfier_dict(s) for s in found], indent=2))
+        click.echo(json.dumps([satisfier_record(s) for s in found], indent=2))
         return
     click.echo(f"{target.ref}  {target.title}")
     if not found:
@@ -203,21 +203,6 @@ def satisfiers_command(
             f"{s.mapping_set} [{s.authority}]"
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
         click.echo(f"          via {source}")
-
-
-def _satisfier_dict(s: Any) -> dict[str, Any]:
-    return {
-        "control": s.control.ref,
-        "title": s.control.title,
-        "relation": s.relation.value,
-        "coverage": s.coverage,
-        "inferred": s.inferred,
-        "mappingSet": s.mapping_set,
-        "authority": s.authority,
-        "publisher": s.publisher,
-        "strength": s.strength,
-        "comment": s.comment,
-    }
 
 
 @main.command("query")
@@ -299,7 +284,9 @@ def _print_rows(header: list[str], rows: list[list[str]], fmt: str) -> None:
 @click.option("--build/--no-build", "build_first", default=False, help="Build the graph before serving.")
 @pass_context
 @click.pass_context
-def serve_command(click_ctx: click.Context, ctx: Context, host: str | None, port: int | None, build_first: bool) -> None:
+def serve_command(
+    click_ctx: click.Context, ctx: Context, host: str | None, port: int | None, build_first: bool
+) -> None:
     """Serve the web app (GraphQL, SPARQL, saved queries, exports, /healthz)."""
     import uvicorn
 
@@ -311,7 +298,10 @@ def serve_command(click_ctx: click.Context, ctx: Context, host: str | None, port
     with _errors():
         app = create_app(settings)
     click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    # SIGTERM/SIGINT: stop accepting, let requests in flight (a write) finish for up to 30 s, then the
+    # app's shutdown flushes and closes the store. Acknowledged writes are already durable before that.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=30)
 
 
 @main.command("hash-key")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -277,6 +278,27 @@ def _satisfier(f: _Found, info: ControlInfo, coverage: str, details: dict[str, d
         licence=_first(of_set, DCTERMS + "license"),
         path=tuple(reversed(path.split()) if f.read_backwards else path.split()) if path else (),
     )
+
+
+def satisfier_record(s: Satisfier) -> dict[str, Any]:
+    """One satisfier as plain data (the CLI's ``--format json`` and the REST route)."""
+    return {
+        "control": s.control.ref,
+        "title": s.control.title,
+        "relation": s.relation.value,
+        "coverage": s.coverage,
+        "inferred": s.inferred,
+        "mapping": s.mapping,
+        "mappingSet": s.mapping_set,
+        "authority": s.authority,
+        "publisher": s.publisher,
+        "strength": s.strength,
+        "rationale": s.rationale,
+        "justification": s.justification,
+        "confidence": s.confidence,
+        "comment": s.comment,
+        "path": list(s.path),
+    }
 
 
 def keep_satisfiers(

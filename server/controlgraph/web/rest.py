@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
 from controlgraph.errors import AuthenticationError, ControlGraphError, InputError
-from controlgraph.satisfiers import Satisfier, find_satisfiers
+from controlgraph.satisfiers import find_satisfiers, satisfier_record
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.tenancy import ApiKeys, Visibility
@@ -15,26 +15,6 @@ from controlgraph.vocabulary import parse_control_ref
 from controlgraph.web.sparql import error_response
 
 router = APIRouter()
-
-
-def satisfier_json(s: Satisfier) -> dict[str, Any]:
-    return {
-        "control": s.control.ref,
-        "title": s.control.title,
-        "relation": s.relation.value,
-        "coverage": s.coverage,
-        "inferred": s.inferred,
-        "mapping": s.mapping,
-        "mappingSet": s.mapping_set,
-        "authority": s.authority,
-        "publisher": s.publisher,
-        "strength": s.strength,
-        "rationale": s.rationale,
-        "justification": s.justification,
-        "confidence": s.confidence,
-        "comment": s.comment,
-        "path": list(s.path),
-    }
 
 
 @router.get("/api/satisfiers/{control:path}")
@@ -60,7 +40,7 @@ def satisfiers(
                                 visibility=Visibility(tenant))
     except ControlGraphError as exc:
         return error_response(exc)
-    return {"control": ref.__str__(), "satisfiers": [satisfier_json(s) for s in found]}
+    return {"control": ref.__str__(), "satisfiers": [satisfier_record(s) for s in found]}
 
 
 def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
