@@ -45,6 +45,22 @@ class ReadCache:
         return value
 
 
+    def peek(self, key: Hashable) -> object | None:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+            return None
+
+    def put(self, key: Hashable, value: object, generation: int) -> None:
+        """Keep ``value`` if the data has not changed since ``generation`` (read before computing it)."""
+        with self._lock:
+            if generation == self.generation:
+                self._entries[key] = value
+                if len(self._entries) > self._max:
+                    self._entries.popitem(last=False)
+
+
 def cached(store: object, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` through the store's cache when it has one."""
     cache = getattr(store, "read_cache", None)

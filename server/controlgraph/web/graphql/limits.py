@@ -39,6 +39,7 @@ from strawberry.extensions import (
 from controlgraph.errors import ControlGraphError
 from controlgraph.settings import Settings
 from controlgraph.web.graphql.pagination import DEFAULT_PAGE
+from controlgraph.web.graphql.response_cache import ResponseCache
 
 MAX_TOKENS = 4_000
 
@@ -128,5 +129,6 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
+        ResponseCache,
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
     ]
