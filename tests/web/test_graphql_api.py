@@ -439,3 +439,24 @@ def test_crosswalk_export_is_reachable_from_graphql(api: Api) -> None:
     assert xlsx_file["encoding"] == "base64"
     assert base64.b64decode(xlsx_file["content"])[:2] == b"PK"  # a zip container, as xlsx is
     assert api.gql(query, f="pdf")["crosswalkExport"]["__typename"] == "InvalidInputError"
+
+
+def test_cached_answers_never_outlive_a_write(api: Api) -> None:
+    """The same query before and after a tenant's write: the second answer shows the write."""
+    query = """query($of: ID!) { satisfiers(of: $of, first: 50) { ... on SatisfiersPayload {
+        satisfiers { totalCount edges { node { control { id } } } } } } }"""
+    asked, target = "iso27002-2022:8.24", "nist-csf-2.0:PR.DS-10"
+
+    def targets() -> set[str]:
+        page = api.gql(query, "acme", of=asked)["satisfiers"]["satisfiers"]
+        return {e["node"]["control"]["id"] for e in page["edges"]}
+
+    before = targets()
+    assert target not in before
+    assert targets() == before  # the second ask is answered from the cache
+    created = api.gql(CREATE, "acme", input={"subject": asked, "object": target, "relation": "SUBSET_OF",
+                                             "strength": 6})["createMapping"]
+    assert created["__typename"] == "MappingPayload", created
+    assert targets() == before | {target}
+    api.gql("""mutation($id: ID!) { retractMapping(id: $id) { __typename } }""", "acme", id=created["mapping"]["id"])
+    assert targets() == before
