@@ -13,7 +13,8 @@ any asserted mapping between the two, and reports:
 
 Choices (see docs/reasoning.md):
 
-- Hops count links between classes; equal mappings inside a class are free. Walks never revisit a class.
+- Hops count links between classes; equal mappings inside a class are free. The walk
+  (:mod:`possibility_walk`) propagates (class, possibility set) states, each with one witness chain.
 - A chain whose possibility set reaches "any" is dropped from further extension: composing "any"
   with anything is "any" again, so it can neither narrow a pair nor be extended into evidence.
   This pruning is what keeps the walk tractable (intersects then intersects is already "any").
@@ -50,6 +51,7 @@ from controlgraph.reasoning.chain_results import (
     weakest,
 )
 from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf
+from controlgraph.reasoning.possibility_walk import PairEvidence, grouped_links, walk_from
 from controlgraph.vocabulary import Rationale, Relation
 
 __all__ = [
@@ -66,6 +68,8 @@ __all__ = [
 
 ParentOf = Callable[[str], str | None]
 
+_SIZE = tuple(P.size(mask) for mask in range(P.ANY + 1))  # relations left in each possibility set
+
 
 @dataclass(slots=True)
 class _Found:
@@ -75,38 +79,10 @@ class _Found:
     start: int
     target: int
     pair: tuple[int, int] | None  # where to state it, when already worked out
-    evidence: _Evidence
+    evidence: PairEvidence
     possible: P.Possibilities
     strength: int | None
     shared_parents: bool
-
-
-class _Evidence:
-    """What the walks from one class found about one other class."""
-
-    __slots__ = ("any_count", "any_kept", "count", "independent", "kept", "mask", "narrowing", "used")
-
-    def __init__(self) -> None:
-        self.mask = P.ANY
-        self.count = 0
-        self.narrowing: list[tuple[P.Possibilities, tuple[int, ...]]] = []
-        self.kept: list[tuple[P.Possibilities, tuple[int, ...]]] = []
-        self.any_count = 0
-        self.any_kept: list[tuple[int, ...]] = []
-        self.independent = 0
-        self.used: set[int] = set()
-
-    def note_independence(self, inner: tuple[int, ...]) -> None:
-        """Count a chain whose intermediate classes are ``inner`` if it shares none with those counted.
-
-        Greedy, and walks go shortest chains first, so this is the number of disjoint detours.
-        """
-        used = self.used
-        for node in inner:
-            if node in used:
-                return
-        self.independent += 1
-        used.update(inner)
 
 
 def compose_mappings(
@@ -144,17 +120,19 @@ def compose_mappings(
         for start in range(len(graph.members)):
             run.walk(start)
         run.result.candidates = run.candidates()
+        # Still inside: with the collector back on, these allocations would trigger full scans of
+        # the millions of result objects just built.
+        run.result.equivalence_classes = [
+            EquivalenceClass(
+                tuple(graph.names[i] for i in m),
+                tuple(sorted({graph.edges[k].mapping for i in m for _, k in graph.equal_adjacency[i]})),
+            )
+            for m in graph.members
+            if len(m) > 1
+        ]
     finally:
         if collecting:
             gc.enable()
-    run.result.equivalence_classes = [
-        EquivalenceClass(
-            tuple(graph.names[i] for i in m),
-            tuple(sorted({graph.edges[k].mapping for i in m for _, k in graph.equal_adjacency[i]})),
-        )
-        for m in graph.members
-        if len(m) > 1
-    ]
     run.result.stats.update(
         controls=len(graph.names),
         classes=len(graph.members),
@@ -189,92 +167,47 @@ class _Run:
         self._candidates: list[_Found] = []
         self._best: dict[int, list[tuple[float, int, _Found]]] = {}
         self._sequence = 0
+        self._groups = grouped_links(graph)
 
     # ------------------------------------------------------------------ walking
 
     def walk(self, start: int) -> None:
-        """Every chain of 2..max_hops links from class ``start``, recorded against classes above it."""
-        g = self.g
-        adjacency = g.adjacency
-        compose = P.COMPOSE
-        any_mask = P.ANY
-        keep = self.keep
-        sole = g.sole_framework
-        own = sole[start]
-        shared_neighbour = self.shared_neighbour
-        found: dict[int, _Evidence] = {}
-        frontier: list[tuple[int, P.Possibilities, tuple[int, ...]]] = [(n, m, (n,)) for n, m in adjacency[start]]
-        chains = pruned = 0
-        for depth in range(2, self.max_hops + 1):
-            extend = depth < self.max_hops
-            following: list[tuple[int, P.Possibilities, tuple[int, ...]]] = []
-            for node, mask, path in frontier:
-                row = compose[mask]
-                for nxt, link_mask in adjacency[node]:
-                    if nxt == start or nxt in path:
-                        continue
-                    combined = row[link_mask]
-                    chains += 1
-                    # Only pairs (start, nxt) with nxt above start are recorded: the walk from the
-                    # lower class sees every chain of the pair once.
-                    record = nxt > start and (own is None or own != sole[nxt])
-                    if combined == any_mask:
-                        pruned += 1
-                        if record and depth == 2 and shared_neighbour:
-                            ev = found.get(nxt)
-                            if ev is None:
-                                ev = found[nxt] = _Evidence()
-                            ev.any_count += 1
-                            ev.note_independence(path)
-                            if len(ev.any_kept) < keep:
-                                ev.any_kept.append((*path, nxt))
-                        continue
-                    longer = (*path, nxt)
-                    if record:
-                        ev = found.get(nxt)
-                        if ev is None:
-                            ev = found[nxt] = _Evidence()
-                        ev.count += 1
-                        ev.note_independence(path)
-                        if ev.mask & combined != ev.mask:
-                            ev.mask &= combined
-                            ev.narrowing.append((combined, longer))
-                        elif len(ev.kept) < keep:
-                            ev.kept.append((combined, longer))
-                    if extend:
-                        following.append((nxt, combined, longer))
-            frontier = following
+        """Walk from class ``start`` (:func:`walk_from`) and settle every class pair above it reached."""
+        found, chains, pruned = walk_from(
+            start, self._groups, self.g.sole_framework, self.max_hops, self.keep, self.shared_neighbour
+        )
         self.result.stats["chains"] += chains
         self.result.stats["pruned_any"] += pruned
+        settle = self._settle
+        asserted = dict(self.g.adjacency[start])
         for target, ev in found.items():
-            self._settle(start, target, ev)
+            settle(start, target, ev, asserted.get(target))
         # Class pairs mapped directly but not reached by any chain still give every other member
         # pair of the two classes a relation (through the equal mappings).
-        for nxt, _ in adjacency[start]:
+        g = self.g
+        for nxt, mask in g.adjacency[start]:
             if nxt > start and nxt not in found and g.cross_framework(start, nxt):
-                self._settle(start, nxt, _Evidence())
+                settle(start, nxt, PairEvidence(), mask)
 
     # ------------------------------------------------------------------ settling one pair
 
-    def _settle(self, s: int, t: int, ev: _Evidence) -> None:
-        g = self.g
-        asserted = g.link_mask(s, t)
+    def _settle(self, s: int, t: int, ev: PairEvidence, asserted: P.Possibilities | None) -> None:
+        """Decide one class pair; ``asserted`` is the set of the link joining them directly, if any."""
         total = ev.mask if asserted is None else ev.mask & asserted
         if total == P.NONE:
             self._conflict(s, t, ev, asserted)
             return
-        relation = P.single(total)
         if asserted is not None:
             pair = self._unasserted_pair(s, t)
             if pair is not None:
                 self._definite(s, t, ev, asserted, total, pair)
             return
-        if relation is not None:
+        if _SIZE[total] == 1:
             self._definite(s, t, ev, None, total, self._pair(s, t, ev))
         elif ev.count or ev.any_count:
             self._candidate(s, t, ev, total)
 
-    def _pair(self, s: int, t: int, ev: _Evidence) -> tuple[int, int]:
+    def _pair(self, s: int, t: int, ev: PairEvidence) -> tuple[int, int]:
         """Where to state a class-level result: the ends of its first chain, if they differ in framework."""
         g = self.g
         paths = [p for _, p in ev.narrowing] + [p for _, p in ev.kept] + ev.any_kept
@@ -321,7 +254,7 @@ class _Run:
         self,
         s: int,
         t: int,
-        ev: _Evidence,
+        ev: PairEvidence,
         asserted: P.Possibilities | None,
         total: P.Possibilities,
         pair: tuple[int, int],
@@ -359,46 +292,46 @@ class _Run:
             )
         )
 
-    def _candidate(self, s: int, t: int, ev: _Evidence, total: P.Possibilities) -> None:
+    def _candidate(self, s: int, t: int, ev: PairEvidence, total: P.Possibilities) -> None:
         """Score a candidate on its chains between classes; keep it while it ranks among the best of either end.
 
         Explanations (the expansion into concrete mappings) are built only for the candidates kept.
         """
-        g = self.g
-        publishers = 0  # bitmask over publishers, so agreement is a popcount
-        strength = -1
-        links = g.links
-        for path in [p for _, p in ev.narrowing] + [p for _, p in ev.kept] + ev.any_kept:
-            previous, weakest_link = s, 10**9
-            for cls in path:
-                link = links[(previous, cls) if previous < cls else (cls, previous)]
-                publishers |= link.publisher_bits
-                if link.rank < weakest_link:
-                    weakest_link = link.rank
-                previous = cls
-            if weakest_link > strength:
-                strength = weakest_link
+        publishers = ev.publisher_bits  # bitmask over publishers, so agreement is a popcount
+        strength = ev.strength
         pair = self._pair(s, t, ev) if self.parent_of is not None else None
         shared = pair is not None and self._parents_linked(*pair)
         known_strength = strength if strength >= 0 else None
         score = candidate_score(
             self.weights,
             independent_paths=ev.independent,
-            possible=P.size(total),
+            possible=_SIZE[total],
             strength=known_strength,
             publishers=publishers.bit_count(),
             shared_parents=shared,
         )
         ev.used.clear()  # only needed while walking
-        found = _Found(score, s, t, pair, ev, total, known_strength, shared)
         self._sequence += 1
-        if self.cap is None:
-            self._candidates.append(found)
+        cap = self.cap
+        if cap is None:
+            self._candidates.append(_Found(score, s, t, pair, ev, total, known_strength, shared))
             return
-        item = (score, -self._sequence, found)
+        # Later candidates lose ties (the sequence is negated), as with the heaps' ordering below.
+        best = self._best
+        heap_s, heap_t = best.get(s), best.get(t)
+        if (
+            heap_s is not None
+            and heap_t is not None
+            and len(heap_s) >= cap
+            and len(heap_t) >= cap
+            and score <= heap_s[0][0]
+            and score <= heap_t[0][0]
+        ):
+            return  # among the best of neither end: never explained, so never built
+        item = (score, -self._sequence, _Found(score, s, t, pair, ev, total, known_strength, shared))
         for end in (s, t):
-            heap = self._best.setdefault(end, [])
-            if len(heap) < self.cap:
+            heap = best.setdefault(end, [])
+            if len(heap) < cap:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
                 heapq.heapreplace(heap, item)
@@ -438,7 +371,7 @@ class _Run:
             object_equivalents=self._equivalents(t, c),
         )
 
-    def _publishers(self, s: int, ev: _Evidence) -> frozenset[str]:
+    def _publishers(self, s: int, ev: PairEvidence) -> frozenset[str]:
         """Publishers of the mappings on a candidate's chains between classes (parallel mappings included)."""
         g = self.g
         out: set[str] = set()
@@ -465,7 +398,7 @@ class _Run:
 
     # ------------------------------------------------------------------ conflicts
 
-    def _conflict(self, s: int, t: int, ev: _Evidence, asserted: P.Possibilities | None) -> None:
+    def _conflict(self, s: int, t: int, ev: PairEvidence, asserted: P.Possibilities | None) -> None:
         a, c = self._pair(s, t, ev)
         candidates = [(m, p) for m, p in ev.narrowing]
         if asserted is not None:
