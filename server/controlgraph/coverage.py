@@ -63,6 +63,10 @@ class FrameworkItems:
 
 def framework_items(store: GraphStore, slug: str) -> FrameworkItems:
     """Every item of a framework in reading order (cached until the store changes)."""
+    try:
+        framework_iri(slug)
+    except ValueError:  # found by schemathesis: not a slug at all was an internal error, not "no such framework"
+        raise NotFound(f"no framework {slug!r} in the graph") from None
     return cached(store, ("framework_items", slug), lambda: _framework_items(store, slug))
 
 

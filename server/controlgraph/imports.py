@@ -24,7 +24,6 @@ from controlgraph.validation import validate_triples
 from controlgraph.vocabulary import IMPORT_GRAPH, RELATION_IRIS, TENANT_GRAPH
 
 
-
 @dataclass(frozen=True)
 class RowIssue:
     """A source row an importer rejected or repaired, and why."""
@@ -87,7 +86,7 @@ def commit_dataset(
     for name in store.graph_names():
         # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
         # violation messages (the graph being written is the new content, not context).
-        if name == graph or name == SHAPES_GRAPH or name.startswith(NOT_SHARED):
+        if name in (graph, SHAPES_GRAPH) or name.startswith(NOT_SHARED):
             continue
         context[name] = _without_relation_triples(store.graph_triples(name))
     shapes = store.graph_triples(SHAPES_GRAPH)

@@ -15,6 +15,7 @@ Two stores cannot be shared with another process, and are served from threads in
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import queue
@@ -30,21 +31,25 @@ from typing import Any, Protocol
 
 import pyoxigraph as ox
 
-from controlgraph.errors import ControlGraphError, QueryCapacityExceeded, QueryError, QueryTimeout
+from controlgraph.errors import ControlGraphError, QueryCapacityExceeded, QueryError, QueryTimeout, StoreError
+from controlgraph.public_view import PublicCopies
 from controlgraph.query_results import Answer, answer_query
 from controlgraph.settings import Settings
 from controlgraph.sparql_access import check_read_only
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import CURRENT, EmbeddedStore
+from controlgraph.tenancy import PUBLIC, Visibility
 
 Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
+_worker_log = logging.getLogger("controlgraph.query_worker")
 _STARTUP_SECONDS = 60
+_ATTEMPTS = 5  # a query failing on a vanished store file is run again on a reopened store
 
 
 class QueryRunner(Protocol):
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
-            graph_media_type: str = "text/turtle") -> Answer: ...
+            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer: ...
 
     def close(self) -> None: ...
 
@@ -68,8 +73,9 @@ def _store_marker(path: Path) -> tuple[Any, ...]:
     return (generation.name, *entries)
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
+def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0) -> None:
     path = Path(store_path)
+    copies = PublicCopies(public_copy_max_quads)  # anonymous queries never run where tenant graphs are
     marker = _store_marker(path)
     store: EmbeddedStore | None = None
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query
@@ -80,27 +86,42 @@ def _worker_main(conn: Connection, store_path: str) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return  # the parent went away
-        try:
-            current = _store_marker(path)
-            if store is None or current != marker:
-                store = EmbeddedStore(path, read_only=True)
-                marker = current
-            reply: tuple[str, Any] = ("ok", answer_query(store, **job))
-        except ControlGraphError as exc:
-            reply = ("error", exc)
-        except Exception as exc:  # a worker must answer, whatever happened
-            reply = ("error", QueryError(f"query failed: {type(exc).__name__}: {exc}"))
+        reply: tuple[str, Any] = ("error", QueryError("query not run"))
+        for attempt in range(_ATTEMPTS):
+            if attempt > 1:
+                time.sleep(0.05 * 2 ** attempt)  # let the writer's compaction settle
+            try:
+                current = _store_marker(path)
+                if store is None or current != marker or attempt > 0:
+                    store = EmbeddedStore(path, read_only=True)
+                    marker = current
+                reply = ("ok", answer_query(copies.store_for(store, job["visibility"]), **job))
+            except StoreError as exc:  # e.g. opening while the writer replaces files: try again
+                reply, store = ("error", exc), None
+                continue
+            except ControlGraphError as exc:
+                reply = ("error", exc)
+            except Exception as exc:  # a worker must answer, whatever happened
+                # A read-only view is a snapshot of the database's file list: the writing process's
+                # compaction may delete files it has not opened yet. Reopening sees the current files.
+                # The details are for the server log (this process's stderr), not for the caller.
+                _worker_log.error("query failed in a query worker: %s: %s", type(exc).__name__, exc)
+                reply = ("error", StoreError("the query failed inside a query worker; the server log has the cause"))
+                continue
+            break
         try:
             conn.send(reply)
         except Exception as exc:  # e.g. an error that does not pickle
-            conn.send(("error", QueryError(f"query failed: {exc}")))
+            _worker_log.error("a query answer could not be sent back: %s: %s", type(exc).__name__, exc)
+            conn.send(("error", StoreError("the query failed inside a query worker; the server log has the cause")))
 
 
 class _Worker:
-    def __init__(self, context: Any, store_path: Path) -> None:
+    def __init__(self, context: Any, store_path: Path, public_copy_max_quads: int = 0) -> None:
         self.conn, child = context.Pipe()
         self.process: BaseProcess = context.Process(
-            target=_worker_main, args=(child, str(store_path)), daemon=True, name="controlgraph-query"
+            target=_worker_main, args=(child, str(store_path), public_copy_max_quads), daemon=True,
+            name="controlgraph-query",
         )
         self.process.start()
         child.close()
@@ -139,7 +160,7 @@ class ProcessQueryRunner:
             if self._workers or self._closed:
                 return
             for _ in range(self.settings.sparql_workers):
-                worker = _Worker(self._context, self.store_path)
+                worker = _Worker(self._context, self.store_path, self.settings.sparql_public_copy_max_quads)
                 self._workers.append(worker)
                 self._idle.put(worker)
 
@@ -150,13 +171,13 @@ class ProcessQueryRunner:
                 self._workers.remove(worker)
             if self._closed:
                 return
-            fresh = _Worker(self._context, self.store_path)
+            fresh = _Worker(self._context, self.store_path, self.settings.sparql_public_copy_max_quads)
             self._workers.append(fresh)
         self._idle.put(fresh)
 
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
-            graph_media_type: str = "text/turtle") -> Answer:
+            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
         check_read_only(sparql)  # refuse early, without using a worker
         self._start()
         started = time.monotonic()
@@ -175,7 +196,7 @@ class ProcessQueryRunner:
         started = time.monotonic()
         job = {"sparql": sparql, "substitutions": dict(substitutions or {}),
                "results_media_type": results_media_type, "graph_media_type": graph_media_type,
-               "row_cap": self.settings.sparql_row_cap}
+               "row_cap": self.settings.sparql_row_cap, "visibility": visibility}
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, limit - (time.monotonic() - started))):
@@ -214,7 +235,7 @@ class ThreadQueryRunner:
 
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
-            graph_media_type: str = "text/turtle") -> Answer:
+            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
         check_read_only(sparql)
         limit = self.settings.sparql_timeout
         if not self._slots.acquire(timeout=limit):
@@ -222,7 +243,7 @@ class ThreadQueryRunner:
                                         "try again shortly")
         future = self._executor.submit(
             answer_query, self.store, sparql, substitutions=substitutions, results_media_type=results_media_type,
-            graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap,
+            graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap, visibility=visibility,
         )
         future.add_done_callback(lambda _: self._slots.release())
         try:

@@ -9,18 +9,22 @@ simple to write exactly) and pyoxigraph turns that into the other formats.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
-from controlgraph.errors import QueryError
+from controlgraph.errors import QueryError, StoreError
+from controlgraph.query_dataset import still_all_visible, visible_dataset
 from controlgraph.sparql_access import check_read_only
-from controlgraph.store.base import GraphStore
+from controlgraph.store.base import GraphStore, QueryDataset
+from controlgraph.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import PREFIXES, XSD
 
 XSD_STRING = XSD + "string"
+logger = logging.getLogger(__name__)
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -83,16 +87,21 @@ def solutions_json(variables: list[str], solutions: list[ox.QuerySolution]) -> b
 
 
 def run_query(
-    store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None
+    store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    dataset: QueryDataset | None = None,
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run a read-only query, turning pyoxigraph's complaints into QueryError."""
     check_read_only(sparql)
     try:
-        return store.query(sparql, substitutions=substitutions)
+        return store.query(sparql, substitutions=substitutions, dataset=dataset)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {exc}") from None
-    except (RuntimeError, ValueError, OSError) as exc:
+    except ValueError as exc:
         raise QueryError(f"query failed: {exc}") from None
+    except OSError:
+        # The message may name files of the server: it goes to the log, not to the caller.
+        logger.exception("the store could not be read")
+        raise StoreError("the store could not be read; the query was not answered") from None
 
 
 def answer_query(
@@ -103,8 +112,23 @@ def answer_query(
     results_media_type: str = "application/sparql-results+json",
     graph_media_type: str = "text/turtle",
     row_cap: int = 10_000,
+    visibility: Visibility = PUBLIC,
 ) -> Answer:
-    result = run_query(store, sparql, substitutions)
+    """The answer over the graphs ``visibility`` admits (see :mod:`controlgraph.query_dataset`)."""
+    dataset = visible_dataset(store, sparql, visibility)
+    answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+    if dataset is None and not still_all_visible(store, visibility):
+        # A graph hidden from the caller appeared while the query ran over the union: answer again without it.
+        dataset = visible_dataset(store, sparql, visibility)
+        answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+    return answer
+
+
+def _answer(
+    store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None,
+    dataset: QueryDataset | None, results_media_type: str, graph_media_type: str, row_cap: int,
+) -> Answer:
+    result = run_query(store, sparql, substitutions, dataset)
     results_format = RESULTS_FORMATS[results_media_type]
     try:
         if isinstance(result, ox.QueryBoolean):
@@ -124,5 +148,6 @@ def answer_query(
             reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             body = reread.serialize(format=results_format) or b""
         return Answer("solutions", body, results_media_type, len(kept), truncated)
-    except (RuntimeError, OSError) as exc:
-        raise QueryError(f"query failed: {exc}") from None
+    except OSError:
+        logger.exception("the store could not be read")
+        raise StoreError("the store could not be read; the query was not answered") from None

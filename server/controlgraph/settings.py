@@ -46,6 +46,12 @@ class Settings:
         "Worker processes answering public SPARQL and saved queries on an embedded on-disk store; a query "
         "past its time limit is stopped by ending its worker.",
     )
+    sparql_public_copy_max_quads: int = _setting(
+        2_000_000,
+        "Embedded on-disk store holding tenant graphs: up to this many quads, each query worker keeps an "
+        "in-memory copy of the shared graphs for anonymous queries (fast, refreshed after each write); past it, "
+        "anonymous queries read the store with tenant graphs left out of the dataset (many times slower).",
+    )
     store_query_path: str = _setting(
         "/query", "Remote store: path of the SPARQL query endpoint under the store address (Oxigraph server's)."
     )

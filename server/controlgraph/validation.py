@@ -6,6 +6,7 @@ Like pySHACL itself, validation returns a report; the caller decides what a viol
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -14,9 +15,16 @@ import rdflib
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
+from controlgraph import rdflib_query_cache
 from controlgraph.errors import Violation
 from controlgraph.interop import rdflib_graph
 from controlgraph.vocabulary import PREFIXES
+
+# rdflib's SPARQL parser (pyparsing, used by pyshacl's SPARQL constraints) is not thread-safe: two
+# validations at once in one process (two tenants writing) failed with "Param.postParse2() missing 1
+# required positional argument". Validations in a process run one at a time.
+_PYSHACL_LOCK = threading.Lock()
+rdflib_query_cache.install()  # the shapes' SPARQL constraints are parsed once, not per validation
 
 
 @dataclass(frozen=True)
@@ -37,13 +45,14 @@ def validate_triples(
     """Validate ``data`` against ``shapes``; ``origin`` maps a node (N-Triples form) to its source file."""
     data_graph = rdflib_graph(data)
     shapes_graph = rdflib_graph(shapes)
-    _conforms, results, _text = pyshacl_validate(
-        data_graph,
-        shacl_graph=shapes_graph,
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
-    )
+    with _PYSHACL_LOCK:
+        _conforms, results, _text = pyshacl_validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            inference="none",
+            advanced=False,
+            allow_warnings=True,
+        )
     assert isinstance(results, rdflib.Graph)
     violations = [_violation(results, r, origin or {}) for r in results.subjects(rdflib.RDF.type, SH.ValidationResult)]
     violations.sort(key=lambda v: (v.path, v.focus_node, v.constraint, v.message))

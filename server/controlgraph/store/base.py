@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import pyoxigraph as ox
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Triples = Sequence[ox.Triple]
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a query runs over, as the SPARQL Protocol's default-graph-uri / named-graph-uri give it.
+
+    ``default``: the graphs whose union is the default graph (empty: an empty default graph);
+    ``named``: the graphs ``GRAPH`` may reach (empty: none). It takes precedence over the query's own
+    FROM / FROM NAMED, so a query can never reach a graph outside it.
+    """
+
+    default: tuple[str, ...]
+    named: tuple[str, ...]
 
 
 class GraphStore(Protocol):
@@ -25,10 +39,12 @@ class GraphStore(Protocol):
         *,
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         union_default_graph: bool = True,
+        dataset: QueryDataset | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; variables named in ``substitutions`` are bound safely (no text splicing).
 
-        A substituted variable must appear in the SELECT projection (a pyoxigraph rule).
+        A substituted variable must appear in the SELECT projection (a pyoxigraph rule). ``dataset``,
+        when given, replaces the default graph and the named graphs (``union_default_graph`` is ignored).
         """
         ...
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from controlgraph.errors import StoreError
-from controlgraph.store.base import QueryResult, Triples
+from controlgraph.store.base import QueryDataset, QueryResult, Triples
 from controlgraph.store.read_cache import ReadCache
 
 CURRENT = "CURRENT"
@@ -144,10 +144,17 @@ class EmbeddedStore:
         *,
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         union_default_graph: bool = True,
+        dataset: QueryDataset | None = None,
     ) -> QueryResult:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (substitutions or {}).items()
         }
+        if dataset is not None:
+            # pyoxigraph lets the dataset given here override the query's FROM / FROM NAMED.
+            return self._store.query(  # type: ignore[no-any-return]
+                sparql, default_graph=[ox.NamedNode(g) for g in dataset.default],
+                named_graphs=[ox.NamedNode(g) for g in dataset.named], substitutions=subs or None,
+            )
         return self._store.query(  # type: ignore[no-any-return]
             sparql, use_default_graph_as_union=union_default_graph, substitutions=subs or None
         )

@@ -21,9 +21,12 @@ import httpx
 import pyoxigraph as ox
 
 from controlgraph.errors import QueryError, QueryTimeout, StoreError, StoreUnavailable
-from controlgraph.store.base import QueryResult, Triples
+from controlgraph.store.base import QueryDataset, QueryResult, Triples
 
 STAGING_PREFIX = "urn:controlgraph:staging:"
+# Named in the protocol for an empty default graph or no named graphs: leaving the parameter out would
+# give the server's own default dataset (on some servers the union of every graph) instead.
+EMPTY_GRAPH = "urn:controlgraph:empty-graph"
 _RESULTS_JSON = "application/sparql-results+json"
 _N_TRIPLES = "application/n-triples"
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -178,9 +181,16 @@ class RemoteStore:
         *,
         substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
         union_default_graph: bool = True,
+        dataset: QueryDataset | None = None,
     ) -> QueryResult:
         text = bind_with_values(sparql, substitutions or {})
-        params = {self.endpoints.union_param: "true"} if union_default_graph and self.endpoints.union_param else {}
+        params: dict[str, str | list[str]] = (
+            {self.endpoints.union_param: "true"} if union_default_graph and self.endpoints.union_param else {}
+        )
+        if dataset is not None:
+            # The protocol's dataset takes precedence over the query's FROM / FROM NAMED.
+            params = {"default-graph-uri": [_checked_graph(g).value for g in dataset.default] or [EMPTY_GRAPH],
+                      "named-graph-uri": [_checked_graph(g).value for g in dataset.named] or [EMPTY_GRAPH]}
         request = self._client.build_request(
             "POST", self._url(self.endpoints.query), params=params, content=text.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query",

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from controlgraph import __version__
+from controlgraph.errors import ControlGraphError
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.base import GraphStore
 from controlgraph.web import exports as export_routes
+from controlgraph.web import health as health_routes
 from controlgraph.web import queries as saved_query_routes
 from controlgraph.web import rest as rest_routes
 from controlgraph.web import sparql as sparql_routes
+from controlgraph.web.body_limit import BodyLimitMiddleware
 from controlgraph.web.graphql import schema as graphql_routes
+from controlgraph.web.internal_errors import InternalErrorMiddleware
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    """The app over ``store``, or over the store ``settings`` names (then opened here and closed on shutdown)."""
     app = FastAPI(title="controlgraph", version=__version__)
     graph_store = store if store is not None else open_store(settings)
     app.state.settings = settings
@@ -27,9 +35,33 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     export_routes.install(app)
     graphql_routes.install(app, settings, graph_store)
     rest_routes.install(app, settings, graph_store)
+    health_routes.install(app, graph_store)
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "triples": graph_store.quad_count()}
+    async def engine_error(request: Request, exc: Exception) -> JSONResponse:
+        # A route that let an engine error through still answers {"error", "kind"} with the usual status
+        # (503 for a store that does not answer), never a bare 500 page.
+        assert isinstance(exc, ControlGraphError)
+        return sparql_routes.error_response(exc)
 
+    app.add_exception_handler(ControlGraphError, engine_error)
+    # Added last, so outermost: sizes are checked before any route, and no failure escapes unanswered.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(InternalErrorMiddleware)
+    if store is None:
+        _close_store_on_shutdown(app, graph_store)
     return app
+
+
+def _close_store_on_shutdown(app: FastAPI, store: GraphStore) -> None:
+    """On a graceful shutdown (SIGTERM, SIGINT), flush and close the store after the last request."""
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        try:
+            async with previous(application) as state:
+                yield state
+        finally:
+            store.close()
+
+    app.router.lifespan_context = lifespan

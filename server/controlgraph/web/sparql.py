@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from controlgraph.errors import (
+    AuthenticationError,
     ControlGraphError,
     InputError,
     NotFound,
@@ -31,6 +32,7 @@ from controlgraph.query_pool import QueryRunner, close_quietly, query_runner
 from controlgraph.query_results import GRAPH_FORMATS, RESULTS_FORMATS, Answer
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
+from controlgraph.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import RDF, RDFS
 
 router = APIRouter()
@@ -48,6 +50,7 @@ _STATUS: list[tuple[type[ControlGraphError], int]] = [
     (QueryRefused, 400),
     (NotFound, 404),
     (InputError, 400),
+    (AuthenticationError, 401),
 ]
 
 
@@ -57,7 +60,8 @@ def error_response(error: ControlGraphError) -> JSONResponse:
     status = next((code for cls, code in _STATUS if isinstance(error, cls)), None)
     if status is None:
         status = 400 if isinstance(error, QueryError) else 500
-    return JSONResponse({"error": str(error), "kind": type(error).__name__}, status_code=status)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": str(error), "kind": type(error).__name__}, status_code=status, headers=headers)
 
 
 def _accepted(accept: str) -> list[str]:
@@ -93,12 +97,23 @@ def answer_response(answer: Answer) -> Response:
     return Response(answer.body, media_type=answer.media_type + charset, headers=headers)
 
 
+def caller_visibility(request: Request) -> Visibility:
+    """Anonymous: the shared graphs; ``Authorization: Bearer <key>``: those and the tenant's own graph.
+
+    A key that is given but wrong raises :class:`AuthenticationError` (401), never silently anonymous.
+    """
+    keys: ApiKeys = request.app.state.api_keys
+    return Visibility(keys.from_authorization(request.headers.get("authorization")))
+
+
 async def run_answer(request: Request, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> Response:
     runner: QueryRunner = request.app.state.query_runner
     results, graph = negotiate(request.headers.get("accept", ""))
     try:
+        visibility = caller_visibility(request)
         answer = await run_in_threadpool(
-            runner.run, sparql, substitutions=substitutions, results_media_type=results, graph_media_type=graph
+            runner.run, sparql, substitutions=substitutions, results_media_type=results, graph_media_type=graph,
+            visibility=visibility,
         )
     except ControlGraphError as exc:
         return error_response(exc)
@@ -120,7 +135,8 @@ def _service_description(endpoint: str, settings: Settings) -> bytes:
         ox.Triple(service, comment, ox.Literal(
             f"controlgraph read-only SPARQL endpoint: updates and SERVICE are refused; each query is stopped after "
             f"{settings.sparql_timeout:g} s and returns at most {settings.sparql_row_cap} rows. The default graph "
-            "is the union of all named graphs (one per dataset).", language="en")),
+            "is the union of the shared named graphs (one per dataset), plus the caller's own tenant graph when "
+            "the request carries its API key; other tenants' graphs are never part of it.", language="en")),
     ]
     triples += [ox.Triple(service, sd["resultFormat"], ox.NamedNode(FORMATS + f)) for f in _SD_RESULT_FORMATS]
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes={"sd": SD, "rdfs": RDFS}) or b""
@@ -192,6 +208,7 @@ def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     """Give the app its query runner and the /sparql routes; stop the runner with the app."""
     runner = query_runner(store, settings)
     app.state.query_runner = runner
+    app.state.api_keys = ApiKeys.parse(settings.api_keys)
     app.include_router(router)
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],

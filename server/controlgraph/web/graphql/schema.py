@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 import strawberry
 from fastapi import FastAPI
 
@@ -331,6 +332,10 @@ class Query:
 
     @strawberry.field(description="One mapping by IRI.")
     def mapping(self, info: Ctx, id: strawberry.ID) -> MappingResult:
+        try:
+            ox.NamedNode(str(id))
+        except ValueError as exc:  # found by schemathesis: a malformed IRI was an internal error
+            return InvalidInputError(message=f"id: not an IRI: {exc}")
         found = mapping_records(info.context.store, [str(id)], info.context.visibility).get(str(id))
         return Mapping(record=found) if found else NotFoundError(message=f"no mapping <{id}>")
 

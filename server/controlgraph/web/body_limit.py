@@ -1,0 +1,72 @@
+"""Refuse request bodies over ``settings.max_request_bytes`` with 413, before any route reads them.
+
+An ASGI middleware, so it covers every route (GraphQL, SPARQL, mutations, ``importSssom``) alike.
+A declared ``Content-Length`` over the limit is refused at once; a body sent without one (chunked)
+is counted as it arrives and refused as soon as it passes the limit, so a client can never make the
+server hold more than the limit. A body within the limit is handed on to the route unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def _error_body(message: str, kind: str) -> bytes:
+    return json.dumps({"error": message, "kind": kind}).encode("utf-8")
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _refuse(self, send: Send, status: int, message: str, kind: str) -> None:
+        body = _error_body(message, kind)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"request body over the limit of {self.max_bytes} bytes"
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                await self._refuse(send, 400, "the Content-Length header is not a number", "InputError")
+                return
+            if length > self.max_bytes:
+                await self._refuse(send, 413, too_large, "RequestTooLarge")
+                return
+        # Read the whole body first (it is at most the limit), counting what arrives.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(send, 413, too_large, "RequestTooLarge")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as the server would
+
+        await self.app(scope, replay, send)
