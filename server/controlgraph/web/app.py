@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -22,6 +18,7 @@ from controlgraph.web import sparql as sparql_routes
 from controlgraph.web.body_limit import BodyLimitMiddleware
 from controlgraph.web.graphql import schema as graphql_routes
 from controlgraph.web.internal_errors import InternalErrorMiddleware
+from controlgraph.web.lifespan import on_shutdown
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -54,14 +51,4 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
 def _close_store_on_shutdown(app: FastAPI, store: GraphStore) -> None:
     """On a graceful shutdown (SIGTERM, SIGINT), flush and close the store after the last request."""
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(application: Any) -> AsyncIterator[Any]:
-        try:
-            async with previous(application) as state:
-                yield state
-        finally:
-            store.close()
-
-    app.router.lifespan_context = lifespan
+    on_shutdown(app, store.close)

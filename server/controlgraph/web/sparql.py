@@ -7,9 +7,7 @@ Updates (``update=``, ``application/sparql-update``) and SERVICE are refused wit
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Mapping
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -34,6 +32,7 @@ from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import RDF, RDFS
+from controlgraph.web.lifespan import on_shutdown
 
 router = APIRouter()
 
@@ -213,14 +212,4 @@ def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type"], expose_headers=["X-Result-Truncated"])
-    previous = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(application: Any) -> AsyncIterator[Any]:
-        try:
-            async with previous(application) as state:
-                yield state
-        finally:
-            close_quietly(runner)
-
-    app.router.lifespan_context = lifespan
+    on_shutdown(app, lambda: close_quietly(runner))
