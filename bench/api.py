@@ -1,14 +1,16 @@
 """Load run of the API on loopback: GraphQL `satisfiers` and `crosswalk` next to the plain JSON route.
 
 Builds the shipped graph into a temporary on-disk store, starts a real uvicorn server (uvloop +
-httptools, 2 worker processes by default, the store opened read-only by each), then drives it with
-an asyncio httpx load generator: a bounded number of requests per scenario and a time cap. Prints
-requests/s and p50/p99 latency per scenario, and GraphQL's overhead against the plain route.
+httptools, 2 worker processes by default, the store opened read-only by each), then drives it for a
+bounded time per scenario and prints requests/s and p50/p99 latency, and GraphQL's cost against the
+plain route. Scenarios: one control asked again and again, and all CSF 2.0 items in turn; answers
+after the first come from the store's read caches, which every write clears.
 
-    PYTHONPATH=server .venv/bin/python bench/api.py [--workers 2] [--requests 3000] [--concurrency 32]
+    PYTHONPATH=server .venv/bin/python bench/api.py [--workers 2] [--cap 15] [--concurrency 32] [--load auto]
 
-The load generator runs on the same machine, so on 2 cores it takes CPU from the server: the
-figures are a floor for the server, not its ceiling.
+The load generator is wrk when installed (`apt-get install wrk`; a C client, so it takes little of the
+server's CPU), else an asyncio httpx client that competes with the server for the same cores (its
+figures are then a floor). A response with GraphQL errors counts as failed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -110,6 +113,67 @@ async def _drive(base: str, scenario: dict[str, Any], requests: int, concurrency
     }
 
 
+def _lua_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _wrk_script(scenario: dict[str, Any], folder: Path, name: str) -> Path:
+    """A wrk Lua script sending the scenario's requests, cycling over its controls."""
+    controls = scenario.get("controls") or [CONTROL]
+    body = json.dumps(scenario.get("json", {}))
+    lines = ["ids = {" + ",".join(_lua_string(c) for c in controls) + "}", "n = 0", "request = function()",
+             "  n = n + 1", "  local id = ids[(n % #ids) + 1]"]
+    if scenario["method"] == "GET":
+        head, _, tail = scenario["path"].partition("{control}")
+        lines.append(f"  return wrk.format('GET', {_lua_string(head)} .. id .. {_lua_string(tail)})")
+    else:
+        head, _, tail = body.partition("{control}")
+        rest = f" .. id .. {_lua_string(tail)}" if "{control}" in body else ""
+        lines.append(f"  return wrk.format('POST', {_lua_string(scenario['path'])}, "
+                     f"{{['Content-Type'] = 'application/json'}}, {_lua_string(head)}{rest})")
+    lines.append("end")
+    # Count answers carrying GraphQL errors (sent with status 200, so wrk's own count misses them).
+    lines += [
+        "threads = {}", "setup = function(thread) table.insert(threads, thread) end",
+        "init = function(args) errors = 0 end",
+        "response = function(status, headers, body)",
+        "  if string.find(body, '\"errors\"', 1, true) then errors = errors + 1 end", "end",
+        "done = function(summary, latency, requests)", "  local total = 0",
+        "  for _, t in ipairs(threads) do total = total + t:get('errors') end",
+        "  io.write('Body errors: ' .. total .. '\\n')", "end",
+    ]
+    script = folder / f"{name.replace(' ', '_')}.lua"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return script
+
+
+def _wrk(base: str, scenario: dict[str, Any], concurrency: int, seconds: float, folder: Path, name: str
+         ) -> dict[str, float]:
+    """Drive the server with wrk (a C load generator, so the client does not take the server's CPU)."""
+    script = _wrk_script(scenario, folder, name)
+    done = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, int(seconds))}s", "--latency",
+                           "-s", str(script), base], capture_output=True, text=True, check=True)
+    out = done.stdout
+
+    def millis(label: str) -> float:
+        value = out.split(label, 1)[1].split()[0]
+        number = float(value.rstrip("usm"))
+        return number / 1000 if value.endswith("us") else number * 1000 if value.endswith("s") and not \
+            value.endswith("ms") else number
+
+    failures = float(out.split("Non-2xx or 3xx responses:", 1)[1].split()[0]) if "Non-2xx" in out else 0.0
+    failures += float(out.split("Body errors:", 1)[1].split()[0])
+    errors = sum(int(n) for n in out.split("Socket errors:", 1)[1].split("\n", 1)[0].replace(",", "").split()
+                 if n.isdigit()) if "Socket errors:" in out else 0
+    return {
+        "requests": float(out.split(" requests in ", 1)[0].split()[-1]),
+        "failures": failures + errors,
+        "rps": float(out.split("Requests/sec:", 1)[1].split()[0]),
+        "p50_ms": millis(" 50% "),
+        "p99_ms": millis(" 99% "),
+    }
+
+
 def _csf_items(store: Path) -> list[str]:
     from controlgraph.coverage import framework_items
     from controlgraph.store.embedded import EmbeddedStore
@@ -123,6 +187,8 @@ def _csf_items(store: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--load", choices=["auto", "wrk", "httpx"], default="auto",
+                        help="load generator: wrk (Debian package; a C client) when installed, else Python httpx")
     parser.add_argument("--requests", type=int, default=3000, help="per scenario")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--cap", type=float, default=30.0, help="most seconds per scenario")
@@ -167,11 +233,16 @@ def main() -> None:
                                             "json": {"query": SATISFIERS, "variables": {"of": "{control}"}}},
                 "graphql crosswalk": {"method": "POST", "path": "/graphql", "json": {"query": CROSSWALK}},
             }
-            print(f"{args.workers} worker(s), {args.concurrency} concurrent, up to {args.requests} requests "
-                  f"or {args.cap:g}s per scenario, on {os.cpu_count()} cores")
+            print(f"{args.workers} worker(s), {args.concurrency} concurrent, {args.cap:g}s per scenario "
+                  f"(httpx: at most {args.requests} requests), on {os.cpu_count()} cores")
+            use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
+            print(f"load generator: {'wrk' if use_wrk else 'httpx (Python, on the same cores as the server)'}")
             results = {}
             for name, scenario in scenarios.items():
-                results[name] = asyncio.run(_drive(base, scenario, args.requests, args.concurrency, args.cap))
+                if use_wrk:
+                    results[name] = _wrk(base, scenario, args.concurrency, args.cap, Path(folder), name)
+                else:
+                    results[name] = asyncio.run(_drive(base, scenario, args.requests, args.concurrency, args.cap))
                 r = results[name]
                 print(f"  {name:<20} {r['rps']:8.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms"
                       f"   ({r['requests']:.0f} requests, {r['failures']:.0f} failed)")
