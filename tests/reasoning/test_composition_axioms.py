@@ -23,6 +23,7 @@ from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_i
 from controlgraph.reasoning.composition import CompositionResult, compose_mappings
 from controlgraph.reasoning.materialise import asserted_edges
 from controlgraph.vocabulary import Relation
+from set_worlds import true_relation
 
 Triple = tuple[str, Relation, str]
 
@@ -92,15 +93,6 @@ def missing_entailments(
             missing.append((s, rel, o))
     return missing, checked
 
-
-def true_relation(a: int, b: int) -> Relation:
-    if a == b:
-        return Relation.EQUAL
-    if a & b == a:
-        return Relation.SUBSET_OF
-    if a & b == b:
-        return Relation.SUPERSET_OF
-    return Relation.INTERSECTS_WITH if a & b else Relation.NOT_RELATED
 
 
 @settings(max_examples=500, deadline=None)

@@ -17,18 +17,7 @@ from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.reasoning.composition import ChainPath, CompositionResult, compose_mappings
 from controlgraph.reasoning.possibilities import compose, of
 from controlgraph.vocabulary import Relation
-
-
-def true_relation(a: int, b: int) -> Relation:
-    if a == b:
-        return Relation.EQUAL
-    if a & b == a:
-        return Relation.SUBSET_OF
-    if a & b == b:
-        return Relation.SUPERSET_OF
-    if a & b:
-        return Relation.INTERSECTS_WITH
-    return Relation.NOT_RELATED
+from set_worlds import true_relation
 
 
 @dataclass
