@@ -36,6 +36,7 @@ from controlgraph.public_view import PublicCopies
 from controlgraph.query_results import Answer, answer_query
 from controlgraph.settings import Settings
 from controlgraph.sparql_access import check_read_only
+from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import CURRENT, EmbeddedStore
 from controlgraph.tenancy import PUBLIC, Visibility
@@ -43,7 +44,6 @@ from controlgraph.tenancy import PUBLIC, Visibility
 Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
 _worker_log = logging.getLogger("controlgraph.query_worker")
 _STARTUP_SECONDS = 60
-_ATTEMPTS = 5  # a query failing on a vanished store file is run again on a reopened store
 
 
 class QueryRunner(Protocol):
@@ -62,7 +62,38 @@ def _timeout_error(settings: Settings) -> QueryTimeout:
 # ---------------------------------------------------------------------- worker processes
 
 
-def _store_marker(path: Path) -> tuple[Any, ...]:
+class _WorkerStore:
+    """What a worker queries: the newest read snapshot, reopened only when a write published another.
+
+    A snapshot's files never change, so a query never meets a file removed by the writer's compaction
+    (see :mod:`controlgraph.store.read_snapshots`). Before any snapshot exists (a store nobody has
+    opened for writing since it was built), the live generation is opened read-only, and reopened
+    whenever its files change.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store: EmbeddedStore | None = None
+        self._opened: tuple[Any, ...] = ()
+        self.shared_version: tuple[Any, ...] | None = None
+
+    def current(self) -> EmbeddedStore:
+        snapshot = read_snapshots.latest(self.root)
+        marker = (snapshot.name,) if snapshot is not None else _generation_marker(self.root)
+        if self.store is None or marker != self._opened:
+            self.store = None  # a store that fails to open is not kept
+            if snapshot is not None:
+                self.store = EmbeddedStore.open_snapshot(snapshot)
+                self.shared_version = tuple(sorted(
+                    (g, v) for g, v in snapshot.graph_versions.items() if PUBLIC.sees_graph(g)))
+            else:
+                self.store = EmbeddedStore(self.root, read_only=True)
+                self.shared_version = None  # unknown: the copy of shared graphs is taken again
+            self._opened = marker
+        return self.store
+
+
+def _generation_marker(path: Path) -> tuple[Any, ...]:
     """Changes whenever the live generation's files change."""
     try:
         generation = path / (path / CURRENT).read_text(encoding="utf-8").strip()
@@ -74,41 +105,26 @@ def _store_marker(path: Path) -> tuple[Any, ...]:
 
 
 def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0) -> None:
-    path = Path(store_path)
+    opened = _WorkerStore(Path(store_path))
     copies = PublicCopies(public_copy_max_quads)  # anonymous queries never run where tenant graphs are
-    marker = _store_marker(path)
-    store: EmbeddedStore | None = None
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query
-        store = EmbeddedStore(path, read_only=True)
+        opened.current()
     conn.send(("ready", None))
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return  # the parent went away
-        reply: tuple[str, Any] = ("error", QueryError("query not run"))
-        for attempt in range(_ATTEMPTS):
-            if attempt > 1:
-                time.sleep(0.05 * 2 ** attempt)  # let the writer's compaction settle
-            try:
-                current = _store_marker(path)
-                if store is None or current != marker or attempt > 0:
-                    store = EmbeddedStore(path, read_only=True)
-                    marker = current
-                reply = ("ok", answer_query(copies.store_for(store, job["visibility"]), **job))
-            except StoreError as exc:  # e.g. opening while the writer replaces files: try again
-                reply, store = ("error", exc), None
-                continue
-            except ControlGraphError as exc:
-                reply = ("error", exc)
-            except Exception as exc:  # a worker must answer, whatever happened
-                # A read-only view is a snapshot of the database's file list: the writing process's
-                # compaction may delete files it has not opened yet. Reopening sees the current files.
-                # The details are for the server log (this process's stderr), not for the caller.
-                _worker_log.error("query failed in a query worker: %s: %s", type(exc).__name__, exc)
-                reply = ("error", StoreError("the query failed inside a query worker; the server log has the cause"))
-                continue
-            break
+        reply: tuple[str, Any]
+        try:
+            store = opened.current()
+            reply = ("ok", answer_query(copies.store_for(store, job["visibility"], opened.shared_version), **job))
+        except ControlGraphError as exc:
+            reply = ("error", exc)
+        except Exception as exc:  # a worker must answer, whatever happened
+            # The details are for the server log (this process's stderr), not for the caller.
+            _worker_log.error("query failed in a query worker: %s: %s", type(exc).__name__, exc)
+            reply = ("error", StoreError("the query failed inside a query worker; the server log has the cause"))
         try:
             conn.send(reply)
         except Exception as exc:  # e.g. an error that does not pickle

@@ -9,13 +9,15 @@ live one::
 A build writes a complete new generation, flushes it, then replaces ``CURRENT`` with an atomic
 rename. A build that fails or is killed midway leaves ``CURRENT`` pointing at the previous,
 untouched generation. Small writes (tenant mappings, imports) are single SPARQL updates, which
-pyoxigraph applies as one transaction.
+pyoxigraph applies as one transaction. After every write (and when it opens) a read-write store
+publishes a read snapshot for other processes to query (:mod:`controlgraph.store.read_snapshots`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import os
 import secrets
 import shutil
@@ -26,12 +28,16 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from controlgraph.errors import StoreError
+from controlgraph.store import read_snapshots
 from controlgraph.store.base import QueryDataset, QueryResult, Triples
 from controlgraph.store.read_cache import ReadCache
+from controlgraph.store.read_snapshots import ReadSnapshot
 
+_log = logging.getLogger("controlgraph.store")
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 _KEEP_PREVIOUS = 1  # generations kept besides the live one, so a reader opened before a swap keeps working
+SNAPSHOT_GRACE_SECONDS = 120.0  # default; must exceed the longest a query may run on a snapshot
 
 
 def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
@@ -63,12 +69,32 @@ def _fsync_dir(path: Path) -> None:
 class EmbeddedStore:
     """A pyoxigraph store; ``path=None`` keeps everything in memory."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False,
+                 snapshot_grace_seconds: float = SNAPSHOT_GRACE_SECONDS) -> None:
         self.path = path
         self.read_only = read_only
         self.location = "memory" if path is None else str(path)
+        self.snapshot_grace_seconds = snapshot_grace_seconds
         self._store = self._open_current()
         self.read_cache = ReadCache()
+        self._graph_versions: dict[str, str] = {}
+        if path is not None and not read_only:
+            version = read_snapshots.new_graph_version()
+            self._graph_versions = dict.fromkeys(self.graph_names(), version)
+            self._publish_snapshot()
+
+    @classmethod
+    def open_snapshot(cls, snapshot: ReadSnapshot) -> EmbeddedStore:
+        """A read-only store over a published read snapshot (see :mod:`controlgraph.store.read_snapshots`)."""
+        store = cls.__new__(cls)
+        store.path, store.read_only, store.location = None, True, str(snapshot.path)
+        store.snapshot_grace_seconds = 0.0
+        store.read_cache, store._graph_versions = ReadCache(), dict(snapshot.graph_versions)
+        try:
+            store._store = ox.Store.read_only(str(snapshot.path))
+        except OSError as exc:
+            raise StoreError(f"{snapshot.path}: cannot open the read snapshot: {exc}") from exc
+        return store
 
     # ------------------------------------------------------------------ opening
 
@@ -177,10 +203,32 @@ class EmbeddedStore:
         if self.read_only:
             raise StoreError(f"{self.location}: the store is open read-only")
 
+    def _publish_snapshot(self) -> None:
+        if self.path is None or self.read_only:
+            return
+        try:
+            read_snapshots.publish(self._store, self.path, self._graph_versions,
+                                   grace_seconds=self.snapshot_grace_seconds)
+        except OSError as exc:
+            # The write itself is durable and stays acknowledged. Without a pointer, readers open the
+            # live database directly (fresh answers, at the risk of meeting a compacted file) until
+            # the next write publishes again.
+            _log.error("%s: the read snapshot could not be published: %s", self.location, exc)
+            read_snapshots.withdraw(self.path)
+
+    def _renew_versions(self, changed: Sequence[str], removed: Sequence[str]) -> None:
+        version = read_snapshots.new_graph_version()
+        for graph in removed:
+            self._graph_versions.pop(graph, None)
+        self._graph_versions.update(dict.fromkeys(changed, version))
+
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
         self._check_writable()
         try:
             self._replace_graphs(graphs, remove)
+            self._renew_versions([g for g, triples in graphs.items() if triples],
+                                 [*remove, *(g for g, triples in graphs.items() if not triples)])
+            self._publish_snapshot()
         finally:
             # After the write: an answer computed from the old data during it is then never kept.
             self.read_cache.clear()
@@ -199,6 +247,9 @@ class EmbeddedStore:
         self._check_writable()
         try:
             self._replace_everything(graphs)
+            self._graph_versions = {}
+            self._renew_versions([g for g, triples in graphs.items() if triples], [])
+            self._publish_snapshot()
         finally:
             self.read_cache.clear()
 
@@ -228,5 +279,12 @@ class EmbeddedStore:
 
     def reopen(self) -> None:
         """Follow ``CURRENT`` to the newest generation (after another process rebuilt)."""
+        if self.path is None and self.read_only:
+            raise StoreError(f"{self.location}: a read snapshot does not change; open the newest one instead")
         self._store = self._open_current()
         self.read_cache.clear()
+
+    @property
+    def graph_versions(self) -> dict[str, str]:
+        """A version per named graph, renewed by every write that replaces it (empty in memory)."""
+        return dict(self._graph_versions)

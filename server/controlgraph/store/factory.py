@@ -6,7 +6,7 @@ from pathlib import Path
 
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
-from controlgraph.store.embedded import EmbeddedStore
+from controlgraph.store.embedded import SNAPSHOT_GRACE_SECONDS, EmbeddedStore
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
@@ -19,4 +19,6 @@ def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
         return remote
     if settings.store == "memory":
         return EmbeddedStore(None)
-    return EmbeddedStore(Path(settings.store), read_only=read_only)
+    # A read snapshot outlives its successor's creation by longer than any query may run on it.
+    grace = max(SNAPSHOT_GRACE_SECONDS, 2 * settings.sparql_timeout + 30)
+    return EmbeddedStore(Path(settings.store), read_only=read_only, snapshot_grace_seconds=grace)
