@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,7 +201,8 @@ def _pick(rng: random.Random) -> str:
     return rng.choices([op for op, _ in MIX], weights=[w for _, w in MIX])[0]
 
 
-async def drive(base: str, seconds: float, clients: int, seed: int, write_interval: float) -> tuple[Tally, float]:
+async def drive(base: str, seconds: float, clients: int, seed: int, write_interval: float,
+                sample: Callable[[], None] = lambda: None, sample_every: float = 30.0) -> tuple[Tally, float]:
     tally = Tally()
     workload = Workload(base, tally, seed)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -221,8 +223,13 @@ async def drive(base: str, seconds: float, clients: int, seed: int, write_interv
                 await workload.write_cycle(client, TENANT_KEYS[tenant])
                 await asyncio.sleep(max(0.0, write_interval - (time.perf_counter() - cycle_started)))
 
+        async def sampler() -> None:
+            while time.perf_counter() < deadline:
+                await asyncio.sleep(min(sample_every, max(0.0, deadline - time.perf_counter())))
+                sample()
+
         started = time.perf_counter()
-        await asyncio.gather(*(loop(i) for i in range(clients)), *(writer(t) for t in TENANT_KEYS))
+        await asyncio.gather(*(loop(i) for i in range(clients)), *(writer(t) for t in TENANT_KEYS), sampler())
         elapsed = time.perf_counter() - started
     tally.latencies.pop("setup", None)
     return tally, elapsed
@@ -278,14 +285,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder = Path(tmp)
         store = prepare_store(args.store, folder)
         keys = ",".join(f"{tenant}:{hash_key(key)}" for tenant, key in TENANT_KEYS.items())
-        server = ServerProcess(store, port=args.port or free_port(), api_keys=keys, log=folder / "server.log")
+        extra_env = dict(item.split("=", 1) for item in args.server_env)
+        server = ServerProcess(store, port=args.port or free_port(), api_keys=keys, log=folder / "server.log",
+                               extra_env=extra_env)
         ready_seconds = server.start()
         try:
             rss_ready = server.rss_kb()
             asyncio.run(warm_up(server.base, args.seed))
             rss_start, workers_start = server.rss_kb(), server.workers_rss_kb()
+            timeline: list[tuple[float, float]] = []  # (server MB, query workers MB) every --sample-every s
+
+            def sample() -> None:
+                timeline.append((round(server.rss_kb() / 1024, 1), round(server.workers_rss_kb() / 1024, 1)))
+
             tally, elapsed = asyncio.run(drive(server.base, args.seconds, args.clients, args.seed,
-                                               args.write_interval))
+                                               args.write_interval, sample, args.sample_every))
             rss_end, workers_end = server.rss_kb(), server.workers_rss_kb()
             alive = server.process is not None and server.process.poll() is None
         finally:
@@ -299,6 +313,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rss_ready_mb": round(rss_ready / 1024, 1), "rss_start_mb": round(rss_start / 1024, 1),
             "rss_end_mb": round(rss_end / 1024, 1), "workers_rss_start_mb": round(workers_start / 1024, 1),
             "workers_rss_end_mb": round(workers_end / 1024, 1), "server_exit_code": exit_code,
+            "rss_timeline_mb": timeline, "sample_every_s": args.sample_every, "server_env": extra_env,
         })
         if exit_code != 0:
             result["server_log_tail"] = (folder / "server.log").read_text(errors="replace")[-2000:]
@@ -315,6 +330,9 @@ def report(result: dict[str, Any]) -> None:
           f"end {result['rss_end_mb']} MB; query workers {result['workers_rss_start_mb']} -> "
           f"{result['workers_rss_end_mb']} MB; server ready in {result['server_ready_s']} s; "
           f"exit code on SIGTERM {result['server_exit_code']}")
+    if result["rss_timeline_mb"]:
+        points = ", ".join(f"{server:g}/{workers:g}" for server, workers in result["rss_timeline_mb"])
+        print(f"RSS every {result['sample_every_s']:g} s, server/query workers MB: {points}")
     for example in result["error_examples"]:
         print(f"  error: {example}")
 
@@ -328,6 +346,9 @@ def main() -> None:
     parser.add_argument("--write-interval", type=float, default=2.0,
                         help="seconds between the starts of a tenant writer's create-update-retract cycles")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--sample-every", type=float, default=30.0, help="seconds between RSS samples")
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the server process (e.g. MALLOC_ARENA_MAX=2)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     result = run(args)
