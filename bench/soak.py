@@ -202,7 +202,8 @@ def _pick(rng: random.Random) -> str:
 
 
 async def drive(base: str, seconds: float, clients: int, seed: int, write_interval: float,
-                sample: Callable[[], None] = lambda: None, sample_every: float = 30.0) -> tuple[Tally, float]:
+                sample: Callable[[], None] = lambda: None, sample_every: float = 30.0,
+                writes: bool = True) -> tuple[Tally, float]:
     tally = Tally()
     workload = Workload(base, tally, seed)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -229,7 +230,7 @@ async def drive(base: str, seconds: float, clients: int, seed: int, write_interv
                 sample()
 
         started = time.perf_counter()
-        await asyncio.gather(*(loop(i) for i in range(clients)), *(writer(t) for t in TENANT_KEYS), sampler())
+        await asyncio.gather(*(loop(i) for i in range(clients)), *(writer(t) for t in TENANT_KEYS if writes), sampler())
         elapsed = time.perf_counter() - started
     tally.latencies.pop("setup", None)
     return tally, elapsed
@@ -299,7 +300,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 timeline.append((round(server.rss_kb() / 1024, 1), round(server.workers_rss_kb() / 1024, 1)))
 
             tally, elapsed = asyncio.run(drive(server.base, args.seconds, args.clients, args.seed,
-                                               args.write_interval, sample, args.sample_every))
+                                               args.write_interval, sample, args.sample_every,
+                                               not args.no_writes))
             rss_end, workers_end = server.rss_kb(), server.workers_rss_kb()
             alive = server.process is not None and server.process.poll() is None
         finally:
@@ -346,6 +348,7 @@ def main() -> None:
     parser.add_argument("--write-interval", type=float, default=2.0,
                         help="seconds between the starts of a tenant writer's create-update-retract cycles")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-writes", action="store_true", help="readers only (to tell where memory goes)")
     parser.add_argument("--sample-every", type=float, default=30.0, help="seconds between RSS samples")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the server process (e.g. MALLOC_ARENA_MAX=2)")

@@ -242,13 +242,19 @@ class _TenantGraph:
     def commit(self, action: str, node: str, what: str, now: dt.datetime | None = None) -> str:
         moment = now or dt.datetime.now(dt.UTC)
         audit_iri, audit = _audit_triples(self.tenant, action, node, what, moment)
-        revision = 1 + sum(
-            1 for ts in self.nodes.values()
-            if any(t.predicate.value == PROV + "wasAttributedTo" for t in ts)
-        )
-        content = [*_set_triples(self.tenant, revision, moment.date()), *audit]
-        content += [t for ts in self.nodes.values() for t in ts]
-        commit_tenant_graph(self.store, self.graph, content, label=f"custom mappings of tenant {self.tenant}")
+        past_audit: list[ox.Triple] = []
+        content = list(audit)
+        revision = 1
+        for triples in self.nodes.values():
+            if any(t.predicate.value == PROV + "wasAttributedTo" for t in triples):
+                past_audit += triples
+                revision += 1
+            else:
+                content += triples
+        content += _set_triples(self.tenant, revision, moment.date())
+        # Past audit records never change and no shape reads them: they are written back unvalidated.
+        commit_tenant_graph(self.store, self.graph, content, label=f"custom mappings of tenant {self.tenant}",
+                            validated_before=past_audit)
         return audit_iri
 
 

@@ -69,8 +69,13 @@ def _neighbourhood(store: GraphStore, controls: Collection[str]) -> list[ox.Trip
     return triples
 
 
-def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str) -> bool:
-    """Validate ``triples`` as the new content of tenant ``graph``, then write it; False when nothing changed."""
+def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str,
+                        validated_before: Sequence[ox.Triple] = ()) -> bool:
+    """Validate ``triples`` as the new content of tenant ``graph``, then write it; False when nothing changed.
+
+    ``validated_before`` is written too but not validated again: records that never change once written
+    (audit records), so a tenant's writes do not get slower and larger as its history grows.
+    """
     content = [t for t in triples if t.predicate.value not in RELATION_IRIS]
     edges = asserted_edges(content)
     controls = {e.subject for e in edges} | {e.object for e in edges}
@@ -81,7 +86,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     report = validate_triples([*context, *content], store.graph_triples(SHAPES_GRAPH), origin=origin)
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
-    written = content + direct_triples(edges)
+    written = content + direct_triples(edges) + list(validated_before)
     if set(map(str, written)) == set(map(str, store.graph_triples(graph))):
         return False
     store.replace_graphs({graph: written})

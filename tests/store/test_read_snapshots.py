@@ -120,3 +120,25 @@ def test_the_public_copy_is_kept_across_tenant_writes_and_retaken_after_a_shared
     changed = public_store_after({SHARED: _triples("shared-new")})
     assert changed is not first and _values(changed) == {"shared-new-0"}
 
+
+
+def test_a_write_that_changes_nothing_publishes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    writer = EmbeddedStore(root)
+    writer.replace_graphs({SHARED: _triples("same", 3), TENANT: _triples("acme")})
+    before = read_snapshots.latest(root)
+    writer.replace_graphs({SHARED: list(reversed(_triples("same", 3)))})  # same content, other order
+    assert read_snapshots.latest(root) == before
+    writer.replace_graphs({SHARED: _triples("same", 2)})  # one triple fewer: only that one is deleted
+    after = read_snapshots.latest(root)
+    assert after is not None and after != before
+    assert _values(EmbeddedStore.open_snapshot(after)) == {"same-0", "same-1", "acme-0"}
+
+
+def test_graphs_with_blank_nodes_are_replaced_whole(tmp_path: Path) -> None:
+    writer = EmbeddedStore(tmp_path / "store")
+    blank = ox.BlankNode()
+    writer.replace_graphs({SHARED: [ox.Triple(ox.NamedNode("http://example.org/s"), P, blank),
+                                    ox.Triple(blank, P, ox.Literal("inner"))]})
+    writer.replace_graphs({SHARED: [ox.Triple(ox.NamedNode("http://example.org/s"), P, ox.Literal("flat"))]})
+    assert _values(writer) == {"flat"}

@@ -21,6 +21,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,11 +45,11 @@ def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> st
     return str(term)
 
 
-def _insert_data(graph: str, triples: Triples) -> str:
+def _insert_data(graph: str, triples: Triples, *, operation: str = "INSERT DATA") -> str:
     body = "\n".join(
         f"{_term_text(t.subject)} {_term_text(t.predicate)} {_term_text(t.object)} ." for t in triples
     )
-    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+    return f"{operation} {{ GRAPH <{graph}> {{\n{body}\n}} }}"
 
 
 def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
@@ -75,6 +76,8 @@ class EmbeddedStore:
         self.read_only = read_only
         self.location = "memory" if path is None else str(path)
         self.snapshot_grace_seconds = snapshot_grace_seconds
+        # A write reads the graphs it replaces to change only what differs: nothing may write between.
+        self._write_lock = threading.Lock()
         self._store = self._open_current()
         self.read_cache = ReadCache()
         self._graph_versions: dict[str, str] = {}
@@ -88,7 +91,7 @@ class EmbeddedStore:
         """A read-only store over a published read snapshot (see :mod:`controlgraph.store.read_snapshots`)."""
         store = cls.__new__(cls)
         store.path, store.read_only, store.location = None, True, str(snapshot.path)
-        store.snapshot_grace_seconds = 0.0
+        store.snapshot_grace_seconds, store._write_lock = 0.0, threading.Lock()
         store.read_cache, store._graph_versions = ReadCache(), dict(snapshot.graph_versions)
         try:
             store._store = ox.Store.read_only(str(snapshot.path))
@@ -225,28 +228,74 @@ class EmbeddedStore:
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
         self._check_writable()
         try:
-            self._replace_graphs(graphs, remove)
-            self._renew_versions([g for g, triples in graphs.items() if triples],
-                                 [*remove, *(g for g, triples in graphs.items() if not triples)])
-            self._publish_snapshot()
+            with self._write_lock:
+                changed = self._replace_graphs(graphs, remove)
+                self._renew_versions([g for g in changed if graphs.get(g)],
+                                     [g for g in changed if not graphs.get(g)])
+                if changed:
+                    self._publish_snapshot()
         finally:
             # After the write: an answer computed from the old data during it is then never kept.
             self.read_cache.clear()
 
-    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str]) -> None:
-        drops = [f"DROP SILENT GRAPH <{g}>" for g in [*remove, *graphs]]
-        inserts = [_insert_data(g, triples) for g, triples in graphs.items() if triples]
+    def _graph_changes(self, graph: str, triples: Triples) -> list[str]:
+        """The update operations making ``graph`` hold exactly ``triples``: only what differs.
+
+        Rewriting a whole graph for every small change (a tenant's graph grows with its audit trail)
+        leaves RocksDB a tombstone per deleted quad, and reads and memory grow with them. Blank nodes
+        cannot be named in DELETE DATA, so a graph holding any is dropped and written whole.
+        """
+        if not triples:
+            return [f"DROP SILENT GRAPH <{graph}>"] if self._has_graph(graph) else []
+        current = set(self.graph_triples(graph))
+        wanted = set(triples)
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in current | wanted):
+            if current == wanted:
+                return []
+            return [f"DROP SILENT GRAPH <{graph}>", _insert_data(graph, triples)]
+        operations = []
+        if current - wanted:
+            operations.append(_insert_data(graph, list(current - wanted), operation="DELETE DATA"))
+        if wanted - current:
+            operations.append(_insert_data(graph, list(wanted - current)))
+        return operations
+
+    def _has_graph(self, graph: str) -> bool:
+        return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str]) -> list[str]:
+        """Write; the names of the graphs whose content changed."""
+        for graph in [*remove, *graphs]:
+            try:
+                ox.NamedNode(graph)
+            except ValueError:
+                raise StoreError(f"{self.location}: {graph!r} is not a graph IRI; nothing was changed") from None
+        changed: list[str] = []
+        operations: list[str] = []
+        for graph in remove:
+            if graph not in graphs and self._has_graph(graph):
+                operations.append(f"DROP SILENT GRAPH <{graph}>")
+                changed.append(graph)
+        for graph, triples in graphs.items():
+            graph_operations = self._graph_changes(graph, triples)
+            if graph_operations:
+                operations += graph_operations
+                changed.append(graph)
+        if not operations:
+            return []
         try:
             # One update request is one transaction in pyoxigraph: all of it or none of it.
-            self._store.update(" ;\n".join(drops + inserts))
+            self._store.update(" ;\n".join(operations))
             self._store.flush()
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
+        return changed
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         self._check_writable()
         try:
-            self._replace_everything(graphs)
+            with self._write_lock:
+                self._replace_everything(graphs)
             self._graph_versions = {}
             self._renew_versions([g for g, triples in graphs.items() if triples], [])
             self._publish_snapshot()
