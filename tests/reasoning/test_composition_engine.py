@@ -6,7 +6,13 @@ import pytest
 
 from controlgraph.errors import InputError
 from controlgraph.reasoning.class_graph import AssertedMapping
-from controlgraph.reasoning.composition import MAPPING_CHAINING, CompositionResult, compose_mappings
+from controlgraph.reasoning.composition import (
+    MAPPING_CHAINING,
+    CandidateLink,
+    CompositionResult,
+    InferredRelation,
+    compose_mappings,
+)
 from controlgraph.vocabulary import Rationale, Relation, control_iri
 
 EQ, SUB, SUP = Relation.EQUAL, Relation.SUBSET_OF, Relation.SUPERSET_OF
@@ -109,6 +115,24 @@ def test_paths_intersect_into_a_definite_relation() -> None:
     assert d.relation is INT
     assert d.path_count == 2
     assert {p.mappings for p in d.paths} == {("m0", "m1"), ("m2", "m3")}
+
+
+def test_explanations_are_built_once_on_first_read_and_compare_as_values() -> None:
+    # Chains are expanded into mappings only when read; the built values are kept and compare like
+    # the eagerly built ones (a relation or candidate given its values directly).
+    result = run(("a:1", SUB, "b:1"), ("b:1", SUB, "c:1"), ("a:1", INT, "d:1"), ("d:1", SUP, "e:1"))
+    [d] = [d for d in result.definite if ("a:1", "c:1") in d.member_pairs()]
+    first = d.paths
+    assert d.paths is first
+    assert d == InferredRelation(
+        d.subject, d.object, d.relation, first, d.path_count, d.strength, d.confidence, d.rationale,
+        d.subject_equivalents, d.object_equivalents,
+    )
+    assert hash(d) == hash(InferredRelation(**{name: getattr(d, name) for name in InferredRelation._FIELDS}))
+    [cand] = [c for c in result.candidates if (c.subject, c.object) == ("a:1", "e:1")]
+    assert cand.paths[0].mappings == ("m2", "m3")
+    assert cand == CandidateLink(**{name: getattr(cand, name) for name in CandidateLink._FIELDS})
+    assert cand != d
 
 
 def test_same_framework_pairs_are_not_reported() -> None:

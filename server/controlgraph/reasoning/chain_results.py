@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
 from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.class_graph import RATIONALE_RANK, AssertedMapping
@@ -30,25 +31,136 @@ class ChainPath:
     publishers: frozenset[str]
 
 
-@dataclass(frozen=True)
-class InferredRelation:
+Explained = tuple[tuple[ChainPath, ...], int | None, float | None, Rationale | None]
+"""A definite relation's shown chains and its strength, confidence and rationale."""
+
+
+class Explains(Protocol):
+    """What a definite relation keeps to build its explanation when first asked for it."""
+
+    def explain(self) -> Explained: ...
+
+
+class ExplainsPaths(Protocol):
+    """What a candidate keeps to build its shown chains when first asked for them."""
+
+    def chains(self) -> tuple[ChainPath, ...]: ...
+
+
+class _ValueObject:
+    """Equality, hashing and repr over ``_FIELDS``, as the frozen dataclasses these classes were.
+
+    They are plain classes so that part of their values can be built on first read (see
+    :class:`InferredRelation`); comparing or printing one builds it.
+    """
+
+    __slots__ = ()
+    _FIELDS: ClassVar[tuple[str, ...]]
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _ValueObject)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={value!r}" for name, value in zip(self._FIELDS, self._key(), strict=True))
+        return f"{type(self).__name__}({values})"
+
+
+class InferredRelation(_ValueObject):
     """A definite relation: the only one every chain and asserted mapping between the two allows.
 
     It holds between every member of ``subject``'s equal class and every member of ``object``'s
     (``*_equivalents``); it is stated once per class pair, never pair by pair.
+
+    ``paths``, ``strength``, ``confidence`` and ``rationale`` are either given or built on first
+    read from ``pending`` (the engine's recipe: the chains between classes and the pair to expand
+    them for). A random graph yields hundreds of thousands of definite relations and expanding
+    each one's chains into asserted mappings was most of the engine's time, while a caller often
+    needs only the pairs and relations (``evaluate``) or reads them one at a time.
     """
 
-    subject: str
-    object: str
-    relation: Relation
-    paths: tuple[ChainPath, ...]
-    path_count: int
-    strength: int | None
-    confidence: float | None
-    rationale: Rationale | None
-    subject_equivalents: tuple[str, ...] = ()
-    object_equivalents: tuple[str, ...] = ()
-    justification: str = MAPPING_CHAINING
+    __slots__ = (
+        "_explained",
+        "_pending",
+        "justification",
+        "object",
+        "object_equivalents",
+        "path_count",
+        "relation",
+        "subject",
+        "subject_equivalents",
+    )
+    _FIELDS = (
+        "subject",
+        "object",
+        "relation",
+        "paths",
+        "path_count",
+        "strength",
+        "confidence",
+        "rationale",
+        "subject_equivalents",
+        "object_equivalents",
+        "justification",
+    )
+
+    def __init__(
+        self,
+        subject: str,
+        object: str,
+        relation: Relation,
+        paths: tuple[ChainPath, ...] = (),
+        path_count: int = 0,
+        strength: int | None = None,
+        confidence: float | None = None,
+        rationale: Rationale | None = None,
+        subject_equivalents: tuple[str, ...] = (),
+        object_equivalents: tuple[str, ...] = (),
+        justification: str = MAPPING_CHAINING,
+        *,
+        pending: Explains | None = None,
+    ) -> None:
+        self.subject = subject
+        self.object = object
+        self.relation = relation
+        self.path_count = path_count
+        self.subject_equivalents = subject_equivalents
+        self.object_equivalents = object_equivalents
+        self.justification = justification
+        self._pending = pending
+        self._explained: Explained | None = None if pending is not None else (paths, strength, confidence, rationale)
+
+    def _built(self) -> Explained:
+        explained = self._explained
+        if explained is None:
+            assert self._pending is not None
+            explained = self._explained = self._pending.explain()
+            self._pending = None  # the recipe holds the walk's evidence: let it go
+        return explained
+
+    @property
+    def paths(self) -> tuple[ChainPath, ...]:
+        return self._built()[0]
+
+    @property
+    def strength(self) -> int | None:
+        return self._built()[1]
+
+    @property
+    def confidence(self) -> float | None:
+        return self._built()[2]
+
+    @property
+    def rationale(self) -> Rationale | None:
+        return self._built()[3]
 
     def member_pairs(self) -> Iterator[tuple[str, str]]:
         for a in (self.subject, *self.subject_equivalents):
@@ -56,23 +168,85 @@ class InferredRelation:
                 yield a, c
 
 
-@dataclass(frozen=True)
-class CandidateLink:
-    """Two controls joined by chains that still admit overlap: evidence for a human to confirm."""
+class CandidateLink(_ValueObject):
+    """Two controls joined by chains that still admit overlap: evidence for a human to confirm.
 
-    subject: str
-    object: str
-    possibilities: frozenset[Relation]
-    paths: tuple[ChainPath, ...]
-    path_count: int
-    independent_paths: int
-    publishers: frozenset[str]
-    strength: int | None
-    shared_parents: bool
-    score: float
-    subject_equivalents: tuple[str, ...] = ()
-    object_equivalents: tuple[str, ...] = ()
-    justification: str = MAPPING_CHAINING
+    ``paths`` is given or, as for :class:`InferredRelation`, built on first read from ``pending``.
+    """
+
+    __slots__ = (
+        "_paths",
+        "_pending",
+        "independent_paths",
+        "justification",
+        "object",
+        "object_equivalents",
+        "path_count",
+        "possibilities",
+        "publishers",
+        "score",
+        "shared_parents",
+        "strength",
+        "subject",
+        "subject_equivalents",
+    )
+    _FIELDS = (
+        "subject",
+        "object",
+        "possibilities",
+        "paths",
+        "path_count",
+        "independent_paths",
+        "publishers",
+        "strength",
+        "shared_parents",
+        "score",
+        "subject_equivalents",
+        "object_equivalents",
+        "justification",
+    )
+
+    def __init__(
+        self,
+        subject: str,
+        object: str,
+        possibilities: frozenset[Relation],
+        paths: tuple[ChainPath, ...] = (),
+        path_count: int = 0,
+        independent_paths: int = 0,
+        publishers: frozenset[str] = frozenset(),
+        strength: int | None = None,
+        shared_parents: bool = False,
+        score: float = 0.0,
+        subject_equivalents: tuple[str, ...] = (),
+        object_equivalents: tuple[str, ...] = (),
+        justification: str = MAPPING_CHAINING,
+        *,
+        pending: ExplainsPaths | None = None,
+    ) -> None:
+        self.subject = subject
+        self.object = object
+        self.possibilities = possibilities
+        self.path_count = path_count
+        self.independent_paths = independent_paths
+        self.publishers = publishers
+        self.strength = strength
+        self.shared_parents = shared_parents
+        self.score = score
+        self.subject_equivalents = subject_equivalents
+        self.object_equivalents = object_equivalents
+        self.justification = justification
+        self._pending = pending
+        self._paths: tuple[ChainPath, ...] | None = None if pending is not None else paths
+
+    @property
+    def paths(self) -> tuple[ChainPath, ...]:
+        paths = self._paths
+        if paths is None:
+            assert self._pending is not None
+            paths = self._paths = self._pending.chains()
+            self._pending = None
+        return paths
 
 
 @dataclass(frozen=True)

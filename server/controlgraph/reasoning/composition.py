@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from controlgraph.reasoning import possibilities as P
-from controlgraph.reasoning.candidate_ranking import CandidateWeights, candidate_score
+from controlgraph.reasoning.candidate_ranking import CandidateWeights, ScoreTable
 from controlgraph.reasoning.chain_results import (
     MAPPING_CHAINING,
     CandidateLink,
@@ -47,12 +47,11 @@ from controlgraph.reasoning.chain_results import (
     EquivalenceClass,
     InferredRelation,
     chain_path,
-    chain_quality,
-    weakest,
 )
 from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf
-from controlgraph.reasoning.possibility_walk import PairEvidence, grouped_links, walk_from
-from controlgraph.vocabulary import Rationale, Relation
+from controlgraph.reasoning.explanations import CandidateRecipe, DefiniteRecipe, expanded_chain, supporting
+from controlgraph.reasoning.possibility_walk import FirstChain, PairEvidence, grouped_links, walk_from
+from controlgraph.vocabulary import Relation
 
 __all__ = [
     "MAPPING_CHAINING",
@@ -160,6 +159,7 @@ class _Run:
         self.shared_neighbour = shared_neighbour
         self.keep = max_paths_kept
         self.weights = weights
+        self._scores = ScoreTable(weights)
         self.result = CompositionResult()
         self.result.stats.update(chains=0, pruned_any=0)
         self._conflict_keys: set[frozenset[str]] = set()
@@ -178,10 +178,20 @@ class _Run:
         )
         self.result.stats["chains"] += chains
         self.result.stats["pruned_any"] += pruned
-        settle = self._settle
+        settle, offer = self._settle, self._offer
         asserted = dict(self.g.adjacency[start])
+        scored_alone = self.parent_of is None  # else the score needs the pair's parents
         for target, ev in found.items():
-            settle(start, target, ev, asserted.get(target))
+            link = asserted.get(target)
+            if isinstance(ev, tuple):
+                # One chain, the common case: as a candidate it is scored straight from the
+                # chain, and most are dropped at once by the ranking cap.
+                mask = ev[0]
+                if link is None and scored_alone and _SIZE[mask] > 1:
+                    offer(start, target, ev, mask, 1, ev[3], ev[4])
+                    continue
+                ev = PairEvidence(*ev)
+            settle(start, target, ev, link)
         # Class pairs mapped directly but not reached by any chain still give every other member
         # pair of the two classes a relation (through the equal mappings).
         g = self.g
@@ -243,9 +253,7 @@ class _Run:
         return None
 
     def _chain(self, s: int, path: tuple[int, ...], mask: P.Possibilities, a: int, c: int) -> ChainPath:
-        g = self.g
-        edges = [g.edges[k] for k in g.expand(s, path, a, c)]
-        return chain_path(edges, mask)
+        return expanded_chain(self.g, s, path, mask, a, c)
 
     def _equivalents(self, cls: int, member: int) -> tuple[str, ...]:
         return tuple(self.g.names[i] for i in self.g.members[cls] if i != member)
@@ -259,78 +267,79 @@ class _Run:
         total: P.Possibilities,
         pair: tuple[int, int],
     ) -> None:
+        """State a definite relation; its chains are expanded into mappings only when first read."""
         a, c = pair
-        evidence = [(m, p) for m, p in ev.narrowing] + [(m, p) for m, p in ev.kept]
+        evidence = ev.narrowing + ev.kept
         if asserted is not None:
             evidence.insert(0, (asserted, (t,)))
-        chains = [self._chain(s, p, m, a, c) for m, p in evidence[: max(self.keep, len(ev.narrowing) + 1)]]
-        exact = [ch for ch in chains if P.of_all(ch.possibilities) == total]
-        if exact:
-            best = max(exact, key=chain_quality)
-            strength, confidence, rationale = best.strength, best.confidence, best.rationale
-            shown = [best] + [ch for ch in chains if ch is not best]
-            needed = [best]
-        else:
-            # No single chain is enough: the relation needs the narrowing chains together.
-            needed = _supporting([(P.of_all(ch.possibilities), ch) for ch in chains], total)
-            strength, confidence, rationale = _combined(needed)
-            shown = needed + [ch for ch in chains if ch not in needed]
+        del evidence[max(self.keep, len(ev.narrowing) + 1) :]
         relation = P.single(total)
         assert relation is not None
         self.result.definite.append(
             InferredRelation(
-                subject=self.g.names[a],
-                object=self.g.names[c],
-                relation=relation,
-                paths=tuple(shown[: max(self.keep, len(needed))]),
+                self.g.names[a],
+                self.g.names[c],
+                relation,
                 path_count=ev.count + (asserted is not None),
-                strength=strength,
-                confidence=confidence,
-                rationale=rationale,
                 subject_equivalents=self._equivalents(s, a),
                 object_equivalents=self._equivalents(t, c),
+                pending=DefiniteRecipe(self.g, self.keep, s, pair, evidence, len(ev.narrowing), total),
             )
         )
 
     def _candidate(self, s: int, t: int, ev: PairEvidence, total: P.Possibilities) -> None:
-        """Score a candidate on its chains between classes; keep it while it ranks among the best of either end.
+        """Score a candidate on its chains between classes (:meth:`_offer`)."""
+        if self.parent_of is not None:
+            pair: tuple[int, int] | None = self._pair(s, t, ev)
+            shared = pair is not None and self._parents_linked(*pair)
+        else:
+            pair, shared = None, False
+        self._offer(s, t, ev, total, ev.independent, ev.strength, ev.publisher_bits, pair, shared)
+
+    def _offer(
+        self,
+        s: int,
+        t: int,
+        ev: PairEvidence | FirstChain,
+        total: P.Possibilities,
+        independent: int,
+        strength: int,
+        publisher_bits: int,
+        pair: tuple[int, int] | None = None,
+        shared: bool = False,
+    ) -> None:
+        """Keep a scored candidate while it ranks among the best of either end (all when uncapped).
 
         Explanations (the expansion into concrete mappings) are built only for the candidates kept.
+        ``strength`` is a rank (-1 unknown); publishers are a bitmask, so agreement is a popcount.
         """
-        publishers = ev.publisher_bits  # bitmask over publishers, so agreement is a popcount
-        strength = ev.strength
-        pair = self._pair(s, t, ev) if self.parent_of is not None else None
-        shared = pair is not None and self._parents_linked(*pair)
-        known_strength = strength if strength >= 0 else None
-        score = candidate_score(
-            self.weights,
-            independent_paths=ev.independent,
-            possible=_SIZE[total],
-            strength=known_strength,
-            publishers=publishers.bit_count(),
-            shared_parents=shared,
-        )
-        ev.used.clear()  # only needed while walking
+        score = self._scores.score(independent, _SIZE[total], strength, publisher_bits.bit_count(), shared)
         self._sequence += 1
         cap = self.cap
+        if cap is not None:
+            # Most class pairs of a large walk end here: among the best of neither end, they are
+            # never explained, so nothing is built for them.
+            heap_s, heap_t = self._best.get(s), self._best.get(t)
+            if (
+                heap_s is not None
+                and heap_t is not None
+                and len(heap_s) >= cap
+                and len(heap_t) >= cap
+                and score <= heap_s[0][0]
+                and score <= heap_t[0][0]
+            ):
+                return
+        if isinstance(ev, tuple):
+            ev = PairEvidence(*ev)
+        ev.used.clear()  # only needed while walking
+        found = _Found(score, s, t, pair, ev, total, strength if strength >= 0 else None, shared)
         if cap is None:
-            self._candidates.append(_Found(score, s, t, pair, ev, total, known_strength, shared))
+            self._candidates.append(found)
             return
-        # Later candidates lose ties (the sequence is negated), as with the heaps' ordering below.
-        best = self._best
-        heap_s, heap_t = best.get(s), best.get(t)
-        if (
-            heap_s is not None
-            and heap_t is not None
-            and len(heap_s) >= cap
-            and len(heap_t) >= cap
-            and score <= heap_s[0][0]
-            and score <= heap_t[0][0]
-        ):
-            return  # among the best of neither end: never explained, so never built
-        item = (score, -self._sequence, _Found(score, s, t, pair, ev, total, known_strength, shared))
+        # Later candidates lose ties (the sequence is negated).
+        item = (score, -self._sequence, found)
         for end in (s, t):
-            heap = best.setdefault(end, [])
+            heap = self._best.setdefault(end, [])
             if len(heap) < cap:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
@@ -348,19 +357,13 @@ class _Run:
         return out
 
     def _explain_candidate(self, f: _Found) -> CandidateLink:
+        """The candidate as reported; its chains are expanded into mappings only when first read."""
         s, t, ev = f.start, f.target, f.evidence
-        a, c = f.pair or self._pair(s, t, ev)
-        chains = [self._chain(s, p, m, a, c) for m, p in ev.narrowing + ev.kept]
-        # The chains that narrow the possibility set to what it is come first, then the strongest others.
-        needed = _supporting([(P.of_all(ch.possibilities), ch) for ch in chains], f.possible)
-        chains = needed + sorted((ch for ch in chains if ch not in needed), key=chain_quality, reverse=True)
-        room = max(self.keep - len(chains), 0)
-        chains += [self._chain(s, p, P.ANY, a, c) for p in ev.any_kept[:room]]
+        a, c = pair = f.pair or self._pair(s, t, ev)
         return CandidateLink(
-            subject=self.g.names[a],
-            object=self.g.names[c],
-            possibilities=P.relations(f.possible),
-            paths=tuple(chains[: self.keep]),
+            self.g.names[a],
+            self.g.names[c],
+            P.relations(f.possible),
             path_count=ev.count + ev.any_count,
             independent_paths=ev.independent,
             publishers=self._publishers(s, ev),
@@ -369,6 +372,7 @@ class _Run:
             score=f.score,
             subject_equivalents=self._equivalents(s, a),
             object_equivalents=self._equivalents(t, c),
+            pending=CandidateRecipe(self.g, self.keep, s, pair, ev.narrowing + ev.kept, ev.any_kept, f.possible),
         )
 
     def _publishers(self, s: int, ev: PairEvidence) -> frozenset[str]:
@@ -404,7 +408,7 @@ class _Run:
         if asserted is not None:
             candidates.insert(0, (asserted, (t,)))
         chains = [(m, self._chain(s, p, m, a, c)) for m, p in candidates]
-        needed = _supporting(chains, P.NONE)
+        needed = supporting(chains, P.NONE)
         self._add_conflict(Conflict(self.g.names[a], self.g.names[c], tuple(needed)))
 
     def _add_conflict(self, conflict: Conflict) -> None:
@@ -437,27 +441,3 @@ class _Run:
             equal_route = chain_path([g.edges[j] for j in route], P.of(Relation.EQUAL))
             direct = chain_path([e], P.of(e.relation))
             self._add_conflict(Conflict(e.subject, e.object, (equal_route, direct)))
-
-
-def _supporting(chains: Sequence[tuple[P.Possibilities, ChainPath]], goal: P.Possibilities) -> list[ChainPath]:
-    """A small set of chains whose intersection is already ``goal``: greedy, then drop the redundant."""
-    chosen: list[tuple[P.Possibilities, ChainPath]] = []
-    mask = P.ANY
-    for m, ch in sorted(chains, key=lambda item: P.size(item[0])):
-        if mask & m != mask:
-            chosen.append((m, ch))
-            mask &= m
-            if mask == goal:
-                break
-    for item in list(reversed(chosen)):
-        rest = [x for x in chosen if x is not item]
-        rest_mask = P.ANY
-        for m, _ in rest:
-            rest_mask &= m
-        if rest_mask == goal:
-            chosen = rest
-    return [ch for _, ch in chosen]
-
-
-def _combined(chains: Sequence[ChainPath]) -> tuple[int | None, float | None, Rationale | None]:
-    return weakest([c.strength for c in chains], [c.confidence for c in chains], [c.rationale for c in chains])

@@ -17,6 +17,15 @@ from controlgraph.reasoning.class_graph import ClassGraph
 
 LinkGroups = list[list[tuple[P.Possibilities, tuple[tuple[int, int, int], ...]]]]
 
+FirstChain = tuple[P.Possibilities, tuple[int, ...], tuple[int, ...], int, int]
+"""The evidence of a class pair reached by a single chain, as :class:`PairEvidence` takes it.
+
+Most pairs of a large walk are reached once (three in four on the synthetic graphs); a tuple is
+several times cheaper to make and drop than the object, which is made when a second chain comes.
+"""
+
+Found = dict[int, "PairEvidence | FirstChain"]
+
 
 class PairEvidence:
     """What the walks from one class found about one other class."""
@@ -34,17 +43,36 @@ class PairEvidence:
         "used",
     )
 
-    def __init__(self) -> None:
-        self.mask = P.ANY
-        self.count = 0
-        self.narrowing: list[tuple[P.Possibilities, tuple[int, ...]]] = []
-        self.kept: list[tuple[P.Possibilities, tuple[int, ...]]] = []
+    def __init__(
+        self,
+        mask: P.Possibilities = P.ANY,
+        chain: tuple[int, ...] | None = None,
+        inner: tuple[int, ...] = (),
+        rank: int = -1,
+        bits: int = 0,
+    ) -> None:
+        """Empty evidence, or (the walk's common case, in one call) evidence of one chain that narrows.
+
+        ``chain`` is the chain's classes after the start class, ``inner`` its intermediate classes,
+        ``rank`` its weakest link's rank and ``bits`` its publishers.
+        """
         self.any_count = 0
         self.any_kept: list[tuple[int, ...]] = []
-        self.independent = 0
-        self.used: set[int] = set()
-        self.strength = -1  # the best shown chain's weakest link rank, -1 when unknown
-        self.publisher_bits = 0  # publishers of the shown chains' links, a bit each
+        self.kept: list[tuple[P.Possibilities, tuple[int, ...]]] = []
+        self.strength = rank  # the best shown chain's weakest link rank, -1 when unknown
+        self.publisher_bits = bits  # publishers of the shown chains' links, a bit each
+        if chain is None:
+            self.mask = P.ANY
+            self.count = 0
+            self.narrowing: list[tuple[P.Possibilities, tuple[int, ...]]] = []
+            self.independent = 0
+            self.used: set[int] = set()
+        else:
+            self.mask = mask
+            self.count = 1
+            self.narrowing = [(mask, chain)]
+            self.independent = 1
+            self.used = set(inner)
 
     def note_chain(self, weakest_rank: int, publisher_bits: int) -> None:
         """Fold a shown chain's weakest link and publishers into the candidate evidence."""
@@ -84,7 +112,7 @@ def walk_from(
     max_hops: int,
     keep: int,
     shared_neighbour: bool,
-) -> tuple[dict[int, PairEvidence], int, int]:
+) -> tuple[Found, int, int]:
     """Propagate possibility sets from class ``start`` for 2..max_hops links, recording classes above it.
 
     The frontier holds states (class, possibility set), each with one witness chain: a state
@@ -92,13 +120,14 @@ def walk_from(
     its extensions would give the same sets with fewer hops to spare. Links leaving a class are
     grouped by their possibility set, so a group that turns the state into "any" is skipped
     whole, without looking at its members. Returns the evidence per class reached (above ``start``,
-    in another framework), the number of chains examined and how many of them were pruned as "any".
+    in another framework, as a :data:`FirstChain` while one chain reached it), the number of chains
+    examined and how many of them were pruned as "any".
     """
     compose = P.COMPOSE
     any_mask = P.ANY
     sole = sole_framework
     own = sole[start]
-    found: dict[int, PairEvidence] = {}
+    found: Found = {}
     seen: set[tuple[int, P.Possibilities]] = set()
     # A state: class, possibility set, witness chain (classes after start), weakest link rank, publisher bits.
     frontier: list[tuple[int, P.Possibilities, tuple[int, ...], int, int]] = []
@@ -124,9 +153,13 @@ def walk_from(
                         # Only pairs (start, nxt) with nxt above start are recorded: the walk
                         # from the lower class sees every chain of the pair once.
                         if nxt > start and nxt not in path and (own is None or own != sole[nxt]):
-                            ev = found.get(nxt)
-                            if ev is None:
+                            known = found.get(nxt)
+                            if known is None:
                                 ev = found[nxt] = PairEvidence()
+                            elif isinstance(known, tuple):
+                                ev = found[nxt] = PairEvidence(*known)
+                            else:
+                                ev = known
                             ev.any_count += 1
                             ev.note_independence(path)
                             if len(ev.any_kept) < keep:
@@ -138,22 +171,28 @@ def walk_from(
                         continue
                     chains += 1
                     if nxt > start and (own is None or own != sole[nxt]):
-                        ev = found.get(nxt)
-                        if ev is None:
-                            ev = found[nxt] = PairEvidence()
-                        ev.count += 1
-                        # Greedy count of chains sharing no intermediate class (note_independence, inlined).
-                        used = ev.used
-                        if used.isdisjoint(path):
-                            ev.independent += 1
-                            used.update(path)
-                        if ev.mask & combined != ev.mask:
-                            ev.mask &= combined
-                            ev.narrowing.append((combined, (*path, nxt)))
-                            ev.note_chain(rank if rank < path_rank else path_rank, path_bits | bits)
-                        elif len(ev.kept) < keep:
-                            ev.kept.append((combined, (*path, nxt)))
-                            ev.note_chain(rank if rank < path_rank else path_rank, path_bits | bits)
+                        weakest_rank = rank if rank < path_rank else path_rank
+                        known = found.get(nxt)
+                        if known is None:
+                            found[nxt] = (combined, (*path, nxt), path, weakest_rank, path_bits | bits)
+                        else:
+                            if isinstance(known, tuple):
+                                ev = found[nxt] = PairEvidence(*known)  # a second chain
+                            else:
+                                ev = known
+                            ev.count += 1
+                            # Greedy count of chains sharing no intermediate class (note_independence, inlined).
+                            used = ev.used
+                            if used.isdisjoint(path):
+                                ev.independent += 1
+                                used.update(path)
+                            if ev.mask & combined != ev.mask:
+                                ev.mask &= combined
+                                ev.narrowing.append((combined, (*path, nxt)))
+                                ev.note_chain(weakest_rank, path_bits | bits)
+                            elif len(ev.kept) < keep:
+                                ev.kept.append((combined, (*path, nxt)))
+                                ev.note_chain(weakest_rank, path_bits | bits)
                     if extend:
                         state = (nxt, combined)
                         if state not in seen:
