@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -383,6 +385,13 @@ class MappingPatchInput:
     clear: list[str] | None = strawberry.field(default=None, description="strength, confidence and/or comment.")
 
 
+# Writes run on a thread of their own, never queued behind reads (crosswalk, coverage) waiting for
+# the default executor's few threads; they are serialised by SHACL validation anyway.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="controlgraph-write")
+async def _write(change: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_WRITER, functools.partial(change, *args, **kwargs))
+
+
 def _tenant(info: Ctx) -> str:
     if info.context.tenant is None:
         raise NotAuthenticated("writes need 'Authorization: Bearer <API key>'")
@@ -405,7 +414,7 @@ class Mutation:
                 rationale=Rationale(input.rationale.value), strength=input.strength,
                 confidence=input.confidence, comment=input.comment, justification=input.justification,
             )
-            outcome = await asyncio.to_thread(custom.create_mapping, info.context.store, tenant, draft)
+            outcome = await _write(custom.create_mapping, info.context.store, tenant, draft)
             return await _mapping_payload(info, outcome)
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
@@ -420,7 +429,7 @@ class Mutation:
                 strength=input.strength, confidence=input.confidence, comment=input.comment,
                 clear=tuple(input.clear or ()),
             )
-            outcome = await asyncio.to_thread(custom.update_mapping, info.context.store, tenant, str(id), patch)
+            outcome = await _write(custom.update_mapping, info.context.store, tenant, str(id), patch)
             return await _mapping_payload(info, outcome)
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
@@ -429,7 +438,7 @@ class Mutation:
     async def retract_mapping(self, info: Ctx, id: strawberry.ID) -> RetractResult:
         try:
             tenant = _tenant(info)
-            outcome = await asyncio.to_thread(custom.retract_mapping, info.context.store, tenant, str(id))
+            outcome = await _write(custom.retract_mapping, info.context.store, tenant, str(id))
             return RetractPayload(id=strawberry.ID(outcome.node), audit_id=strawberry.ID(outcome.audit))
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
@@ -440,7 +449,7 @@ class Mutation:
             tenant = _tenant(info)
             if len(tsv.encode("utf-8")) > info.context.settings.max_request_bytes:
                 raise InputError(f"tsv: over {info.context.settings.max_request_bytes} bytes")
-            outcome = await asyncio.to_thread(custom.import_sssom_text, info.context.store, tenant, tsv,
+            outcome = await _write(custom.import_sssom_text, info.context.store, tenant, tsv,
                                               keep_going=keep_going)
             found = info.context.mapping_sets().get(outcome.node)
             return ImportPayload(
