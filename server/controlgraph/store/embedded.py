@@ -332,8 +332,3 @@ class EmbeddedStore:
             raise StoreError(f"{self.location}: a read snapshot does not change; open the newest one instead")
         self._store = self._open_current()
         self.read_cache.clear()
-
-    @property
-    def graph_versions(self) -> dict[str, str]:
-        """A version per named graph, renewed by every write that replaces it (empty in memory)."""
-        return dict(self._graph_versions)
