@@ -57,7 +57,7 @@ def _free_port() -> int:
 
 
 def _build(path: Path) -> None:
-    from controlgraph.build import build
+    from controlgraph.pipeline.build import build
     from controlgraph.settings import Settings
     from controlgraph.store.embedded import EmbeddedStore
 
@@ -175,7 +175,7 @@ def _wrk(base: str, scenario: dict[str, Any], concurrency: int, seconds: float, 
 
 
 def _csf_items(store: Path) -> list[str]:
-    from controlgraph.coverage import framework_items
+    from controlgraph.analysis.coverage import framework_items
     from controlgraph.store.embedded import EmbeddedStore
 
     opened = EmbeddedStore(store, read_only=True)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import owlrl
 
-from controlgraph.build import PHASES, build
-from controlgraph.datasets import data_root, shipped_datasets
-from controlgraph.interop import rdflib_graph
-from controlgraph.loader import load_files
+from controlgraph.data.datasets import data_root, shipped_datasets
+from controlgraph.data.interop import rdflib_graph
+from controlgraph.data.loader import load_files
+from controlgraph.pipeline.build import PHASES, build
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore

@@ -141,7 +141,7 @@ def verify_store(store_path: Path, ledger: Ledger) -> None:
     import pyoxigraph as ox
 
     from controlgraph.store.embedded import EmbeddedStore
-    from controlgraph.tenancy import tenant_graph
+    from controlgraph.store.tenancy import tenant_graph
 
     store = EmbeddedStore(store_path)
     subjects: dict[str, set[str]] = {}

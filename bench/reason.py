@@ -70,8 +70,8 @@ def framework(control: str) -> str:
 
 
 def shipped() -> list[AssertedMapping]:
-    from controlgraph.datasets import data_root, shipped_datasets
-    from controlgraph.loader import load_files
+    from controlgraph.data.datasets import data_root, shipped_datasets
+    from controlgraph.data.loader import load_files
     from controlgraph.reasoning.inputs import asserted_mappings
 
     loaded = load_files(shipped_datasets(data_root()))

@@ -275,7 +275,7 @@ def prepare_store(source: Path | None, folder: Path) -> Path:
     if source is not None:
         shutil.copytree(source, store)
         return store
-    from controlgraph.build import build
+    from controlgraph.pipeline.build import build
     from controlgraph.settings import Settings
     from controlgraph.store.embedded import EmbeddedStore
 

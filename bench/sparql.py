@@ -23,8 +23,8 @@ from typing import Any
 import pyoxigraph as ox
 import rdflib
 
-from controlgraph.build import build
-from controlgraph.saved_queries import bind_params, known_frameworks, shipped_queries
+from controlgraph.pipeline.build import build
+from controlgraph.service.saved_queries import bind_params, known_frameworks, shipped_queries
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.web.app import create_app

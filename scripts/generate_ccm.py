@@ -10,7 +10,7 @@ Reads the CSA CCM v4.0.12 machine-readable bundle in ``../shared/reference/csa-c
   each control per service model (IaaS, PaaS, SaaS), shipped as ``cg:responsibility``.
 - ``oscal-dataset/ccm-v4.0.12-oscal.json``: only its metadata, for the publication date of the release.
 
-Writes ``mappings/csa-ccm-4.ttl`` through :mod:`controlgraph.authoring` and, for every source row it
+Writes ``mappings/csa-ccm-4.ttl`` through :mod:`controlgraph.data.authoring` and, for every source row it
 rejects or repairs, a line in ``mappings/datalog/csa-ccm-4.csv``.
 
 Run: ``cd /work/main && PYTHONPATH=server .venv/bin/python scripts/generate_ccm.py``
@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controlgraph.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
+from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "mappings" / "csa-ccm-4.ttl"
+OUTPUT = REPO / "mappings" / "frameworks" / "csa-ccm-4.ttl"
 DATALOG = REPO / "mappings" / "datalog" / "csa-ccm-4.csv"
 
 SLUG = "csa-ccm-4"

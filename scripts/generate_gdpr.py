@@ -9,7 +9,7 @@ Reads the public reference files in ``../shared/reference`` (override with $CONT
 - ``w3c-dpv/eu-gdpr-2.2.csv``: the W3C Data Privacy Vocabulary GDPR extension. Concepts that denote a
   provision itself (``A6-1-a``, ``A13``, ...) become ``skos:closeMatch`` links of that provision.
 
-Writes ``mappings/gdpr.ttl`` through :mod:`controlgraph.authoring` and, for every source row it rejects
+Writes ``mappings/gdpr.ttl`` through :mod:`controlgraph.data.authoring` and, for every source row it rejects
 or repairs, a line in ``mappings/datalog/gdpr.csv``.
 
 Run: ``cd /work/main && PYTHONPATH=server .venv/bin/python scripts/generate_gdpr.py``
@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
-from controlgraph.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
+from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "mappings" / "gdpr.ttl"
+OUTPUT = REPO / "mappings" / "frameworks" / "gdpr.ttl"
 DATALOG = REPO / "mappings" / "datalog" / "gdpr.csv"
 
 SLUG = "gdpr"

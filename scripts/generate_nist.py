@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from controlgraph.authoring import (
+from controlgraph.data.authoring import (
     ControlRecord,
     FrameworkMeta,
     MappingRecord,
@@ -604,13 +604,13 @@ CSF11_ISO_META = MappingSetMeta(
 
 
 def write_catalog(meta: FrameworkMeta, controls: Sequence[ControlRecord], log: DataLog) -> None:
-    write_text(MAPPINGS / f"{meta.slug}.ttl", catalog_turtle(meta, controls))
+    write_text(MAPPINGS / "frameworks" / f"{meta.slug}.ttl", catalog_turtle(meta, controls))
     log.write()
     print(f"{meta.slug}: {len(controls)} items, {len(log.entries)} data-log entries")
 
 
 def write_mapping_set(meta: MappingSetMeta, mappings: Sequence[MappingRecord], log: DataLog) -> None:
-    write_text(MAPPINGS / f"{meta.set_id}.ttl", mapping_set_turtle(meta, mappings))
+    write_text(MAPPINGS / "sets" / f"{meta.set_id}.ttl", mapping_set_turtle(meta, mappings))
     log.write()
     print(f"{meta.set_id}: {len(mappings)} mappings, {len(log.entries)} data-log entries")
 

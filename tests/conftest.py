@@ -38,7 +38,7 @@ def mappings_dir() -> Path:
 @pytest.fixture(scope="session")
 def built_store():  # type: ignore[no-untyped-def]
     """The shipped graph, built once per test session into an in-memory embedded store."""
-    from controlgraph.build import build
+    from controlgraph.pipeline.build import build
     from controlgraph.settings import Settings
     from controlgraph.store.embedded import EmbeddedStore
 
@@ -104,7 +104,7 @@ def oxigraph_process(tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped graph built once per session into an on-disk embedded store; returns its directory."""
-    from controlgraph.build import build
+    from controlgraph.pipeline.build import build
     from controlgraph.settings import Settings
     from controlgraph.store.embedded import EmbeddedStore
 

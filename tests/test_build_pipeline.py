@@ -38,11 +38,16 @@ ISO = "https://w3id.org/controlgraph/id/control/iso27001-2022/"
 def _data_dir(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
     root = tmp_path / "data"
     shutil.copytree(REPO / "ontology", root / "ontology")
-    (root / "mappings").mkdir()
-    for name in SLICE:
-        shutil.copy(REPO / "mappings" / name, root / "mappings" / name)
-    for name, text in (extra or {}).items():
-        (root / "mappings" / name).write_text(text, encoding="utf-8")
+    for folder in ("frameworks", "sets"):
+        (root / "mappings" / folder).mkdir(parents=True)
+    for name in [*SLICE, *(extra or {})]:
+        folder = "sets" if "--" in name else "frameworks"
+        source = REPO / "mappings" / folder / name
+        target = root / "mappings" / folder / name
+        if name in (extra or {}):
+            target.write_text((extra or {})[name], encoding="utf-8")
+        else:
+            shutil.copy(source, target)
     return root
 
 
@@ -171,7 +176,7 @@ def test_validate_command_reports_one_line_per_violation(tmp_path: Path) -> None
 
 
 def test_validate_command_accepts_shipped_file() -> None:
-    code, out, err = _run("validate", str(REPO / "mappings" / "nist-csf-2.0--iso27001-2022--olir.ttl"))
+    code, out, err = _run("validate", str(REPO / "mappings" / "sets" / "nist-csf-2.0--iso27001-2022--olir.ttl"))
     assert code == 0, err
     assert out.strip() == "1 file(s) conform"
 

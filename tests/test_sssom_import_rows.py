@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.errors import ImportRejected, InputError
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.sssom_tsv import import_sssom, read_sssom, write_sssom
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.vocabulary import (

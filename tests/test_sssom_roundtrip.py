@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.sssom_tsv import import_sssom, read_sssom, write_sssom
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.vocabulary import MAPPING_SET, PROV, mapping_set_iri, sparql_prefixes

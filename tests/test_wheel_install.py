@@ -34,7 +34,7 @@ def test_wheel_builds_and_serves(tmp_path: Path) -> None:
     wheel = next(dist.glob("controlgraph-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "controlgraph/_data/ontology/controlgraph.ttl" in names
-    assert "controlgraph/_data/mappings/nist-csf-2.0.ttl" in names
+    assert "controlgraph/_data/mappings/frameworks/nist-csf-2.0.ttl" in names
     assert any(n.startswith("controlgraph/_data/ontology/shapes/") for n in names)
 
     env_dir = tmp_path / "venv"

@@ -41,7 +41,7 @@ def _one(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
 @pytest.fixture(scope="module")
 def graph(mappings_dir: Path) -> Graph:
     g = Graph()
-    g.parse(mappings_dir / "csa-ccm-4.ttl", format="turtle")
+    g.parse(mappings_dir / "frameworks" / "csa-ccm-4.ttl", format="turtle")
     return g
 
 

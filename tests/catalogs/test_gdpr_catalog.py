@@ -73,7 +73,7 @@ def _one(graph: Graph, subject: URIRef, predicate: URIRef) -> str | None:
 @pytest.fixture(scope="module")
 def graph(mappings_dir: Path) -> Graph:
     g = Graph()
-    g.parse(mappings_dir / "gdpr.ttl", format="turtle")
+    g.parse(mappings_dir / "frameworks" / "gdpr.ttl", format="turtle")
     return g
 
 

@@ -44,7 +44,7 @@ class RefNode:
 
 def load_catalog(mappings_dir: Path, slug: str) -> tuple[Graph, dict[str, Item]]:
     graph = Graph()
-    graph.parse(mappings_dir / f"{slug}.ttl", format="turtle")
+    graph.parse(mappings_dir / "frameworks" / f"{slug}.ttl", format="turtle")
     scheme = URIRef(FRAMEWORK + slug)
     notation_of = {s: str(o) for s, o in graph.subject_objects(SKOS.notation)}
     items: dict[str, Item] = {}

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 import rdflib
 
-from controlgraph.crosswalk import CrosswalkRow
+from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.exports.crosswalk_csv import crosswalk_csv
 from controlgraph.exports.crosswalk_oscal import RELATIONSHIP, crosswalk_oscal
 from controlgraph.exports.crosswalk_rdf import crosswalk_jsonld, crosswalk_turtle

@@ -7,10 +7,10 @@ import io
 import openpyxl
 import pytest
 
-from controlgraph.coverage import HaveSpec, coverage
+from controlgraph.analysis.coverage import HaveSpec, coverage
+from controlgraph.analysis.programme import unified_control_set
 from controlgraph.exports.programme_xlsx import JUSTIFICATION_PLACEHOLDER, SOA_HEADINGS, programme_xlsx
 from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
-from controlgraph.programme import unified_control_set
 
 TARGETS = ["iso27017-2015", "iso27018-2019", "csa-ccm-4", "nist-csf-2.0"]
 

@@ -17,7 +17,7 @@ import pytest
 from controlgraph.errors import InputError
 from controlgraph.importers import GraphContext, import_file, read_file
 from controlgraph.importers.ccm_references import parse_csf_reference, parse_iso_reference
-from controlgraph.imports import CommitOutcome, ImportedDataset
+from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.vocabulary import CG, IMPORT_GRAPH, control_iri, graph_iri
 

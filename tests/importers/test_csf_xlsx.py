@@ -11,7 +11,7 @@ import pytest
 
 from controlgraph.errors import InputError
 from controlgraph.importers import import_file
-from controlgraph.imports import CommitOutcome, ImportedDataset
+from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset
 from controlgraph.vocabulary import CG, IMPORT_GRAPH, control_iri
 
 GRAPH = IMPORT_GRAPH + "nist-csf-2.0-reference-tool-2024-06-17"

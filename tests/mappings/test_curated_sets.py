@@ -127,7 +127,7 @@ def graphs(mappings_dir: Path) -> dict[tuple[str, str], Graph]:
     loaded = {}
     for pair in CURATED:
         graph = Graph()
-        graph.parse(mappings_dir / f"{set_id(*pair)}.ttl", format="turtle")
+        graph.parse(mappings_dir / "sets" / f"{set_id(*pair)}.ttl", format="turtle")
         loaded[pair] = graph
     return loaded
 

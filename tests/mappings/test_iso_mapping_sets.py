@@ -76,7 +76,7 @@ def control_ref(iri: object) -> tuple[str, str]:
 
 def load_set(mappings_dir: Path, set_id: str) -> MappingSet:
     graph = Graph()
-    graph.parse(mappings_dir / f"{set_id}.ttl", format="turtle")
+    graph.parse(mappings_dir / "sets" / f"{set_id}.ttl", format="turtle")
     node = URIRef(MAPPING_SET + set_id)
     pairs = [
         Pair(
@@ -97,7 +97,7 @@ def load_set(mappings_dir: Path, set_id: str) -> MappingSet:
 
 def catalog_notations(mappings_dir: Path, slug: str, kind: str | None = None) -> set[str]:
     graph = Graph()
-    graph.parse(mappings_dir / f"{slug}.ttl", format="turtle")
+    graph.parse(mappings_dir / "frameworks" / f"{slug}.ttl", format="turtle")
     scheme = URIRef(FRAMEWORK + slug)
     return {
         str(graph.value(c, SKOS.notation))
@@ -255,7 +255,7 @@ def test_every_mapped_control_exists(mappings_dir: Path) -> None:
 
 def test_mapping_nodes_are_typed(mappings_dir: Path) -> None:
     graph = Graph()
-    graph.parse(mappings_dir / "iso27002-2013--iso27002-2022.ttl", format="turtle")
+    graph.parse(mappings_dir / "sets" / "iso27002-2013--iso27002-2022.ttl", format="turtle")
     untyped = [
         m
         for m in graph.subjects(URIRef(CG + "inMappingSet"))

@@ -75,7 +75,7 @@ def control_ref(iri: Any) -> tuple[str, str]:
 
 def load_set(mappings_dir: Path, set_id: str) -> MappingSet:
     graph = Graph()
-    graph.parse(mappings_dir / f"{set_id}.ttl", format="turtle")
+    graph.parse(mappings_dir / "sets" / f"{set_id}.ttl", format="turtle")
     in_set = URIRef(CG + "inMappingSet")
     mappings = []
     for node in graph.subjects(in_set, URIRef(MAPPING_SET + set_id)):
@@ -96,7 +96,7 @@ def load_set(mappings_dir: Path, set_id: str) -> MappingSet:
 def catalog_items(mappings_dir: Path, slug: str) -> dict[str, str]:
     """notation -> kind for the items of one catalog file."""
     graph = Graph()
-    graph.parse(mappings_dir / f"{slug}.ttl", format="turtle")
+    graph.parse(mappings_dir / "frameworks" / f"{slug}.ttl", format="turtle")
     items = {}
     for control in graph.subjects(SKOS.inScheme, URIRef(FRAMEWORK + slug)):
         items[str(graph.value(control, SKOS.notation))] = str(graph.value(control, URIRef(CG + "kind")))

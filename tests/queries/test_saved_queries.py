@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.errors import InputError, NotFound
-from controlgraph.saved_queries import (
+from controlgraph.service.saved_queries import (
     bind_params,
     known_frameworks,
     load_saved_queries,
@@ -18,8 +18,8 @@ from controlgraph.saved_queries import (
     run_saved_query,
     shipped_queries,
 )
+from controlgraph.service.sparql_access import Rows
 from controlgraph.settings import Settings
-from controlgraph.sparql_access import Rows
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import bind_with_values
 from controlgraph.vocabulary import CG, FRAMEWORK, GRAPH, INFERRED_GRAPH, RELATION_IRIS, SKOS, control_iri

@@ -9,8 +9,8 @@ from pathlib import Path
 import owlrl
 import rdflib
 
-from controlgraph.datasets import data_root, shipped_datasets
-from controlgraph.loader import load_files, parse_file
+from controlgraph.data.datasets import data_root, shipped_datasets
+from controlgraph.data.loader import load_files, parse_file
 from controlgraph.reasoning.axioms import Edge, relation_closure
 from controlgraph.reasoning.materialise import asserted_edges
 from controlgraph.vocabulary import RELATION_IRIS, Relation

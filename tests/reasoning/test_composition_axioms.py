@@ -16,8 +16,8 @@ from collections import deque
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controlgraph.datasets import data_root, shipped_datasets
-from controlgraph.loader import load_files
+from controlgraph.data.datasets import data_root, shipped_datasets
+from controlgraph.data.loader import load_files
 from controlgraph.reasoning.axioms import relation_closure
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
 from controlgraph.reasoning.composition import CompositionResult, compose_mappings

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controlgraph.datasets import data_root, shipped_datasets
-from controlgraph.loader import load_files
+from controlgraph.data.datasets import data_root, shipped_datasets
+from controlgraph.data.loader import load_files
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.inputs import asserted_mappings
 from controlgraph.reasoning.materialise import asserted_edges

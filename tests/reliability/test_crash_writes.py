@@ -38,10 +38,10 @@ def test_concurrent_writes_of_two_tenants_all_succeed(built_store, tmp_path: Pat
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from controlgraph import custom_mappings as custom
-    from controlgraph import rdflib_query_cache
+    from controlgraph.data import rdflib_query_cache
+    from controlgraph.service import custom_mappings as custom
     from controlgraph.store.embedded import EmbeddedStore
-    from controlgraph.tenancy import tenant_graph
+    from controlgraph.store.tenancy import tenant_graph
     from controlgraph.vocabulary import Relation
 
     store = EmbeddedStore(None)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.tenancy import hash_key
+from controlgraph.store.tenancy import hash_key
 from controlgraph.web.app import create_app
 
 KEY = "s3cret-acme-key-4d1f"

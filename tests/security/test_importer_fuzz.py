@@ -19,9 +19,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from controlgraph.data.loader import parse_file
 from controlgraph.errors import ControlGraphError
 from controlgraph.importers import GraphContext, import_file, read_file
-from controlgraph.loader import parse_file
 from controlgraph.store.embedded import EmbeddedStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,7 +171,7 @@ def test_mutated_ccm_bundle(reference_dir: Path, context: GraphContext, tmp_path
 def test_mutated_sssom_and_turtle(context: GraphContext, tmp_path: Path) -> None:
     sssom = tmp_path / "fuzz.sssom.tsv"
     turtle = tmp_path / "fuzz.ttl"
-    turtle_original = (REPO / "mappings" / "iso27017-2015--nist-csf-2.0--curated.ttl").read_bytes()
+    turtle_original = (REPO / "mappings" / "sets" / "iso27017-2015--nist-csf-2.0--curated.ttl").read_bytes()
 
     @FUZZ
     @given(st.data())

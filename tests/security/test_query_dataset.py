@@ -14,13 +14,13 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.errors import QueryRefused
-from controlgraph.public_view import PublicCopies, public_copy
-from controlgraph.query_dataset import named_in_query, visible_dataset
-from controlgraph.query_results import answer_query
+from controlgraph.service.public_view import PublicCopies, public_copy
+from controlgraph.service.query_dataset import named_in_query, visible_dataset
+from controlgraph.service.query_results import answer_query
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import RemoteStore
-from controlgraph.tenancy import PUBLIC, Visibility, tenant_graph
+from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_graph
 
 P = ox.NamedNode("http://example.org/p")
 SHARED = "http://example.org/graph/shared"

@@ -12,10 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from controlgraph.data.loader import parse_file
 from controlgraph.errors import ControlGraphError
 from controlgraph.importers import GraphContext, read_file
 from controlgraph.importers.input_files import MAX_INPUT_BYTES
-from controlgraph.loader import parse_file
 from controlgraph.store.embedded import EmbeddedStore
 
 PACKAGE = Path(__file__).resolve().parents[2] / "server" / "controlgraph"

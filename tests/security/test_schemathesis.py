@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.tenancy import hash_key
+from controlgraph.store.tenancy import hash_key
 from controlgraph.web.app import create_app
 
 MAX_EXAMPLES = 25

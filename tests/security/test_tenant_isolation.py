@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.tenancy import hash_key, tenant_graph
+from controlgraph.store.tenancy import hash_key, tenant_graph
 from controlgraph.web.app import create_app
 
 KEYS = {"acme": "acme-isolation-key", "beta": "beta-isolation-key"}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from controlgraph.public_view import PublicCopies
+from controlgraph.service.public_view import PublicCopies
 from controlgraph.store import read_snapshots
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.tenancy import PUBLIC, tenant_graph
+from controlgraph.store.tenancy import PUBLIC, tenant_graph
 
 P = ox.NamedNode("http://example.org/p")
 SHARED = "http://example.org/graph/shared"

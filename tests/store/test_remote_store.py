@@ -8,9 +8,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from controlgraph.build import build
+from controlgraph.analysis.satisfiers import find_satisfiers
 from controlgraph.errors import QueryError, StoreError, StoreUnavailable
-from controlgraph.satisfiers import find_satisfiers
+from controlgraph.pipeline.build import build
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.embedded import EmbeddedStore

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from controlgraph.satisfiers import find_satisfiers
+from controlgraph.analysis.satisfiers import find_satisfiers
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.tenancy import hash_key
+from controlgraph.store.tenancy import hash_key
 from controlgraph.vocabulary import GRAPH, MAPPING, parse_control_ref
 from controlgraph.web.app import create_app
 from controlgraph.web.graphql.schema import schema_sdl

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlgraph.coverage import HaveSpec, framework_items
+from controlgraph.analysis.coverage import HaveSpec, framework_items
 from controlgraph.errors import InputError, NotFound
 from controlgraph.exports.crosswalk_csv import crosswalk_csv
 from controlgraph.exports.crosswalk_oscal import crosswalk_oscal_json

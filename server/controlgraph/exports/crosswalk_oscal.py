@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any
 
 from controlgraph import __version__
-from controlgraph.crosswalk import CrosswalkRow
+from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.errors import NotFound
 from controlgraph.exports.crosswalk_table import CrosswalkExport, explanation, provenance
 from controlgraph.vocabulary import CG, MAPPING_SET, Relation, framework_iri

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from controlgraph import __version__
-from controlgraph.crosswalk import CrosswalkRow
+from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.exports.crosswalk_table import CrosswalkExport, provenance
 from controlgraph.sssom_tsv.writing import Statements, sssom_text
 from controlgraph.store.base import GraphStore

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from controlgraph.crosswalk import CrosswalkRow, crosswalk
-from controlgraph.satisfiers import Satisfier
+from controlgraph.analysis.crosswalk import CrosswalkRow, crosswalk
+from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.store.base import GraphStore
 
 COLUMNS: tuple[str, ...] = (

@@ -1,7 +1,7 @@
 """Framework-by-framework coverage heatmap: rows are what is implemented, columns the target frameworks.
 
 A cell gives the share of the target's leaf items fully and partially covered, computed by
-:func:`controlgraph.coverage.coverage`; its colour is the band of the fully covered share (any
+:func:`controlgraph.analysis.coverage.coverage`; its colour is the band of the fully covered share (any
 partial coverage without full coverage shows amber, nothing at all grey). The SVG is inline and
 self-contained; every text is escaped.
 """
@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlgraph.coverage import CoverageReport, HaveSpec, coverage
+from controlgraph.analysis.coverage import CoverageReport, HaveSpec, coverage
 from controlgraph.store.base import GraphStore
 
 # (lowest fully covered percentage, fill, text colour), checked from the top.

@@ -13,11 +13,11 @@ import html
 from collections.abc import Iterable, Sequence
 
 from controlgraph import __version__
-from controlgraph.coverage import CoverageReport, HaveSpec, coverage
+from controlgraph.analysis.coverage import CoverageReport, HaveSpec, coverage
+from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.exports.crosswalk_table import COLUMNS, HEADINGS, CrosswalkExport, SetProvenance, provenance, record
 from controlgraph.exports.heatmap import cell_of, heatmap_cells, heatmap_svg, legend_html
 from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
-from controlgraph.satisfiers import Satisfier
 from controlgraph.store.base import GraphStore
 
 _STYLE = """

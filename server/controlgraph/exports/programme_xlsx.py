@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlgraph import __version__
-from controlgraph.coverage import HaveSpec, ItemCoverage, coverage
+from controlgraph.analysis.coverage import HaveSpec, ItemCoverage, coverage
+from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
+from controlgraph.analysis.satisfiers import Satisfier, satisfiers_in_framework
 from controlgraph.exports.crosswalk_table import provenance
 from controlgraph.exports.xlsx_sheets import new_workbook, sheet_title, workbook_bytes, write_pairs, write_table
-from controlgraph.programme import UnifiedControlSet, unified_control_set
-from controlgraph.satisfiers import Satisfier, satisfiers_in_framework
 from controlgraph.store.base import GraphStore
 
 

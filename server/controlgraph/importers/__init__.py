@@ -3,7 +3,7 @@
 Each importer is a pure reader ``(path, context, options) -> ImportedDataset``: it reads the
 file(s), never the store, and reports every row it rejected or repaired with the reason.
 :func:`import_file` takes the graph snapshot the readers need, runs one, and commits the result
-with :func:`controlgraph.imports.commit_import` (validated in context, written atomically).
+with :func:`controlgraph.pipeline.imports.commit_import` (validated in context, written atomically).
 
 ========================  ===========================================================
 kind                      reads
@@ -28,7 +28,7 @@ from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.csf_xlsx import read_csf_xlsx
 from controlgraph.importers.oscal_catalog import read_oscal_catalog
 from controlgraph.importers.sssom import read_sssom_file
-from controlgraph.imports import CommitOutcome, ImportedDataset, commit_import
+from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset, commit_import
 from controlgraph.store.base import GraphStore
 
 Reader = Callable[[Path, GraphContext, ImportOptions], ImportedDataset]

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controlgraph.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
+from controlgraph.data.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import (
     ParsedReference,
@@ -66,7 +66,7 @@ from controlgraph.importers.input_files import (
     expect_str,
     load_json,
 )
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.vocabulary import Authority, Rationale, Relation
 
 KIND = "ccm"

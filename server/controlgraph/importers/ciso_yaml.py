@@ -35,13 +35,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from controlgraph.authoring import MappingRecord, MappingSetMeta, Provenance
+from controlgraph.data.authoring import MappingRecord, MappingSetMeta, Provenance
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.ccm_references import parse_csf_reference
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import expect_dict, expect_list, expect_str, load_yaml
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.vocabulary import Authority, Rationale, Relation
 
 KIND = "ciso-yaml"

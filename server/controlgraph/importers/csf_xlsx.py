@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controlgraph.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
+from controlgraph.data.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import parse_csf_reference
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import IMPLEMENTATION_EXAMPLE, STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import existing_file
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.vocabulary import Authority, Rationale, Relation
 
 KIND = "csf-xlsx"

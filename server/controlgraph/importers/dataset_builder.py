@@ -1,6 +1,6 @@
 """Assemble an :class:`ImportedDataset`: statements on controls, catalogs and mapping sets as triples.
 
-Catalogs and mapping sets go through :mod:`controlgraph.authoring`, the same code that writes the
+Catalogs and mapping sets go through :mod:`controlgraph.data.authoring`, the same code that writes the
 shipped ``mappings/*.ttl`` files, so an imported dataset has exactly the shape (and the stable,
 blank-node-free IRIs) of a shipped one, and importing a file twice yields the same triples.
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from controlgraph.authoring import (
+from controlgraph.data.authoring import (
     ControlRecord,
     FrameworkMeta,
     MappingRecord,
@@ -20,7 +20,7 @@ from controlgraph.authoring import (
     mapping_set_turtle,
 )
 from controlgraph.errors import ImportRejected
-from controlgraph.imports import ImportedDataset, RowIssue
+from controlgraph.pipeline.imports import ImportedDataset, RowIssue
 from controlgraph.vocabulary import CG, control_iri
 
 STATEMENT = CG + "statement"

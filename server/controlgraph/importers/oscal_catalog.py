@@ -20,12 +20,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from controlgraph.authoring import ControlRecord, FrameworkMeta, Provenance
+from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import expect_dict, expect_list, expect_str, load_json
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.vocabulary import framework_iri
 
 KIND = "oscal-catalog"

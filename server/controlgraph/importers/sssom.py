@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from controlgraph.importers.context import GraphContext, ImportOptions
-from controlgraph.imports import ImportedDataset
+from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.sssom_tsv import read_sssom, require_usable
 from controlgraph.vocabulary import control_iri
 

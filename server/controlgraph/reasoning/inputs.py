@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from controlgraph.interop import term_value
+from controlgraph.data.interop import term_value
 from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from controlgraph.interop import term_value
+from controlgraph.data.interop import term_value
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.inputs import asserted_mappings
 from controlgraph.reasoning.results_rdf import result_graphs

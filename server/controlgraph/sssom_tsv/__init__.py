@@ -1,6 +1,6 @@
 """SSSOM/TSV (Simple Standard for Sharing Ontological Mappings) in and out of the graph.
 
-- :func:`read_sssom` reads a user's SSSOM/TSV file as an :class:`~controlgraph.imports.ImportedDataset`;
+- :func:`read_sssom` reads a user's SSSOM/TSV file as an :class:`~controlgraph.pipeline.imports.ImportedDataset`;
 - :func:`import_sssom` reads it against the graph and commits it as the user's named graph;
 - :func:`write_sssom` exports any mapping set of the graph as SSSOM/TSV.
 

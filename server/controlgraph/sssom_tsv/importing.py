@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from controlgraph.errors import ImportRejected
-from controlgraph.imports import CommitOutcome, ImportedDataset, commit_import
+from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset, commit_import
 from controlgraph.sssom_tsv.reading import read_sssom
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import yaml
 
 from controlgraph.errors import InputError
-from controlgraph.imports import ImportedDataset, RowIssue
+from controlgraph.pipeline.imports import ImportedDataset, RowIssue
 from controlgraph.sssom_tsv.slots import (
     ALLOWED_PREDICATES,
     CARRIED_SLOTS,

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from controlgraph.errors import ControlGraphError
-from controlgraph.saved_queries import SavedQuery, bind_params, known_frameworks, lookup, shipped_queries
+from controlgraph.service.saved_queries import SavedQuery, bind_params, known_frameworks, lookup, shipped_queries
 from controlgraph.settings import Settings
 from controlgraph.web.sparql import error_response, run_answer
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
+from controlgraph.analysis.satisfiers import find_satisfiers, satisfier_record
 from controlgraph.errors import AuthenticationError, ControlGraphError, InputError
-from controlgraph.satisfiers import find_satisfiers, satisfier_record
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
-from controlgraph.tenancy import ApiKeys, Visibility
+from controlgraph.store.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import parse_control_ref
 from controlgraph.web.sparql import error_response
 

@@ -26,11 +26,11 @@ from controlgraph.errors import (
     QueryTimeout,
     StoreUnavailable,
 )
-from controlgraph.query_pool import QueryRunner, close_quietly, query_runner
-from controlgraph.query_results import GRAPH_FORMATS, RESULTS_FORMATS, Answer
+from controlgraph.service.query_pool import QueryRunner, close_quietly, query_runner
+from controlgraph.service.query_results import GRAPH_FORMATS, RESULTS_FORMATS, Answer
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
-from controlgraph.tenancy import ApiKeys, Visibility
+from controlgraph.store.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import RDF, RDFS
 from controlgraph.web.lifespan import on_shutdown
 

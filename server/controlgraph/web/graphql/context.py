@@ -15,18 +15,18 @@ from fastapi import HTTPException, Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from controlgraph.errors import AuthenticationError
-from controlgraph.mapping_lookup import (
+from controlgraph.analysis.mapping_lookup import (
     MappingRecord,
     MappingSetInfo,
     mapping_records,
     mapping_set_sizes,
     mapping_sets,
 )
-from controlgraph.satisfiers import ControlInfo, Satisfier, describe_controls, satisfiers_of_controls
+from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, describe_controls, satisfiers_of_controls
+from controlgraph.errors import AuthenticationError
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
-from controlgraph.tenancy import ApiKeys, Visibility
+from controlgraph.store.tenancy import ApiKeys, Visibility
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ import pyoxigraph as ox
 import strawberry
 from fastapi import FastAPI
 
-from controlgraph import custom_mappings as custom
-from controlgraph.catalog import frameworks as list_frameworks
-from controlgraph.catalog import search_controls
-from controlgraph.coverage import HaveSpec, coverage
-from controlgraph.crosswalk import crosswalk as crosswalk_rows
+from controlgraph.analysis.catalog import frameworks as list_frameworks
+from controlgraph.analysis.catalog import search_controls
+from controlgraph.analysis.coverage import HaveSpec, coverage
+from controlgraph.analysis.crosswalk import crosswalk as crosswalk_rows
+from controlgraph.analysis.mapping_lookup import audit_records, conflicts, mapping_records
+from controlgraph.analysis.programme import unified_control_set
+from controlgraph.analysis.satisfiers import control_info, find_satisfiers
 from controlgraph.errors import AuthenticationError as NotAuthenticated
 from controlgraph.errors import (
     ControlGraphError,
@@ -32,12 +34,10 @@ from controlgraph.errors import (
     ValidationFailed,
 )
 from controlgraph.exports.catalogue import ExportFile, export_crosswalk
-from controlgraph.mapping_lookup import audit_records, conflicts, mapping_records
-from controlgraph.programme import unified_control_set
-from controlgraph.satisfiers import control_info, find_satisfiers
+from controlgraph.service import custom_mappings as custom
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
-from controlgraph.tenancy import ApiKeys
+from controlgraph.store.tenancy import ApiKeys
 from controlgraph.vocabulary import Rationale, parse_control_ref
 from controlgraph.web.graphql.context import context_getter
 from controlgraph.web.graphql.limits import extensions

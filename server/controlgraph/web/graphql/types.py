@@ -8,12 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from controlgraph.catalog import FrameworkInfo
-from controlgraph.coverage import ItemCoverage, LevelSummary
+from controlgraph.analysis.catalog import FrameworkInfo
+from controlgraph.analysis.coverage import ItemCoverage, LevelSummary
+from controlgraph.analysis.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
+from controlgraph.analysis.programme import HubChoice, TargetGaps
+from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, keep_satisfiers
 from controlgraph.errors import Violation
-from controlgraph.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
-from controlgraph.programme import HubChoice, TargetGaps
-from controlgraph.satisfiers import ControlInfo, Satisfier, keep_satisfiers
 from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
 from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
 from controlgraph.web.graphql.pagination import Connection, paginate

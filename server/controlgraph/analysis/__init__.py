@@ -1,0 +1,1 @@
+"""Answers computed over a store: satisfiers, coverage, crosswalks, programmes, explanations, evaluation."""

@@ -1,0 +1,98 @@
+"""Commands that make and serve the graph: build, validate, serve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controlgraph.cli.context import Context, exit_on_error, pass_context, progress_printer
+from controlgraph.data.datasets import data_file, data_root, shipped_datasets
+from controlgraph.errors import InputError, ValidationFailed
+from controlgraph.pipeline.build import PHASES, build
+from controlgraph.store import open_store
+
+
+@click.command("build")
+@pass_context
+def build_command(ctx: Context) -> None:
+    """Load, validate and reason over the shipped data, then write the store atomically."""
+    with exit_on_error():
+        store = open_store(ctx.settings)
+        result = build(ctx.settings, store, progress=progress_printer())
+        store.close()
+    click.echo(f"built {ctx.settings.store}: {result.triples:,} triples")
+    click.echo("frameworks:")
+    for f in result.frameworks:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(f.kinds.items()))
+        click.echo(f"  {f.slug:<16} {f.controls:>5} items  ({kinds})")
+    click.echo("mapping sets:")
+    for m in result.mapping_sets:
+        click.echo(f"  {m.set_id:<48} {m.mappings:>5} mappings  {m.authority}")
+    stats = result.inference
+    click.echo(f"asserted mappings: {result.asserted_mappings:,}; inferred by chaining (up to "
+               f"{ctx.settings.max_hops} hops): {stats.get('definite', 0):,} definite relations, "
+               f"{stats.get('candidates', 0):,} candidate links, {stats.get('conflicts', 0):,} conflicts")
+    if result.carried_over_graphs:
+        click.echo(f"carried over from the previous store: {len(result.carried_over_graphs)} graph(s)")
+    timing = ", ".join(f"{phase} {result.seconds.get(phase, 0.0):.2f}s" for phase in PHASES)
+    click.echo(f"seconds: {timing}, total {sum(result.seconds.values()):.2f}s")
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--alone", is_flag=True, help="Validate the files on their own, without the shipped datasets.")
+@pass_context
+def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None:
+    """Check data files against the SHACL shapes (with the shipped datasets as context).
+
+    Exit 0 when they conform, 1 on violations (one line each: file, node, constraint, message),
+    2 when a file cannot be read.
+    """
+    from controlgraph.data.loader import load_files
+    from controlgraph.pipeline.build import validate_loaded
+
+    with exit_on_error():
+        given = [data_file(p) for p in paths]
+        for f in given:
+            if not f.path.is_file():
+                raise InputError("no such file", path=str(f.path))
+        context = shipped_datasets(data_root(ctx.settings.data_dir))
+        if alone:
+            context = [f for f in context if f.role in ("ontology", "shapes")]
+        given_paths = {f.path.resolve() for f in given}
+        given_graphs = {f.graph for f in given}
+        context = [f for f in context if f.path.resolve() not in given_paths and f.graph not in given_graphs]
+        report = validate_loaded(load_files([*context, *given]))
+        if not report.conforms:
+            raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
+    click.echo(f"{len(paths)} file(s) conform")
+
+
+
+@click.command("serve")
+@click.option("--host", envvar="CONTROLGRAPH_HOST", default=None)
+@click.option("--port", envvar="CONTROLGRAPH_PORT", type=int, default=None)
+@click.option("--build/--no-build", "build_first", default=False, help="Build the graph before serving.")
+@pass_context
+@click.pass_context
+def serve_command(
+    click_ctx: click.Context, ctx: Context, host: str | None, port: int | None, build_first: bool
+) -> None:
+    """Serve the web app (GraphQL, SPARQL, saved queries, exports, /healthz)."""
+    import uvicorn
+
+    from controlgraph.web.app import create_app
+
+    settings = ctx.settings.with_overrides(host=host, port=port)
+    if build_first:
+        click_ctx.invoke(build_command)
+    with exit_on_error():
+        app = create_app(settings)
+    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}", err=True)
+    # SIGTERM/SIGINT: stop accepting, let requests in flight (a write) finish for up to 30 s, then the
+    # app's shutdown flushes and closes the store. Acknowledged writes are already durable before that.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=30)
+
+

@@ -1,0 +1,103 @@
+"""SHACL validation with pyshacl, the validator of record.
+
+Like pySHACL itself, validation returns a report; the caller decides what a violation means
+(a build stops, ``controlgraph validate`` prints and exits 1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as pyshacl_validate
+from rdflib.namespace import SH
+
+from controlgraph.data import rdflib_query_cache
+from controlgraph.data.interop import rdflib_graph
+from controlgraph.errors import Violation
+from controlgraph.vocabulary import PREFIXES
+
+# rdflib's SPARQL parser (pyparsing, used by pyshacl's SPARQL constraints) is not thread-safe: two
+# validations at once in one process (two tenants writing) failed with "Param.postParse2() missing 1
+# required positional argument". Validations in a process run one at a time.
+_PYSHACL_LOCK = threading.Lock()
+rdflib_query_cache.install()  # the shapes' SPARQL constraints are parsed once, not per validation
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    violations: list[Violation]
+
+    @property
+    def conforms(self) -> bool:
+        return not any(v.severity == "Violation" for v in self.violations)
+
+
+def validate_triples(
+    data: Iterable[ox.Triple],
+    shapes: Iterable[ox.Triple],
+    *,
+    origin: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Validate ``data`` against ``shapes``; ``origin`` maps a node (N-Triples form) to its source file."""
+    data_graph = rdflib_graph(data)
+    shapes_graph = rdflib_graph(shapes)
+    with _PYSHACL_LOCK:
+        _conforms, results, _text = pyshacl_validate(
+            data_graph,
+            shacl_graph=shapes_graph,
+            inference="none",
+            advanced=False,
+            allow_warnings=True,
+        )
+    assert isinstance(results, rdflib.Graph)
+    violations = [_violation(results, r, origin or {}) for r in results.subjects(rdflib.RDF.type, SH.ValidationResult)]
+    violations.sort(key=lambda v: (v.path, v.focus_node, v.constraint, v.message))
+    return ValidationReport(violations)
+
+
+_COMPACT = [(str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")] + [
+    (ns, f"{prefix}:") for prefix, ns in PREFIXES.items() if prefix not in ("fw", "ms")
+]
+
+
+def _short(node: rdflib.term.Node | None) -> str:
+    """Compact IRIs of the vocabularies (cg:strength); literals as their plain value."""
+    if node is None:
+        return ""
+    if isinstance(node, rdflib.URIRef):
+        text = str(node)
+        for ns, prefix in _COMPACT:
+            if text.startswith(ns):
+                return prefix + text[len(ns):]
+        return f"<{text}>"
+    if isinstance(node, rdflib.Literal):
+        return str(node)
+    return node.n3()
+
+
+def _violation(results: rdflib.Graph, result: rdflib.term.Node, origin: Mapping[str, str]) -> Violation:
+    focus = results.value(result, SH.focusNode)
+    shape = results.value(result, SH.sourceShape)
+    component = results.value(result, SH.sourceConstraintComponent)
+    path = results.value(result, SH.resultPath)
+    message = results.value(result, SH.resultMessage)
+    value = results.value(result, SH.value)
+    severity = results.value(result, SH.resultSeverity)
+    constraint = _short(component)
+    if isinstance(shape, rdflib.URIRef):
+        constraint = f"{_short(shape)}/{constraint}"
+    if path is not None:
+        constraint += f" on {_short(path)}"
+    focus_text = focus.n3() if focus is not None else "?"
+    return Violation(
+        path=origin.get(focus_text, "<graph>"),
+        focus_node=focus_text,
+        constraint=constraint,
+        message=str(message) if message is not None else "constraint not met",
+        severity=_short(severity).removeprefix("sh:") or "Violation",
+        value=_short(value) if value is not None else None,
+    )

@@ -1,0 +1,195 @@
+"""The build pipeline: load, validate, reason, store.
+
+Every phase runs in memory first; the store is written only once everything conforms, in one
+atomic step, so a failed build leaves the previous store exactly as it was. Graphs a build does
+not own (imports, tenants' custom mappings) are carried over into the new store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from controlgraph import __version__
+from controlgraph.data.datasets import DatasetFile, data_root, shipped_datasets
+from controlgraph.data.interop import term_value
+from controlgraph.data.loader import LoadedData, LoadedDataset, load_files
+from controlgraph.data.validation import ValidationReport, validate_triples
+from controlgraph.errors import ValidationFailed
+from controlgraph.reasoning.inputs import shared_graphs
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.settings import Settings
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import (
+    CG,
+    DCTERMS,
+    GRAPH,
+    IMPORT_GRAPH,
+    RDF,
+    TENANT_GRAPH,
+    Authority,
+    graph_iri,
+)
+
+BUILD_GRAPH = graph_iri("build")
+PHASES = ("load", "validate", "reason", "store")
+
+Progress = Callable[[str, str], None]  # (phase, message)
+
+
+@dataclass
+class FrameworkSummary:
+    slug: str
+    title: str
+    controls: int
+    kinds: dict[str, int]
+
+
+@dataclass
+class MappingSetSummary:
+    set_id: str
+    title: str
+    authority: str
+    mappings: int
+
+
+@dataclass
+class BuildResult:
+    seconds: dict[str, float] = field(default_factory=dict)
+    frameworks: list[FrameworkSummary] = field(default_factory=list)
+    mapping_sets: list[MappingSetSummary] = field(default_factory=list)
+    asserted_mappings: int = 0
+    inference: dict[str, int] = field(default_factory=dict)  # the composition engine's counts
+    triples: int = 0
+    carried_over_graphs: list[str] = field(default_factory=list)
+
+
+def carried_over(store: GraphStore) -> dict[str, list[ox.Triple]]:
+    """Graphs that belong to users, not to the build: imports and tenants' mappings."""
+    owned_by_users = [g for g in store.graph_names() if g.startswith((IMPORT_GRAPH, TENANT_GRAPH))]
+    return {g: store.graph_triples(g) for g in owned_by_users}
+
+
+def user_datasets(graphs: dict[str, list[ox.Triple]]) -> list[LoadedDataset]:
+    return [
+        LoadedDataset(DatasetFile(g[len(GRAPH):], _graph_label(g), g, "user"), triples)  # type: ignore[arg-type]
+        for g, triples in sorted(graphs.items())
+    ]
+
+
+def _graph_label(graph: str) -> str:
+    return f"<graph {graph[len(GRAPH):]}>"
+
+
+def validate_loaded(loaded: LoadedData) -> ValidationReport:
+    shapes = [t for d in loaded.by_role("shapes") for t in d.triples]
+    data = [t for d in loaded.datasets if d.source.role != "shapes" for t in d.triples]
+    return validate_triples(data, shapes, origin=loaded.subject_origin)
+
+
+def build(
+    settings: Settings,
+    store: GraphStore,
+    *,
+    files: Sequence[DatasetFile] | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the graph from the data files into ``store``; raise before writing anything if invalid."""
+    say = progress or (lambda phase, message: None)
+    result = BuildResult()
+    clock = time.perf_counter()
+
+    say("load", "reading datasets")
+    sources = list(files) if files is not None else shipped_datasets(data_root(settings.data_dir))
+    loaded = load_files(sources)
+    kept = carried_over(store)
+    for dataset in user_datasets(kept):
+        loaded.add(dataset)
+    result.carried_over_graphs = sorted(kept)
+    result.seconds["load"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    say("validate", f"checking {loaded.triple_count():,} triples against the SHACL shapes")
+    report = validate_loaded(loaded)
+    if not report.conforms:
+        raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
+    result.seconds["validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    say("reason", "materialising relations and their closure")
+    graphs = loaded.graphs()
+    edges_by_graph = {g: asserted_edges(triples) for g, triples in graphs.items()}
+    for g, edges in edges_by_graph.items():
+        graphs[g] = graphs[g] + direct_triples(edges)
+    derived, stats = composition_graphs(shared_graphs(graphs), max_hops=settings.max_hops)
+    graphs.update(derived)
+    result.inference = stats
+    result.asserted_mappings = sum(len(e) for e in edges_by_graph.values())
+    _summarise(loaded, result)
+    graphs[BUILD_GRAPH] = _build_metadata(result)
+    result.seconds["reason"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    say("store", f"writing {sum(len(t) for t in graphs.values()):,} triples to {store.location}")
+    store.replace_everything(graphs)
+    result.triples = store.quad_count()
+    result.seconds["store"] = time.perf_counter() - clock
+    return result
+
+
+def _values(triples: Iterable[ox.Triple], predicate: str) -> dict[str, str]:
+    return {str(t.subject): term_value(t.object) for t in triples if t.predicate.value == predicate}
+
+
+def _summarise(loaded: LoadedData, result: BuildResult) -> None:
+    for dataset in loaded.by_role("data", "user"):
+        types = _values(dataset.triples, RDF + "type")
+        titles = _values(dataset.triples, DCTERMS + "title")
+        for node, cls in types.items():
+            if cls == CG + "Framework":
+                slug = _values(dataset.triples, CG + "slug").get(node, node)
+                kinds = Counter(
+                    kind for n, kind in _values(dataset.triples, CG + "kind").items() if types.get(n) == CG + "Control"
+                )
+                controls = sum(1 for c in types.values() if c == CG + "Control")
+                result.frameworks.append(FrameworkSummary(slug, titles.get(node, slug), controls, dict(kinds)))
+            elif cls == CG + "MappingSet":
+                authority = _values(dataset.triples, CG + "authority").get(node, "")
+                count = sum(1 for c in types.values() if c == CG + "Mapping")
+                set_id = node.strip("<>").rsplit("/", 1)[-1]
+                result.mapping_sets.append(
+                    MappingSetSummary(set_id, titles.get(node, set_id), _authority_slug(authority), count)
+                )
+    result.frameworks.sort(key=lambda f: f.slug)
+    result.mapping_sets.sort(key=lambda m: m.set_id)
+
+
+def _authority_slug(iri: str) -> str:
+    try:
+        return Authority.from_iri(iri).value
+    except ValueError:
+        return iri
+
+
+def _build_metadata(result: BuildResult) -> list[ox.Triple]:
+    node = ox.NamedNode(BUILD_GRAPH)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return [
+        ox.Triple(node, ox.NamedNode(RDF + "type"), ox.NamedNode(CG + "Build")),
+        ox.Triple(node, ox.NamedNode(DCTERMS + "created"), ox.Literal(now, datatype=ox.NamedNode(XSD_DATETIME))),
+        ox.Triple(node, ox.NamedNode(CG + "softwareVersion"), ox.Literal(__version__)),
+        ox.Triple(
+            node,
+            ox.NamedNode(CG + "assertedMappings"),
+            ox.Literal(str(result.asserted_mappings), datatype=ox.NamedNode(XSD_INTEGER)),
+        ),
+    ]
+
+
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

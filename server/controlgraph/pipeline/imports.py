@@ -1,0 +1,112 @@
+"""Committing a user's dataset (an importer's output, an SSSOM file) into the store.
+
+Importers are pure readers: they turn a file into an :class:`ImportedDataset` (triples plus a
+report of every row loaded, rejected or repaired). :func:`commit_import` then validates the
+dataset together with what the store already holds, refreshes the inferred relations, and writes
+the dataset's named graph and the inferred graph in one atomic store call. A dataset that does
+not conform raises :class:`ValidationFailed` and nothing is written; importing the same file twice
+leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from controlgraph.data.datasets import SHAPES_GRAPH
+from controlgraph.data.validation import validate_triples
+from controlgraph.errors import ImportRejected, ValidationFailed
+from controlgraph.reasoning.inputs import NOT_SHARED
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import IMPORT_GRAPH, RELATION_IRIS, TENANT_GRAPH
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A source row an importer rejected or repaired, and why."""
+
+    source: str  # file and row (or JSON pointer) of the offending input
+    value: str
+    action: str  # "rejected" or "repaired"
+    reason: str
+
+    def one_line(self) -> str:
+        return f"{self.source}: {self.action}: {self.reason} ({self.value})"
+
+
+@dataclass
+class ImportedDataset:
+    """What an importer read from a user's file, ready to commit."""
+
+    kind: str  # importer name, e.g. "ccm"
+    name: str  # graph local name, e.g. "ccm-4.0.12"; the graph is <.../graph/import/NAME>
+    source_path: str
+    triples: list[ox.Triple]
+    counts: dict[str, int] = field(default_factory=dict)
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def graph(self) -> str:
+        return IMPORT_GRAPH + self.name
+
+    @property
+    def rejected(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.action == "rejected"]
+
+    @property
+    def repaired(self) -> list[RowIssue]:
+        return [i for i in self.issues if i.action == "repaired"]
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    graph: str
+    triples: int
+    changed: bool
+    inferred_relations: int  # definite relations the composition engine found after the commit
+
+
+def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """Drop materialised ``A rel B`` triples; they are re-derived from the mapping nodes."""
+    return [t for t in triples if t.predicate.value not in RELATION_IRIS]
+
+
+def commit_dataset(
+    store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3
+) -> CommitOutcome:
+    """Validate ``triples`` as the new content of ``graph`` in context, then write atomically."""
+    if not triples:
+        raise ImportRejected(f"{label}: nothing to import")
+    new_content = _without_relation_triples(triples)
+    previous = store.graph_triples(graph)
+    context: dict[str, list[ox.Triple]] = {}
+    for name in store.graph_names():
+        # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
+        # violation messages (the graph being written is the new content, not context).
+        if name in (graph, SHAPES_GRAPH) or name.startswith(NOT_SHARED):
+            continue
+        context[name] = _without_relation_triples(store.graph_triples(name))
+    shapes = store.graph_triples(SHAPES_GRAPH)
+    origin = {str(t.subject): label for t in new_content}
+    report = validate_triples([*(t for ts in context.values() for t in ts), *new_content], shapes, origin=origin)
+    if not report.conforms:
+        raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
+
+    written = new_content + direct_triples(asserted_edges(new_content))
+    changed = set(map(str, written)) != set(map(str, previous))
+    if not changed:
+        return CommitOutcome(graph, len(written), False, 0)
+    # Inference is shared: tenants' graphs never feed it (they are left out of the context above).
+    shared = [t for ts in context.values() for t in ts]
+    if not graph.startswith(TENANT_GRAPH):
+        shared += new_content
+    derived, stats = composition_graphs(shared, max_hops=max_hops)
+    store.replace_graphs({graph: written, **derived})
+    return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
+
+
+def commit_import(store: GraphStore, dataset: ImportedDataset) -> CommitOutcome:
+    return commit_dataset(store, dataset.graph, dataset.triples, label=dataset.source_path)

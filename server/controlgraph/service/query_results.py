@@ -1,0 +1,153 @@
+"""Answer one read-only query in a wire format, at most ``row_cap`` rows of it.
+
+SELECT and ASK answers come in a SPARQL results format (JSON, XML, CSV, TSV), CONSTRUCT and
+DESCRIBE answers in an RDF format (Turtle, N-Triples, JSON-LD, RDF/XML). pyoxigraph writes every
+format; to stop at the row cap, the kept solutions are first written as SPARQL JSON (which is
+simple to write exactly) and pyoxigraph turns that into the other formats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from controlgraph.errors import QueryError, StoreError
+from controlgraph.service.query_dataset import still_all_visible, visible_dataset
+from controlgraph.service.sparql_access import check_read_only
+from controlgraph.store.base import GraphStore, QueryDataset
+from controlgraph.store.tenancy import PUBLIC, Visibility
+from controlgraph.vocabulary import PREFIXES, XSD
+
+XSD_STRING = XSD + "string"
+logger = logging.getLogger(__name__)
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query answer ready to send: the body, its media type, and whether the row cap cut it."""
+
+    form: str  # "solutions", "boolean" or "triples"
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        encoded: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            encoded["xml:lang"] = term.language
+        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
+            encoded["datatype"] = term.datatype.value
+        return encoded
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
+    raise QueryError(f"cannot write a result term of type {type(term).__name__}")
+
+
+def solutions_json(variables: list[str], solutions: list[ox.QuerySolution]) -> bytes:
+    bindings = []
+    for solution in solutions:
+        row = {}
+        for name in variables:
+            term = solution[name]
+            if term is not None:
+                row[name] = _json_term(term)
+        bindings.append(row)
+    return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def run_query(
+    store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    dataset: QueryDataset | None = None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Run a read-only query, turning pyoxigraph's complaints into QueryError."""
+    check_read_only(sparql)
+    try:
+        return store.query(sparql, substitutions=substitutions, dataset=dataset)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed SPARQL: {exc}") from None
+    except ValueError as exc:
+        raise QueryError(f"query failed: {exc}") from None
+    except OSError:
+        # The message may name files of the server: it goes to the log, not to the caller.
+        logger.exception("the store could not be read")
+        raise StoreError("the store could not be read; the query was not answered") from None
+
+
+def answer_query(
+    store: GraphStore,
+    sparql: str,
+    *,
+    substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
+    results_media_type: str = "application/sparql-results+json",
+    graph_media_type: str = "text/turtle",
+    row_cap: int = 10_000,
+    visibility: Visibility = PUBLIC,
+) -> Answer:
+    """The answer over the graphs ``visibility`` admits (see :mod:`controlgraph.service.query_dataset`)."""
+    dataset = visible_dataset(store, sparql, visibility)
+    answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+    if dataset is None and not still_all_visible(store, visibility):
+        # A graph hidden from the caller appeared while the query ran over the union: answer again without it.
+        dataset = visible_dataset(store, sparql, visibility)
+        answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+    return answer
+
+
+def _answer(
+    store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None,
+    dataset: QueryDataset | None, results_media_type: str, graph_media_type: str, row_cap: int,
+) -> Answer:
+    result = run_query(store, sparql, substitutions, dataset)
+    results_format = RESULTS_FORMATS[results_media_type]
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            return Answer("boolean", result.serialize(format=results_format) or b"", results_media_type, 1, False)
+        kept: list[Any] = []
+        truncated = False
+        for item in result:
+            if len(kept) == row_cap:
+                truncated = True
+                break
+            kept.append(item)
+        if isinstance(result, ox.QueryTriples):
+            body = ox.serialize(kept, format=GRAPH_FORMATS[graph_media_type], prefixes=PREFIXES) or b""
+            return Answer("triples", body, graph_media_type, len(kept), truncated)
+        body = solutions_json([v.value for v in result.variables], kept)
+        if results_format != ox.QueryResultsFormat.JSON:
+            reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            body = reread.serialize(format=results_format) or b""
+        return Answer("solutions", body, results_media_type, len(kept), truncated)
+    except OSError:
+        logger.exception("the store could not be read")
+        raise StoreError("the store could not be read; the query was not answered") from None
