@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -118,6 +119,16 @@ CURATED_SETS: tuple[CuratedSet, ...] = (
         STRENGTH_OF_SUBJECT,
     ),
     CuratedSet(
+        "csa-ccm-4",
+        "iso27002-2022",
+        "CSA CCM v4 to ISO/IEC 27002:2022 (project-curated)",
+        "Each of the 197 controls of the CSA Cloud Controls Matrix v4 mapped to the ISO/IEC 27002:2022 "
+        "controls it concerns, decided from the CCM control specifications without use of CSA's own gap "
+        "analyses; where the curator could say so, a cover-set statement in "
+        "mappings/curation/csa-ccm-4--iso27002-2022--cover-sets.csv.",
+        STRENGTH_OF_SUBJECT,
+    ),
+    CuratedSet(
         "gdpr",
         "nist-csf-2.0",
         "GDPR security and accountability provisions to NIST CSF 2.0 (project-curated)",
@@ -134,6 +145,7 @@ NOTATION_PATTERNS: Mapping[str, re.Pattern[str]] = {
     "iso27002-2022": re.compile(r"[5-8]\.\d{1,2}"),
     "nist-csf-2.0": re.compile(r"(GV|ID|PR|DE|RS|RC)\.[A-Z]{2}-\d{2}"),
     "gdpr": re.compile(r"Art\.\d{1,2}(\(\d{1,2}\)(\([a-z]\))?)?"),
+    "csa-ccm-4": re.compile(r"[A-Z&]{3}-\d{2}"),
 }
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9(]|\s*$)")
@@ -192,9 +204,16 @@ def _csv_column(path: Path, column: str, keep: Callable[[dict[str, str]], bool])
         return frozenset(row[column] for row in csv.DictReader(f) if keep(row))
 
 
+def _ccm_ids(reference: Path) -> frozenset[str]:
+    primary = reference / "csa-ccm-4.0.12" / "json-dataset" / "CCM" / "primary-dataset.json"
+    dataset = json.loads(primary.read_text(encoding="utf-8"))
+    return frozenset(str(c["id"]) for domain in dataset["domains"] for c in domain["controls"])
+
+
 def known_identifiers(reference: Path) -> dict[str, frozenset[str]]:
     outline = reference / "iso-outline"
     return {
+        "csa-ccm-4": _ccm_ids(reference),
         "iso27002-2022": _iso27002_2022_ids(reference),
         "nist-csf-2.0": _csf_2_0_ids(reference),
         "gdpr": _gdpr_ids(reference),

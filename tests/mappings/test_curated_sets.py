@@ -9,6 +9,7 @@ the ISO outline CSVs for 27017 and 27018), read here independently of the genera
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ CURATED = (
     ("iso27018-2019", "gdpr"),
     ("gdpr", "iso27002-2022"),
     ("gdpr", "nist-csf-2.0"),
+    ("csa-ccm-4", "iso27002-2022"),
 )
 GDPR_PROVISIONS_REQUIRED = (
     "Art.5(1)(f)", "Art.24(1)", "Art.25(1)", "Art.25(2)", "Art.28(1)", "Art.28(3)", "Art.30(1)",
@@ -166,6 +168,8 @@ def reference_ids(reference_dir: Path) -> dict[str, set[str]]:
         cld_rows = list(csv.DictReader(f))
     with (reference_dir / "iso-outline" / "iso27018-2019_annexA_controls.csv").open(encoding="utf-8") as f:
         pii_rows = list(csv.DictReader(f))
+    primary = reference_dir / "csa-ccm-4.0.12" / "json-dataset" / "CCM" / "primary-dataset.json"
+    ccm = json.loads(primary.read_text(encoding="utf-8"))
     return {
         "iso27002-2022": {
             str(n["ref_id"])[2:] for n in iso_nodes if re.fullmatch(r"A\.\d+\.\d+", str(n.get("ref_id", "")))
@@ -176,6 +180,7 @@ def reference_ids(reference_dir: Path) -> dict[str, set[str]]:
         },
         "iso27017-2015": {r["id"] for r in cld_rows if r["kind"] == "control"},
         "iso27018-2019": {r["id_2019"] for r in pii_rows},
+        "csa-ccm-4": {str(c["id"]) for domain in ccm["domains"] for c in domain["controls"]},
     }
 
 
@@ -186,6 +191,7 @@ def test_reference_counts_are_as_published(reference_ids: dict[str, set[str]]) -
     assert counts["nist-csf-2.0"] == 106
     assert counts["iso27017-2015"] == 7
     assert counts["iso27018-2019"] == 25
+    assert counts["csa-ccm-4"] == 197
     assert {"Art.32", "Art.32(1)", "Art.32(1)(a)", "Art.44", "Art.38(6)"} <= reference_ids["gdpr"]
 
 
