@@ -12,7 +12,7 @@ from controlgraph.analysis.coverage import CoverageReport, HaveSpec, ItemCoverag
 from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
-from controlgraph.analysis.satisfiers import control_info
+from controlgraph.analysis.search import find_control
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError
 from controlgraph.reasoning.inputs import store_mappings
@@ -31,7 +31,7 @@ def satisfiers_command(
     ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, fmt: str
 ) -> None:
     """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01)."""
-    from controlgraph.analysis.satisfiers import control_info, find_satisfiers, satisfier_record
+    from controlgraph.analysis.satisfiers import find_satisfiers, satisfier_record
 
     with exit_on_error():
         try:
@@ -39,7 +39,7 @@ def satisfiers_command(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        target = control_info(store, ref)
+        target = find_control(store, ref)
         found = find_satisfiers(
             store, ref, frameworks=frameworks, include_inferred=not asserted_only, include_partial=not full_only
         )
@@ -234,8 +234,8 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        control_info(store, a)
-        control_info(store, b)
+        find_control(store, a)
+        find_control(store, b)
         result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
     click.echo(f"{a} -> {b}")
     click.echo(f"direct mappings: {len(result.direct)}")
