@@ -10,6 +10,7 @@ from controlgraph.errors import ControlGraphError
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.base import GraphStore
+from controlgraph.web import explorer
 from controlgraph.web import exports as export_routes
 from controlgraph.web import health as health_routes
 from controlgraph.web import queries as saved_query_routes
@@ -23,10 +24,11 @@ from controlgraph.web.lifespan import on_shutdown
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     """The app over ``store``, or over the store ``settings`` names (then opened here and closed on shutdown)."""
-    app = FastAPI(title="controlgraph", version=__version__)
+    app = FastAPI(title="controlgraph", version=__version__, docs_url=None, redoc_url=None)  # served offline
     graph_store = store if store is not None else open_store(settings)
     app.state.settings = settings
     app.state.store = graph_store
+    explorer.install(app)  # before the SPARQL routes: a browser's GET /sparql gets the query form
     sparql_routes.install(app, settings, graph_store)
     saved_query_routes.install(app)
     export_routes.install(app)

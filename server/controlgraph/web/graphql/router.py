@@ -12,13 +12,14 @@ from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types.execution import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from controlgraph.errors import StoreUnavailable
+from controlgraph.web.explorer.devtools import graphiql_page
 
 STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
 RETRY_AFTER_SECONDS = 5
@@ -48,3 +49,7 @@ class StoreAwareGraphQLRouter(GraphQLRouter[Any, None]):
             response.status_code = 503
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the vendored files, with a controlgraph query preloaded (works with no network)."""
+        return graphiql_page()
