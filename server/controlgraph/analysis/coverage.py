@@ -151,8 +151,8 @@ class CandidateEvidence:
 
 
 _CANDIDATES_QUERY = sparql_prefixes() + f"""
-SELECT ?fw ?x ?other ?dir ?rel ?score ?path WHERE {{
-  ?x skos:inScheme ?fw .
+SELECT ?x ?other ?dir ?rel ?score ?path WHERE {{
+  %s
   GRAPH <{CANDIDATES_GRAPH}> {{
     {{ ?c cg:mappingSubject ?x ; cg:mappingObject ?other . BIND("forward" AS ?dir) }}
     UNION
@@ -162,26 +162,37 @@ SELECT ?fw ?x ?other ?dir ?rel ?score ?path WHERE {{
 }}"""
 
 
-def candidate_evidence(store: GraphStore, target: str, implemented: set[str]) -> dict[str, list[CandidateEvidence]]:
-    """Candidate links between items of ``target`` and implemented controls, best score first."""
+def _candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
+    """Every candidate link of the controls ``scope`` binds to ?x, best score first (cached until the store changes)."""
+    return cached(store, ("candidates", scope), lambda: _read_candidates(store, scope))
+
+
+def _read_candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
     grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-    rows = store.query(_CANDIDATES_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(target))})
-    for row in rows:  # type: ignore[union-attr]
-        x, other, direction = row["x"].value, row["other"].value, row["dir"].value  # type: ignore[union-attr]
-        if other not in implemented:
-            continue
-        entry = grouped.setdefault((x, other, direction), {"rels": set(), "score": float(row["score"].value),  # type: ignore[union-attr]
-                                                          "path": row["path"].value.split()})  # type: ignore[union-attr]
-        rel = Relation.from_iri(row["rel"].value)  # type: ignore[union-attr]
+    for row in store.query(_CANDIDATES_QUERY % scope):  # type: ignore[union-attr]
+        x, other, direction = (row[i].value for i in range(3))  # type: ignore[index]
+        entry = grouped.setdefault((x, other, direction), {"rels": set(), "score": float(row[4].value),  # type: ignore[index]
+                                                          "path": row[5].value.split()})  # type: ignore[index]
+        rel = Relation.from_iri(row[3].value)  # type: ignore[index]
         entry["rels"].add(rel.inverse if direction == "inverse" else rel)
     found: dict[str, list[CandidateEvidence]] = {}
     for (x, other, direction), entry in grouped.items():
         path = tuple(reversed(entry["path"])) if direction == "inverse" else tuple(entry["path"])
         possible = tuple(r for r in Relation if r in entry["rels"])
         found.setdefault(x, []).append(CandidateEvidence(other, possible, entry["score"], path))
-    for items in found.values():
-        items.sort(key=lambda c: (-c.score, c.control))
-    return found
+    return {x: tuple(sorted(items, key=lambda c: (-c.score, c.control))) for x, items in found.items()}
+
+
+def candidate_evidence(store: GraphStore, target: str, implemented: set[str]) -> dict[str, list[CandidateEvidence]]:
+    """Candidate links between items of ``target`` and implemented controls, best score first."""
+    scope = f"?x skos:inScheme {ox.NamedNode(framework_iri(target))} ."
+    found = {x: [c for c in items if c.control in implemented] for x, items in _candidates(store, scope).items()}
+    return {x: items for x, items in found.items() if items}
+
+
+def candidates_of(store: GraphStore, iri: str) -> list[CandidateEvidence]:
+    """Every candidate link of one control, best score first."""
+    return list(_candidates(store, f"VALUES ?x {{ {ox.NamedNode(iri)} }}").get(iri, ()))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from controlgraph.analysis.catalog import control_statements, frameworks
-from controlgraph.analysis.coverage import FrameworkItem, HaveSpec, candidate_evidence, coverage, framework_items
+from controlgraph.analysis.coverage import FrameworkItem, HaveSpec, candidates_of, coverage, framework_items
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.mapping_lookup import mapping_set_sizes, mapping_sets
 from controlgraph.analysis.satisfiers import Satisfier, find_satisfiers
@@ -75,10 +75,7 @@ def _control(store: GraphStore, text: str, settings: Settings) -> dict[str, Any]
     inferred: list[Satisfier] = []
     for s in found:
         (inferred if s.inferred else asserted[s.control.framework]).append(s)
-    everything = cached(store, ("explorer", "all_controls"),
-                        lambda: frozenset(i.info.iri for f in frameworks(store)
-                                          for i in framework_items(store, f.slug).items))
-    candidates = candidate_evidence(store, info.framework, set(everything)).get(info.iri, [])
+    candidates = candidates_of(store, info.iri)
     level = "none"
     if any(s.coverage == "full" for s in found):
         level = "full"
