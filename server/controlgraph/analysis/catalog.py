@@ -75,5 +75,5 @@ _STATEMENTS_QUERY = sparql_prefixes() + "SELECT DISTINCT ?text WHERE { %s cg:sta
 
 def control_statements(store: GraphStore, iri: str) -> list[str]:
     """The official text of a control, when a user imported it (``cg:statement``); none ships with the graph."""
-    rows = store.query(_STATEMENTS_QUERY % ox.NamedNode(iri))  # the IRI is checked by pyoxigraph, so it cannot break out
+    rows = store.query(_STATEMENTS_QUERY % ox.NamedNode(iri))  # pyoxigraph checks the IRI: it cannot break out
     return sorted(str(_text(row[0])) for row in rows)  # type: ignore[union-attr]

@@ -15,10 +15,44 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from controlgraph.errors import ControlGraphError, InputError
-from controlgraph.exports.catalogue import ExportFile, export_crosswalk, export_programme
+from controlgraph.exports.catalogue import (
+    CROSSWALK_FORMATS,
+    PROGRAMME_FORMATS,
+    ExportFile,
+    export_crosswalk,
+    export_programme,
+)
 from controlgraph.web.sparql import error_response
 
 router = APIRouter()
+
+
+def _param(name: str, description: str, *, required: bool = False, default: str | None = None,
+           enum: list[str] | None = None) -> dict[str, object]:
+    schema: dict[str, object] = {"type": "string"}
+    if default is not None:
+        schema["default"] = default
+    if enum:
+        schema["enum"] = enum
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+# The handlers read the query string themselves (to answer {"error", "kind"} on bad input); these
+# declarations only tell OpenAPI readers (Swagger UI, ReDoc, client generators) what they accept.
+_CROSSWALK_PARAMETERS = [
+    _param("from", "Source framework slug, e.g. nist-csf-2.0.", required=True),
+    _param("to", "Target framework slugs, comma-separated, e.g. iso27001-2022,csa-ccm-4.", required=True),
+    _param("format", "File format.", default="csv", enum=list(CROSSWALK_FORMATS)),
+    _param("inferred", "Include definite inferred relations (true or false).", default="false",
+           enum=["true", "false"]),
+]
+_PROGRAMME_PARAMETERS = [
+    _param("have", "What is implemented: framework slugs or FRAMEWORK:ID (globs allowed), comma-separated or "
+                   "repeated.", required=True),
+    _param("targets", "Target framework slugs, comma-separated.", required=True),
+    _param("format", "File format.", default="xlsx", enum=list(PROGRAMME_FORMATS)),
+    _param("hub", "Framework to choose hub controls from.", default="iso27002-2022"),
+]
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
 
@@ -42,7 +76,8 @@ def _file_response(result: ExportFile) -> Response:
                     headers={"Content-Disposition": f'{disposition}; filename="{result.filename}"'})
 
 
-@router.get("/exports/crosswalk")
+@router.get("/exports/crosswalk", openapi_extra={"parameters": _CROSSWALK_PARAMETERS},
+            summary="A crosswalk file between a source framework and one or more targets")
 async def crosswalk_export(request: Request) -> Response:
     try:
         source, targets = _required(request, "from"), _required(request, "to")
@@ -55,7 +90,8 @@ async def crosswalk_export(request: Request) -> Response:
     return _file_response(result)
 
 
-@router.get("/exports/programme")
+@router.get("/exports/programme", openapi_extra={"parameters": _PROGRAMME_PARAMETERS},
+            summary="A multi-certification programme: workbook (xlsx) or HTML report")
 async def programme_export(request: Request) -> Response:
     try:
         have = request.query_params.getlist("have")

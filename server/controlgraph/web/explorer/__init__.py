@@ -15,8 +15,8 @@ from controlgraph.web.explorer.render import PageHeadersMiddleware
 
 def install(app: FastAPI) -> None:
     """Add the explorer's routes; call before the SPARQL routes, so a browser's GET /sparql gets the form."""
-    devtools.mount_static(app)
     app.include_router(pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(devtools.router)
+    devtools.mount_static(app)  # after the routes: /static/redoc.js is a route, the rest are files
     app.add_middleware(PageHeadersMiddleware)

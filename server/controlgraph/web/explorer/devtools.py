@@ -6,6 +6,7 @@ UI and ReDoc come from the ``fastapi-offline`` package's static files. Nothing i
 
 from __future__ import annotations
 
+import functools
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -56,17 +57,32 @@ def swagger_ui() -> HTMLResponse:
                                swagger_css_url="/static/docs/swagger-ui.css",
                                swagger_favicon_url="/static/docs/favicon.png")
     # FastAPI's page starts Swagger UI from an inline script; here it runs from a local file instead.
-    body = html.body.decode("utf-8")
+    body = bytes(html.body).decode("utf-8")
     start = body.rindex("<script>")
     end = body.index("</script>", start) + len("</script>")
     body = body[:start] + '<script src="/static/swagger-init.js"></script>' + body[end:]
     return HTMLResponse(body, headers={"Content-Security-Policy": TOOL_CSP})
 
 
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@functools.cache
+def _redoc_script() -> bytes:
+    """fastapi-offline's ReDoc build, with its one remote image (the "powered by" logo) pointed at a local one."""
+    return (DOCS_ASSETS / "redoc.standalone.js").read_bytes().replace(_REDOC_LOGO, b"/static/docs/favicon.png")
+
+
+@router.get("/static/redoc.js")
+def redoc_script() -> Response:
+    return Response(_redoc_script(), media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "max-age=3600"})
+
+
 @router.get("/redoc")
 def redoc() -> HTMLResponse:
     html = get_redoc_html(openapi_url="/openapi.json", title="controlgraph API",
-                          redoc_js_url="/static/docs/redoc.standalone.js",
+                          redoc_js_url="/static/redoc.js",
                           redoc_favicon_url="/static/docs/favicon.png", with_google_fonts=False)
     return HTMLResponse(html.body, headers={"Content-Security-Policy": TOOL_CSP})
 
@@ -107,6 +123,12 @@ def exports_index(request: Request) -> Response:
         return page("exports.html", nav="", routes=routes, crosswalk=list(CROSSWALK_FORMATS.values()),
                     programme=list(PROGRAMME_FORMATS.values()))
     return JSONResponse({"routes": routes})
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response((DOCS_ASSETS / "favicon.png").read_bytes(), media_type="image/png",
+                    headers={"Cache-Control": "max-age=86400"})
 
 
 def mount_static(app: FastAPI) -> None:

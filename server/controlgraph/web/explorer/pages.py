@@ -106,7 +106,7 @@ def _explain(store: GraphStore, subject: str, obj: str, settings: Settings) -> d
 
 
 @router.get("/explain")
-async def explain_page(request: Request, subject: str = "", object: str = "") -> HTMLResponse:  # noqa: A002
+async def explain_page(request: Request, subject: str = "", object: str = "") -> HTMLResponse:
     if not subject or not object:
         return page("explain.html", nav="search", a=None, b=None, result=None, subject=subject, object=object,
                     max_hops=0)

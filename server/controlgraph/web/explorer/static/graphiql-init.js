@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var params = new URLSearchParams(window.location.search);
-  var example = document.getElementById("example-query").textContent;
+  var example = document.getElementById("graphiql").getAttribute("data-example");
   var fetcher = GraphiQL.createFetcher({ url: "/graphql" });
   function App() {
     return React.createElement(GraphiQL, {
