@@ -27,10 +27,11 @@ DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))
 EXAMPLE_QUERY = """# controlgraph: which controls satisfy NIST CSF 2.0 PR.AA-01, and on whose authority?
 # Run with Ctrl-Enter. The Docs pane lists every field.
 {
-  satisfiers(of: "nist-csf-2.0:PR.AA-01", frameworks: ["iso27001-2022"]) {
+  satisfiers(of: "nist-csf-2.0:PR.AA-01", frameworks: ["iso27001-2022"], first: 10) {
     ... on SatisfiersPayload {
       control { id title }
-      satisfiers(first: 10) {
+      satisfiers {
+        totalCount
         edges { node { relation coverage inferred control { id title } mappingSet { title authority } } }
       }
     }

@@ -1,4 +1,4 @@
-// GraphiQL for controlgraph, from the vendored builds only. The query may come in ?query= (links from
+// GraphiQL for controlgraph, from the vendored builds only. The query may come in ?q= (links from
 // control pages); headers (an API key) are never put in the URL nor persisted by the page.
 (function () {
   "use strict";
@@ -9,7 +9,7 @@
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultQuery: example,
-      query: params.get("query") || example,
+      query: params.get("q") || example,
       variables: params.get("variables") || undefined,
       defaultEditorToolsVisibility: true,
       plugins: [GraphiQLPluginExplorer.explorerPlugin()],
