@@ -33,12 +33,13 @@ def _chromium() -> str:
     return found
 
 
-@pytest.fixture(scope="module")
-def server(built_store: Any) -> Iterator[str]:
+KEY = "acme-review-key-1"
+
+
+def _serve(app: Any) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(Settings.from_env({}, store="memory"), built_store)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
@@ -49,12 +50,37 @@ def server(built_store: Any) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("uvicorn did not start")
         time.sleep(0.02)
+    yield url
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(built_store: Any) -> Iterator[str]:
+    """The explorer over the shipped graph (read-only use)."""
+    served = _serve(create_app(Settings.from_env({}, store="memory"), built_store))
+    url = next(served)
     # warm the engine's caches once, so page timings below are what a user sees after start-up
     for path in ("/search?q=a.5.15", "/explain?subject=nist-csf-2.0:PR.AA-01&object=iso27001-2022:A.5.16"):
         httpx.get(url + path, timeout=60)
     yield url
-    running.should_exit = True
-    thread.join(timeout=10)
+    next(served, None)
+
+
+@pytest.fixture(scope="module")
+def writable_server(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The explorer over a copy of the built store, with one tenant's API key configured (review writes)."""
+    from controlgraph.store.embedded import EmbeddedStore
+    from controlgraph.store.tenancy import hash_key
+
+    copy = tmp_path_factory.mktemp("review") / "store"
+    shutil.copytree(built_disk_store, copy)
+    store = EmbeddedStore(copy)
+    settings = Settings.from_env({}, store=str(copy), api_keys=f"acme:{hash_key(KEY)}")
+    served = _serve(create_app(settings, store))
+    yield next(served)
+    next(served, None)
+    store.close()
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +272,45 @@ def test_errors_are_pages_that_name_the_problem(server: str) -> None:
     assert exports.status_code == 200 and exports.json()["routes"][0]["path"] == "/exports/crosswalk"
     # the SPARQL protocol is unchanged for clients that do not ask for a page
     assert httpx.get(server + "/sparql").headers["content-type"].startswith("text/turtle")
+
+
+def test_sign_in_then_accept_a_candidate_then_it_is_a_tenant_mapping(browser: Browser, writable_server: str) -> None:
+    session = Offline(browser, writable_server)
+    page = session.page
+    session.goto("/review")
+    page.get_by_label("API key").fill(KEY)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator("#tenant").inner_text() == "acme"
+    assert KEY not in page.url and KEY not in page.content()
+    page.get_by_label("Control (FRAMEWORK:ID)").fill("nist-csf-2.0:PR.AA-01")
+    page.get_by_role("button", name="Show candidates").click()
+    first = page.locator("#candidates tbody tr").first
+    candidate = first.locator("a").first.inner_text()
+    before = page.locator("#candidates tbody tr").count()
+    first.get_by_role("button", name="Accept").click()
+    assert page.locator("#done").inner_text().startswith("Done: create")
+    mine = page.locator("#mine").inner_text()
+    assert "nist-csf-2.0:PR.AA-01" in mine and candidate in mine
+    assert page.locator("#candidates tbody tr").count() == before - 1  # decided: no longer listed
+    assert "accepted candidate link on review" in mine
+    audit = page.locator("#audit").inner_text()
+    assert " create " in audit and candidate.replace(":", "/") in audit
+    page.locator("#mine tbody tr").first.get_by_role("button", name="Retract").click()
+    assert page.locator("#mine tbody tr").count() == 0
+    assert "retract" in page.locator("#audit").inner_text()
+    session.close()
+
+
+def test_review_forms_refuse_a_missing_csrf_token_and_a_wrong_key(writable_server: str) -> None:
+    with httpx.Client(base_url=writable_server) as client:
+        client.get("/review")  # sets the CSRF cookie
+        token = client.cookies["cg_csrf"]
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert client.post("/review/sign-in", content=f"key={KEY}", headers=form).status_code == 403
+        wrong = client.post("/review/sign-in", content=f"key=nope&csrf={token}", headers=form)
+        assert wrong.status_code == 403 and "nope" not in wrong.text
+        signed = client.post("/review/sign-in", content=f"key={KEY}&csrf={token}", headers=form)
+        assert signed.status_code == 303 and KEY not in signed.headers.get("set-cookie", "")
+        forged = client.post("/review/change", headers=form,
+                             content="action=create&subject=iso27001-2022:A.5.15&object=gdpr:Art.32&relation=equal")
+        assert forged.status_code == 403

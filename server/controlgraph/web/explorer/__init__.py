@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from controlgraph.web.explorer import analysis_pages, devtools, pages
+from controlgraph.web.explorer import analysis_pages, devtools, pages, review
 from controlgraph.web.explorer.render import PageHeadersMiddleware
 
 
@@ -18,5 +18,6 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(devtools.router)
+    app.include_router(review.router)
     devtools.mount_static(app)  # after the routes: /static/redoc.js is a route, the rest are files
     app.add_middleware(PageHeadersMiddleware)
