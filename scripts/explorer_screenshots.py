@@ -27,6 +27,7 @@ PAGES = {
     "programme": "/programme?targets=iso27017-2015,iso27018-2019&have=iso27001-2022",
     "sparql": "/sparql",
     "exports": "/exports",
+    "review-sign-in": "/review",
     "graphiql": "/graphql",
     "swagger": "/docs",
     "redoc": "/redoc",

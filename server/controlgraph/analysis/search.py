@@ -60,6 +60,7 @@ class _Index:
     entries: tuple[_Entry, ...]
     identifiers: dict[str, tuple[int, ...]]  # ".".join(tokens) -> entry positions
     vocabulary: frozenset[str]  # every word of every title
+    by_initial: dict[str, tuple[str, ...]]  # the same words by first letter, for respelling
     slugs: frozenset[str]
 
 
@@ -79,7 +80,11 @@ def _build_index(store: GraphStore) -> _Index:
     for position, entry in enumerate(entries):
         identifiers.setdefault(".".join(entry.tokens), []).append(position)
     vocabulary = frozenset(w for e in entries for w in e.words if len(w) > 2)
-    return _Index(tuple(entries), {k: tuple(v) for k, v in identifiers.items()}, vocabulary, frozenset(slugs))
+    by_initial: dict[str, list[str]] = {}
+    for word in sorted(vocabulary):
+        by_initial.setdefault(word[0], []).append(word)
+    return _Index(tuple(entries), {k: tuple(v) for k, v in identifiers.items()}, vocabulary,
+                  {k: tuple(v) for k, v in by_initial.items()}, frozenset(slugs))
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def _respelt(index: _Index, folded: str) -> str | None:
         if word in index.vocabulary or len(word) <= 2:
             out.append(word)
             continue
-        near = difflib.get_close_matches(word, sorted(index.vocabulary), n=1, cutoff=0.75)
+        near = difflib.get_close_matches(word, index.by_initial.get(word[0], ()), n=1, cutoff=0.75)
         out.append(near[0] if near else word)
     respelt = " ".join(out)
     return respelt if respelt != " ".join(words) else None
