@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from gdpr_semantics import with_semantics
 
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
 
@@ -668,7 +669,7 @@ def main() -> None:
     check_structure(records)
     with (reference / DPV_CSV).open(encoding="utf-8", newline="") as handle:
         links, dpv_log = dpv_links(csv.DictReader(handle), {r.notation for r in records})
-    records = with_close_matches(records, links)
+    records = with_semantics(with_close_matches(records, links))
     meta = FrameworkMeta(
         slug=SLUG,
         title="Regulation (EU) 2016/679 (General Data Protection Regulation)",

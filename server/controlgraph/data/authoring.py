@@ -72,6 +72,8 @@ class ControlRecord:
     responsibility: str | None = None
     member_of: Sequence[str] = ()
     close_matches: Sequence[str] = ()  # IRIs of concepts elsewhere (e.g. W3C DPV)
+    hierarchy: str | None = None  # UnionOfChildren, AnyChild or OwnRequirements; None: the framework's default
+    applies_to: Sequence[str] = ()  # whom the item binds (cg:appliesTo); children inherit
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,9 @@ def catalog_turtle(meta: FrameworkMeta, controls: Sequence[ControlRecord], heade
         if c.responsibility:
             lines.append(f"    cg:responsibility {turtle_string(c.responsibility)} ;")
         lines += [f"    cg:memberOf {turtle_string(m)} ;" for m in c.member_of]
+        if c.hierarchy:
+            lines.append(f"    cg:hierarchy cg:{c.hierarchy} ;")
+        lines += [f"    cg:appliesTo {turtle_string(a)} ;" for a in c.applies_to]
         lines += [f"    skos:closeMatch <{iri}> ;" for iri in c.close_matches]
         out += _statement(control_iri(meta.slug, c.notation), lines)
     return "\n".join(out)
