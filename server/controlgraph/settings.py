@@ -39,6 +39,16 @@ class Settings:
     port: int = _setting(8000, "Port `controlgraph serve` listens on.")
     workers: int = _setting(1, "Worker processes for `controlgraph serve`.")
     max_hops: int = _setting(3, "Longest chain of asserted mappings the composition engine follows.")
+    likely_threshold: float = _setting(
+        0.5,
+        "Coverage: a candidate link at or above this probability shows as 'likely' (never counted as proven). "
+        "Probabilities are the calibrated ones where the build stores them, else the candidate ranking score.",
+    )
+    hub_share: float = _setting(
+        0.1,
+        "Coverage: an implemented control linked to at least this share of a target's items is a hub; its "
+        "partial and likely evidence weighs hub_share / share in expected coverage.",
+    )
     sparql_timeout: float = _setting(10.0, "Seconds a SPARQL or saved query may run before it is stopped.")
     sparql_row_cap: int = _setting(10_000, "Most result rows a SPARQL or saved query returns.")
     sparql_workers: int = _setting(
@@ -101,6 +111,9 @@ class Settings:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be positive")
         if self.sparql_timeout <= 0:
             raise ConfigurationError(f"{ENV_PREFIX}SPARQL_TIMEOUT must be positive")
+        for name in ("likely_threshold", "hub_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be between 0 and 1")
 
     @property
     def store_is_remote(self) -> bool:

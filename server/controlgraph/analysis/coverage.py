@@ -1,158 +1,88 @@
 """Coverage: what of a target framework does a set of implemented controls already meet, and why.
 
-An item X of the target is
-- fully covered when some implemented Y has X equal Y or X subset-of Y (Y asks for all X asks);
-- partially covered when some implemented Y has X superset-of Y or X intersects-with Y;
-- a parent is fully covered when all its children are, only where its framework declares parents
-  to be the union of their children (``cg:parentIsUnionOfChildren``); elsewhere the covered
-  fraction of its leaves is reported beside its own direct status.
-Candidate links (chains that still admit overlap) are never counted; they are evidence to review.
+Each item X of the target gets one of four levels (docs/reasoning.md, "Coverage"):
+
+- **full** (proven): X is implemented itself; some implemented Y has X equal Y or X subset-of Y
+  (asserted, definite inferred, or a composed possibility set within {equal, subset-of}); or a cover-set
+  statement puts X in the union of controls that are all met;
+- **partial** (overlap proven): some implemented Y has a relation to X, asserted or composed along any
+  chain, whose possibility set excludes not-related (X superset-of B subset-of Y: both contain B);
+- **likely**: a candidate link to an implemented control whose probability reaches the threshold
+  (analysis/likelihood.py says where probabilities come from); never added to the proven figures;
+- **none**.
+
+Parents follow their hierarchy kind (analysis/items.py): union of children (full when all are), any one
+child (full when one is), own requirements (full only from evidence on the parent itself). Summaries count
+*assessable units*: leaves, plus parents with requirements of their own or with alternatives as children
+(an either-or list counts once, through its parent), within the scope and role asked for (analysis/scope.py).
+Expected coverage is the sum over units of the probability that each is met at least in part (1 when
+proven, the candidate's probability when likely), with partial or likely evidence from a hub control
+(mapped from a large share of the target, analysis/hubs.py) weighing less.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
-from controlgraph.errors import InputError, NotFound
+from controlgraph.analysis.cover_sets import CoverSetEvidence, cover_sets, met_cover_sets
+from controlgraph.analysis.hubs import HubInfo, hub_weights
+from controlgraph.analysis.items import (
+    ANY_CHILD,
+    OWN,
+    UNION,
+    FrameworkItem,
+    FrameworkItems,
+    HaveSpec,
+    framework_items,
+)
+from controlgraph.analysis.likelihood import candidate_probability, describe_sources
+from controlgraph.analysis.satisfiers import Satisfier, satisfiers_in_framework
+from controlgraph.analysis.scope import ScopeResult, scoped_items
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached
 from controlgraph.store.tenancy import PUBLIC, Visibility
-from controlgraph.vocabulary import Relation, framework_iri, parse_control_ref, sparql_prefixes
+from controlgraph.vocabulary import CG, Relation, framework_iri, sparql_prefixes
 
-STATUS_ORDER = {"none": 0, "partial": 1, "full": 2}
+__all__ = ["STATUS_ORDER", "CandidateEvidence", "CoverageReport", "FrameworkItem", "FrameworkItems", "HaveSpec",
+           "ItemCoverage", "LevelSummary", "candidate_evidence", "coverage", "framework_items", "status_counts"]
 
-_ITEMS_QUERY = sparql_prefixes() + """
-SELECT ?fw ?c ?notation ?title ?kind ?parent ?order ?union WHERE {
-  ?fw cg:slug ?slug .
-  OPTIONAL { ?fw cg:parentIsUnionOfChildren ?union }
-  ?c skos:inScheme ?fw ; skos:notation ?notation ; skos:prefLabel ?title ; cg:kind ?kind .
-  OPTIONAL { ?c skos:broader ?parent }
-  OPTIONAL { ?c cg:order ?order }
-}"""
-
-
-@dataclass(frozen=True)
-class FrameworkItem:
-    info: ControlInfo
-    parent: str | None
-    order: int
-
-
-@dataclass(frozen=True)
-class FrameworkItems:
-    slug: str
-    parent_is_union_of_children: bool
-    items: tuple[FrameworkItem, ...]  # in reading order
-
-    def children(self) -> dict[str, list[str]]:
-        kids: dict[str, list[str]] = defaultdict(list)
-        for item in self.items:
-            if item.parent is not None:
-                kids[item.parent].append(item.info.iri)
-        return kids
-
-
-def framework_items(store: GraphStore, slug: str) -> FrameworkItems:
-    """Every item of a framework in reading order (cached until the store changes)."""
-    try:
-        framework_iri(slug)
-    except ValueError:  # found by schemathesis: not a slug at all was an internal error, not "no such framework"
-        raise NotFound(f"no framework {slug!r} in the graph") from None
-    return cached(store, ("framework_items", slug), lambda: _framework_items(store, slug))
-
-
-def _framework_items(store: GraphStore, slug: str) -> FrameworkItems:
-    rows = list(store.query(_ITEMS_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(slug))}))  # type: ignore[arg-type]
-    if not rows:
-        raise NotFound(f"no framework {slug!r} in the graph")
-    union = any(str(r["union"].value) == "true" for r in rows if r["union"] is not None)  # type: ignore[union-attr]
-    items = []
-    for r in rows:  # type: ignore[union-attr]
-        iri = r["c"].value  # type: ignore[union-attr]
-        info = ControlInfo(iri, slug, r["notation"].value, r["title"].value, r["kind"].value)  # type: ignore[union-attr]
-        parent = r["parent"].value if r["parent"] is not None else None  # type: ignore[union-attr]
-        order = int(r["order"].value) if r["order"] is not None else 0  # type: ignore[union-attr]
-        items.append(FrameworkItem(info, parent, order))
-    items.sort(key=lambda i: (i.order, i.info.notation))
-    return FrameworkItems(slug, union, tuple(items))
-
-
-@dataclass(frozen=True)
-class HaveSpec:
-    """What an organisation implements: whole frameworks and/or controls (``slug:ID``, globs allowed)."""
-
-    patterns: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, values: Iterable[str]) -> HaveSpec:
-        patterns: list[str] = []
-        for value in values:
-            if value.startswith("@"):
-                patterns += _read_have_file(Path(value[1:]))
-            else:
-                patterns += [p.strip() for p in value.split(",") if p.strip()]
-        if not patterns:
-            raise InputError("nothing implemented: give frameworks or controls to --have")
-        return cls(tuple(patterns))
-
-    def frameworks(self) -> set[str]:
-        return {p.split(":", 1)[0] for p in self.patterns}
-
-    def resolve(self, store: GraphStore) -> set[str]:
-        """The IRIs of every implemented control."""
-        chosen: set[str] = set()
-        for slug in sorted(self.frameworks()):
-            items = framework_items(store, slug).items
-            for pattern in (p for p in self.patterns if p.split(":", 1)[0] == slug):
-                if ":" not in pattern:
-                    chosen |= {i.info.iri for i in items}
-                    continue
-                notation = parse_control_ref(pattern).notation
-                matched = {i.info.iri for i in items if fnmatch.fnmatchcase(i.info.notation, notation)}
-                if not matched:
-                    raise NotFound(f"--have {pattern}: no such control in {slug}")
-                chosen |= matched
-        return chosen
-
-
-def _read_have_file(path: Path) -> list[str]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    patterns = []
-    for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        if ":" not in text and not text.replace("-", "").replace(".", "").isalnum():
-            raise InputError(f"not a framework slug or FRAMEWORK:ID: {text!r}", path=str(path), line=number)
-        patterns.append(text)
-    return patterns
+STATUS_ORDER = {"none": 0, "likely": 1, "partial": 2, "full": 3}
+LEVELS = ("full", "partial", "likely", "none")
+DEFAULT_LIKELY_THRESHOLD = 0.5
+_FULL_SET = frozenset({Relation.EQUAL, Relation.SUBSET_OF})
 
 
 @dataclass(frozen=True)
 class CandidateEvidence:
-    """A candidate link from an item to an implemented control: chains that admit overlap, unconfirmed."""
+    """A link from an item to an implemented control composed along chains (not a single mapping)."""
 
     control: str  # IRI of the implemented control
     possible: tuple[Relation, ...]  # relations still possible, read "item relation control"
     score: float
     path: tuple[str, ...]
+    probability: float = 0.0
+    probability_source: str = ""
+
+    @property
+    def proven(self) -> str:
+        """'full' when every possibility is containment, 'partial' when none is not-related, else ''."""
+        rels = frozenset(self.possible)
+        if rels and rels <= _FULL_SET:
+            return "full"
+        if rels and Relation.NOT_RELATED not in rels:
+            return "partial"
+        return ""
 
 
 _CANDIDATES_QUERY = sparql_prefixes() + f"""
-SELECT ?x ?other ?dir ?rel ?score ?path WHERE {{
-  %s
+SELECT ?fw ?x ?other ?dir ?rel ?score ?path ?c WHERE {{
+  ?x skos:inScheme ?fw .
   GRAPH <{CANDIDATES_GRAPH}> {{
     {{ ?c cg:mappingSubject ?x ; cg:mappingObject ?other . BIND("forward" AS ?dir) }}
     UNION
@@ -160,39 +90,41 @@ SELECT ?x ?other ?dir ?rel ?score ?path WHERE {{
     ?c cg:possibleRelations ?rel ; cg:score ?score ; cg:pathText ?path .
   }}
 }}"""
+# Apart from the query above: an OPTIONAL inside its GRAPH block made pyoxigraph 0.5 take minutes.
+_PROBABILITIES_QUERY = f"SELECT ?c ?p WHERE {{ GRAPH <{CANDIDATES_GRAPH}> {{ ?c <{CG}probability> ?p }} }}"
 
 
-def _candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
-    """Every candidate link of the controls ``scope`` binds to ?x, best score first (cached until the store changes)."""
-    return cached(store, ("candidates", scope), lambda: _read_candidates(store, scope))
+def _probabilities(store: GraphStore) -> dict[str, float]:
+    return cached(store, ("candidate_probabilities",), lambda: {
+        str(row["c"].value): float(row["p"].value) for row in store.query(_PROBABILITIES_QUERY)})  # type: ignore[union-attr,index]
 
 
-def _read_candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
+def candidate_evidence(
+    store: GraphStore, target: str, implemented: Collection[str]
+) -> dict[str, list[CandidateEvidence]]:
+    """Composed links between items of ``target`` and implemented controls, proven ones first, then by probability."""
     grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for row in store.query(_CANDIDATES_QUERY % scope):  # type: ignore[union-attr]
-        x, other, direction = (row[i].value for i in range(3))  # type: ignore[index]
-        entry = grouped.setdefault((x, other, direction), {"rels": set(), "score": float(row[4].value),  # type: ignore[index]
-                                                          "path": row[5].value.split()})  # type: ignore[index]
-        rel = Relation.from_iri(row[3].value)  # type: ignore[index]
+    probabilities = _probabilities(store)
+    rows = store.query(_CANDIDATES_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(target))})  # type: ignore[arg-type]
+    for row in rows:  # type: ignore[union-attr]
+        x, other, direction = row["x"].value, row["other"].value, row["dir"].value  # type: ignore[index]
+        if other not in implemented:
+            continue
+        entry = grouped.setdefault((x, other, direction), {
+            "rels": set(), "score": float(row["score"].value), "path": row["path"].value.split(),  # type: ignore[index]
+            "p": probabilities.get(row["c"].value)})  # type: ignore[index]
+        rel = Relation.from_iri(row["rel"].value)  # type: ignore[index]
         entry["rels"].add(rel.inverse if direction == "inverse" else rel)
     found: dict[str, list[CandidateEvidence]] = {}
     for (x, other, direction), entry in grouped.items():
         path = tuple(reversed(entry["path"])) if direction == "inverse" else tuple(entry["path"])
         possible = tuple(r for r in Relation if r in entry["rels"])
-        found.setdefault(x, []).append(CandidateEvidence(other, possible, entry["score"], path))
-    return {x: tuple(sorted(items, key=lambda c: (-c.score, c.control))) for x, items in found.items()}
-
-
-def candidate_evidence(store: GraphStore, target: str, implemented: set[str]) -> dict[str, list[CandidateEvidence]]:
-    """Candidate links between items of ``target`` and implemented controls, best score first."""
-    scope = f"?x skos:inScheme {ox.NamedNode(framework_iri(target))} ."
-    found = {x: [c for c in items if c.control in implemented] for x, items in _candidates(store, scope).items()}
-    return {x: items for x, items in found.items() if items}
-
-
-def candidates_of(store: GraphStore, iri: str) -> list[CandidateEvidence]:
-    """Every candidate link of one control, best score first."""
-    return list(_candidates(store, f"VALUES ?x {{ {ox.NamedNode(iri)} }}").get(iri, ()))
+        probability, source = candidate_probability(entry["score"], entry["p"])
+        found.setdefault(x, []).append(CandidateEvidence(other, possible, entry["score"], path, probability, source))
+    rank = {"full": 0, "partial": 1, "": 2}
+    for items in found.values():
+        items.sort(key=lambda c: (rank[c.proven], -c.probability, c.control))
+    return found
 
 
 @dataclass
@@ -200,11 +132,18 @@ class ItemCoverage:
     item: FrameworkItem
     status: str
     direct_status: str
-    evidence: list[Satisfier]
-    candidates: list[CandidateEvidence] = field(default_factory=list)  # to review; never counted
-    leaves_total: int = 0
+    evidence: list[Satisfier]  # single mappings (asserted or definite inferred) to implemented controls
+    candidates: list[CandidateEvidence] = field(default_factory=list)  # composed links: proven, likely, to review
+    cover_sets: list[CoverSetEvidence] = field(default_factory=list)  # cover-set statements met
+    leaves_total: int = 0  # assessable units beneath (0 for a unit without units beneath)
     leaves_full: int = 0
     leaves_partial: int = 0
+    leaves_likely: int = 0
+    assessable: bool = False  # counted in the summaries
+    expected: float = 0.0  # probability the item is met at least in part, hub-weighted
+    probability: float | None = None  # of the best likely candidate, when the status is likely
+    hubs: list[str] = field(default_factory=list)  # IRIs of hub controls behind its partial or likely evidence
+    rolled_up: bool = False  # the status comes from the children
 
     @property
     def covered_fraction(self) -> float | None:
@@ -216,14 +155,24 @@ class LevelSummary:
     kind: str
     full: int = 0
     partial: int = 0
+    likely: int = 0
     none: int = 0
+    expected: float = 0.0  # sum of the units' expected coverage
 
     @property
     def total(self) -> int:
-        return self.full + self.partial + self.none
+        return self.full + self.partial + self.likely + self.none
 
     def percent(self, status: str) -> float:
         return 100.0 * getattr(self, status) / self.total if self.total else 0.0
+
+    @property
+    def expected_percent(self) -> float:
+        return 100.0 * self.expected / self.total if self.total else 0.0
+
+    def add(self, item: ItemCoverage) -> None:
+        setattr(self, item.status, getattr(self, item.status) + 1)
+        self.expected += item.expected
 
 
 @dataclass
@@ -233,51 +182,164 @@ class CoverageReport:
     implemented: int
     parent_is_union_of_children: bool
     items: list[ItemCoverage] = field(default_factory=list)
+    scope: ScopeResult | None = None
+    likely_threshold: float = DEFAULT_LIKELY_THRESHOLD
+    hubs: list[HubInfo] = field(default_factory=list)
 
     def leaves(self) -> list[ItemCoverage]:
-        return [i for i in self.items if i.leaves_total == 0]
+        """The assessable units (the name is kept from when they were always the leaves)."""
+        return [i for i in self.items if i.assessable]
 
     def by_kind(self) -> list[LevelSummary]:
         summaries: dict[str, LevelSummary] = {}
         for item in self.items:
-            summary = summaries.setdefault(item.item.info.kind, LevelSummary(item.item.info.kind))
-            setattr(summary, item.status, getattr(summary, item.status) + 1)
+            summaries.setdefault(item.item.info.kind, LevelSummary(item.item.info.kind)).add(item)
         return list(summaries.values())
 
     def overall(self) -> LevelSummary:
-        summary = LevelSummary("all leaf items")
-        for leaf in self.leaves():
-            setattr(summary, leaf.status, getattr(summary, leaf.status) + 1)
+        summary = LevelSummary("assessable items")
+        for unit in self.leaves():
+            summary.add(unit)
         return summary
 
     def top_level(self) -> list[ItemCoverage]:
         return [i for i in self.items if i.item.parent is None]
 
+    def under(self, top: ItemCoverage) -> LevelSummary:
+        """The summary of the units beneath (or being) one item."""
+        children: dict[str, list[ItemCoverage]] = {}
+        for i in self.items:
+            if i.item.parent is not None:
+                children.setdefault(i.item.parent, []).append(i)
+        summary = LevelSummary(top.item.info.kind)
+        stack = [top]
+        while stack:
+            node = stack.pop()
+            if node.assessable:
+                summary.add(node)
+            stack.extend(children.get(node.item.info.iri, []))
+        return summary
 
-def _best(statuses: Iterable[str]) -> str:
+    @property
+    def probability_sources(self) -> str:
+        return describe_sources(c.probability_source for i in self.items for c in i.candidates
+                                if c.probability_source and not c.proven)
+
+
+def _best(statuses: Sequence[str]) -> str:
     return max(statuses, key=STATUS_ORDER.__getitem__, default="none")
 
 
-def coverage(store: GraphStore, have: HaveSpec, target: str, *, visibility: Visibility = PUBLIC) -> CoverageReport:
-    """Status, evidence and roll-up of every item of ``target`` given the implemented controls."""
+def coverage(
+    store: GraphStore,
+    have: HaveSpec,
+    target: str,
+    *,
+    visibility: Visibility = PUBLIC,
+    scope: str | None = None,
+    role: str | None = None,
+    likely_threshold: float = DEFAULT_LIKELY_THRESHOLD,
+    hub_share: float | None = None,
+) -> CoverageReport:
+    """Level, evidence and roll-up of every item of ``target`` given the implemented controls."""
     implemented = have.resolve(store)
+    return coverage_of_implemented(store, implemented, target, have=have, visibility=visibility, scope=scope,
+                                   role=role, likely_threshold=likely_threshold, hub_share=hub_share)
+
+
+def coverage_of_implemented(
+    store: GraphStore,
+    implemented: Collection[str],
+    target: str,
+    *,
+    have: HaveSpec | None = None,
+    frameworks: Collection[str] | None = None,
+    visibility: Visibility = PUBLIC,
+    scope: str | None = None,
+    role: str | None = None,
+    likely_threshold: float = DEFAULT_LIKELY_THRESHOLD,
+    hub_share: float | None = None,
+) -> CoverageReport:
+    """:func:`coverage` for a set of control IRIs (the programme calls it for each plan it weighs)."""
     framework = framework_items(store, target)
-    satisfiers = satisfiers_in_framework(store, target, frameworks=have.frameworks(), visibility=visibility)
+    scoped = scoped_items(framework, scope, role)
+    implemented = set(implemented)
+    slugs = set(frameworks) if frameworks is not None else (have.frameworks() if have else set())
+    satisfiers = satisfiers_in_framework(store, target, frameworks=slugs, visibility=visibility)
     candidates = candidate_evidence(store, target, implemented)
-    report = CoverageReport(target, have, len(implemented), framework.parent_is_union_of_children)
+    met = met_cover_sets(store, cover_sets(store, target, visibility=visibility), implemented, visibility=visibility)
+    report = CoverageReport(target, have or HaveSpec(tuple(sorted(slugs))), len(implemented),
+                            framework.parent_is_union_of_children, scope=scoped, likely_threshold=likely_threshold)
     by_iri: dict[str, ItemCoverage] = {}
-    for item in framework.items:
-        evidence = [s for s in satisfiers.get(item.info.iri, []) if s.control.iri in implemented]
-        # An item that is itself implemented (same framework in --have) is covered by definition.
-        direct = "full" if item.info.iri in implemented else _best(s.coverage for s in evidence)
-        by_iri[item.info.iri] = ItemCoverage(item, direct, direct, evidence, candidates.get(item.info.iri, []))
-    children = framework.children()
-    _roll_up(by_iri, children, framework)
-    report.items = [by_iri[i.info.iri] for i in framework.items]
+    for item in scoped.items:
+        iri = item.info.iri
+        evidence = [s for s in satisfiers.get(iri, []) if s.control.iri in implemented]
+        links = candidates.get(iri, [])
+        levels = [s.coverage for s in evidence] + [c.proven for c in links if c.proven]
+        if iri in implemented or met.get(iri):
+            levels.append("full")
+        direct = _best(levels)
+        node = ItemCoverage(item, direct, direct, evidence, links, met.get(iri, []))
+        if direct == "none":
+            likely = [c for c in links if not c.proven and c.probability >= likely_threshold]
+            if likely:
+                node.status = node.direct_status = "likely"
+                node.probability = likely[0].probability
+        by_iri[iri] = node
+    kids: dict[str, list[str]] = {}
+    for item in scoped.items:
+        if item.parent is not None and item.parent in by_iri:
+            kids.setdefault(item.parent, []).append(item.info.iri)
+    _mark_units(by_iri, kids, scoped.items)
+    report.hubs, weights = hub_weights(by_iri.values(), likely_threshold, hub_share)
+    for node in by_iri.values():
+        _direct_expected(node, weights, likely_threshold)
+    _roll_up(by_iri, kids, scoped.items)
+    report.items = [by_iri[i.info.iri] for i in scoped.items]
     return report
 
 
-def _roll_up(by_iri: dict[str, ItemCoverage], children: dict[str, list[str]], framework: FrameworkItems) -> None:
+def _mark_units(by_iri: dict[str, ItemCoverage], kids: dict[str, list[str]], items: Sequence[FrameworkItem]) -> None:
+    """Leaves and parents with own requirements or alternatives count, unless inside an either-or list."""
+    parent_of = {i.info.iri: i.parent for i in items}
+    for item in items:
+        iri = item.info.iri
+        ancestor, inside_alternatives = parent_of.get(iri), False
+        while ancestor is not None and ancestor in by_iri:
+            if by_iri[ancestor].item.hierarchy == ANY_CHILD:
+                inside_alternatives = True
+                break
+            ancestor = parent_of.get(ancestor)
+        if inside_alternatives:
+            continue
+        by_iri[iri].assessable = not kids.get(iri) or item.hierarchy in (OWN, ANY_CHILD)
+
+
+def _direct_expected(node: ItemCoverage, weights: dict[str, float], threshold: float) -> None:
+    """The item's own expected coverage, before any roll-up from its children."""
+    if node.direct_status == "full":
+        node.expected = 1.0
+        return
+    best = 0.0
+    hubs: set[str] = set()
+    for s in node.evidence:
+        if s.coverage == "partial":
+            weight = weights.get(s.control.iri, 1.0)
+            best = max(best, weight)
+            if weight < 1.0:
+                hubs.add(s.control.iri)
+    for c in node.candidates:
+        weight = weights.get(c.control, 1.0)
+        value = weight if c.proven else (c.probability * weight if c.probability >= threshold else 0.0)
+        if value:
+            best = max(best, value)
+            if weight < 1.0:
+                hubs.add(c.control)
+    node.expected = best
+    node.hubs = sorted(hubs)
+
+
+def _roll_up(by_iri: dict[str, ItemCoverage], kids: dict[str, list[str]], items: Sequence[FrameworkItem]) -> None:
     done: set[str] = set()
 
     def visit(iri: str) -> None:
@@ -285,29 +347,48 @@ def _roll_up(by_iri: dict[str, ItemCoverage], children: dict[str, list[str]], fr
             return
         done.add(iri)
         node = by_iri[iri]
-        kids = children.get(iri, [])
-        if not kids:
+        children = kids.get(iri, [])
+        if not children:
             return
-        for kid in kids:
+        for kid in children:
             visit(kid)
-        for kid in kids:
+        for kid in children:
             child = by_iri[kid]
-            if child.leaves_total:
+            if child.leaves_total and not child.assessable:
                 node.leaves_total += child.leaves_total
                 node.leaves_full += child.leaves_full
                 node.leaves_partial += child.leaves_partial
-            else:
-                node.leaves_total += 1
-                node.leaves_full += child.status == "full"
-                node.leaves_partial += child.status == "partial"
-        kid_status = [by_iri[k].status for k in kids]
-        if framework.parent_is_union_of_children and all(s == "full" for s in kid_status):
-            node.status = "full"
-        elif node.status == "none" and any(s != "none" for s in kid_status):
-            node.status = "partial"
+                node.leaves_likely += child.leaves_likely
+            elif child.assessable:
+                node.leaves_total += 1 + child.leaves_total
+                node.leaves_full += (child.status == "full") + child.leaves_full
+                node.leaves_partial += (child.status == "partial") + child.leaves_partial
+                node.leaves_likely += (child.status == "likely") + child.leaves_likely
+        statuses = [by_iri[k].status for k in children]
+        expected = [by_iri[k].expected for k in children]
+        kind = node.item.hierarchy
+        if kind == UNION:
+            from_kids = "full" if all(s == "full" for s in statuses) else _capped(statuses)
+            kids_expected = sum(expected) / len(expected)
+        elif kind == ANY_CHILD:
+            from_kids = _best(statuses)
+            kids_expected = max(expected)
+        else:  # own requirements, or unspecified: children are evidence of overlap, never of the whole
+            from_kids = _capped(statuses)
+            kids_expected = max(expected)
+        if STATUS_ORDER[from_kids] > STATUS_ORDER[node.status]:
+            node.status = from_kids
+            node.rolled_up = True
+        node.expected = 1.0 if node.status == "full" else min(max(node.expected, kids_expected), 1.0)
 
-    for item in framework.items:
+    for item in items:
         visit(item.info.iri)
+
+
+def _capped(statuses: Sequence[str]) -> str:
+    """What children prove of a parent they do not exhaust: overlap at most."""
+    best = _best(statuses)
+    return "partial" if best == "full" else best
 
 
 def status_counts(items: Sequence[ItemCoverage]) -> Counter[str]:

@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from controlgraph.analysis.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
+from controlgraph.analysis.coverage import LEVELS, CoverageReport, HaveSpec, ItemCoverage, LevelSummary, coverage
 from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
-from controlgraph.analysis.search import find_control
+from controlgraph.analysis.satisfiers import control_info
+from controlgraph.analysis.scope import ROLES, SCOPES
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError
 from controlgraph.reasoning.inputs import store_mappings
@@ -31,7 +32,7 @@ def satisfiers_command(
     ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, fmt: str
 ) -> None:
     """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01)."""
-    from controlgraph.analysis.satisfiers import find_satisfiers, satisfier_record
+    from controlgraph.analysis.satisfiers import control_info, find_satisfiers, satisfier_record
 
     with exit_on_error():
         try:
@@ -39,7 +40,7 @@ def satisfiers_command(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        target = find_control(store, ref)
+        target = control_info(store, ref)
         found = find_satisfiers(
             store, ref, frameworks=frameworks, include_inferred=not asserted_only, include_partial=not full_only
         )
@@ -63,38 +64,60 @@ def satisfiers_command(
               help="What is implemented: framework slugs, FRAMEWORK:ID (globs allowed, e.g. iso27001-2022:A.*), "
                    "comma-separated or repeated, or @FILE with one per line.")
 @click.option("--target", required=True, help="Framework to measure, e.g. nist-csf-2.0.")
-@click.option("--items", "show_items", is_flag=True, help="List every item with its status and evidence.")
+@click.option("--scope", type=click.Choice(SCOPES), default=None,
+              help="Count only the items binding this addressee (GDPR: controller, processor, or organisation for "
+                   "either); provisions for authorities and the legislator drop out.")
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="Count only the items whose guidance is for this cloud role (reads cg:responsibility).")
+@click.option("--items", "show_items", is_flag=True, help="List every item with its level and evidence.")
 @click.option("--under", default=None, help="With --items: only this item and the items beneath it (e.g. GV.OC).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
 def coverage_command(
-    ctx: Context, have: tuple[str, ...], target: str, show_items: bool, under: str | None, fmt: str
+    ctx: Context, have: tuple[str, ...], target: str, scope: str | None, role: str | None, show_items: bool,
+    under: str | None, fmt: str,
 ) -> None:
-    """How much of TARGET the implemented controls cover: full, partial or none per item, with evidence."""
+    """How much of TARGET the implemented controls cover: full, partial, likely or none per item, with evidence."""
     with exit_on_error():
         store = open_store(ctx.settings, read_only=True)
-        report = coverage(store, HaveSpec.parse(have), target)
+        report = coverage(store, HaveSpec.parse(have), target, scope=scope, role=role,
+                          likely_threshold=ctx.settings.likely_threshold, hub_share=ctx.settings.hub_share)
     if fmt == "json":
         click.echo(json.dumps(coverage_json(report), indent=2))
         return
-    click.echo(f"Coverage of {report.target} by {', '.join(report.have.patterns)} "
-               f"({report.implemented} controls implemented)")
-    overall = report.overall()
-    click.echo(f"overall, {overall.total} leaf items: {_percentages(overall.full, overall.partial, overall.total)}")
-    click.echo("per top-level item (leaf items beneath it):")
-    for item in report.top_level():
-        total = item.leaves_total or 1
-        full = item.leaves_full if item.leaves_total else int(item.status == "full")
-        partial = item.leaves_partial if item.leaves_total else int(item.status == "partial")
-        info = item.item.info
-        click.echo(f"  {info.notation:<8} {info.title[:40]:<40} {_percentages(full, partial, total)}")
-    click.echo("per level:")
-    for level in report.by_kind():
-        click.echo(f"  {level.kind:<12} {level.total:>4} items  {_percentages(level.full, level.partial, level.total)}")
+    for line in coverage_lines(report):
+        click.echo(line)
     if show_items:
         click.echo("items:")
         for item in _subtree(report, under):
-            _echo_item(item)
+            for line in item_lines(report, item):
+                click.echo(line)
+
+
+def coverage_lines(report: CoverageReport) -> list[str]:
+    """The summary of a coverage report as text lines (also used by ``programme``)."""
+    lines = [f"Coverage of {report.target} by {', '.join(report.have.patterns)} "
+             f"({report.implemented} controls implemented)"]
+    scoped = report.scope
+    if scoped is not None and (scoped.scope or scoped.role):
+        asked = ", ".join(f"{k} {v}" for k, v in (("scope", scoped.scope), ("role", scoped.role)) if v)
+        extra = f"; {scoped.without_role_data} kept without responsibility data" if scoped.role else ""
+        lines.append(f"{asked}: {scoped.left_out} items left out{extra}")
+    overall = report.overall()
+    lines.append(f"overall, {overall.total} assessable items: {_shares(overall)}")
+    lines.append(f"likely = candidate probability >= {report.likely_threshold:g}, from: {report.probability_sources}")
+    lines.append("per top-level item (assessable items beneath it):")
+    for item in report.top_level():
+        info = item.item.info
+        lines.append(f"  {info.notation:<8} {info.title[:40]:<40} {_shares(report.under(item))}")
+    lines.append("per level (every item of the level):")
+    for level in report.by_kind():
+        lines.append(f"  {level.kind:<12} {level.total:>4} items  {_shares(level)}")
+    if report.hubs:
+        names = ", ".join(f"{_ref(h.control)} ({h.items} items, weight {h.weight:.2f})" for h in report.hubs[:5])
+        more = f" and {len(report.hubs) - 5} more" if len(report.hubs) > 5 else ""
+        lines.append(f"hub controls (linked to a large share of the items; weigh less in expected): {names}{more}")
+    return lines
 
 
 def _subtree(report: CoverageReport, under: str | None) -> list[ItemCoverage]:
@@ -116,37 +139,69 @@ def _subtree(report: CoverageReport, under: str | None) -> list[ItemCoverage]:
     return [i for i in report.items if beneath(i)]
 
 
-def _percentages(full: int, partial: int, total: int) -> str:
-    none = total - full - partial
-    def pct(n: int) -> str:
-        return f"{100.0 * n / total:5.1f}%" if total else "  n/a"
-    return f"full {pct(full)}  partial {pct(partial)}  none {pct(none)}"
+def _shares(level: LevelSummary) -> str:
+    if not level.total:
+        return "n/a"
+    return (f"full {level.percent('full'):5.1f}%  partial {level.percent('partial'):5.1f}%  "
+            f"likely {level.percent('likely'):5.1f}%  none {level.percent('none'):5.1f}%  "
+            f"expected {level.expected_percent:5.1f}%")
 
 
-def _echo_item(item: ItemCoverage) -> None:
+def item_lines(report: CoverageReport, item: ItemCoverage) -> list[str]:
     info = item.item.info
-    fraction = f"  ({item.leaves_full}/{item.leaves_total} leaves full)" if item.leaves_total else ""
-    click.echo(f"  {item.status:<7} {info.ref:<24} {info.title[:60]}{fraction}")
+    notes = []
+    if item.leaves_total:
+        notes.append(f"{item.leaves_full}/{item.leaves_total} beneath full")
+    if item.item.hierarchy_stated or item.leaves_total:
+        notes.append(f"parent: {HIERARCHY_TEXT[item.item.hierarchy]}")
+    if item.status == "likely" and item.probability is not None:
+        notes.append(f"p={item.probability:.2f}")
+    suffix = f"  ({'; '.join(notes)})" if notes else ""
+    lines = [f"  {item.status:<7} {info.ref:<24} {info.title[:60]}{suffix}"]
+    hubs = {h.control for h in report.hubs}
     for s in item.evidence:
         source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
             f"{s.mapping_set} [{s.authority}]"
-        click.echo(f"          {s.relation.value:<15} {s.control.ref:<24} via {source}")
-    for c in item.candidates[:3]:
-        click.echo(f"          to review: candidate {_relations(frozenset(c.possible))} {_ref(c.control)} "
-                   f"(score {c.score:.2f})")
+        hub = " [hub]" if s.control.iri in hubs else ""
+        lines.append(f"          {s.relation.value:<15} {s.control.ref:<24} via {source}{hub}")
+    for cs in item.cover_sets:
+        members = " + ".join(_ref(y) for y in cs.statement.covered_by)
+        lines.append(f"          covered by the union of {members} via {cs.statement.mapping_set} (cover set)")
+    for c in item.candidates:
+        hub = " [hub]" if c.control in hubs else ""
+        chain = " > ".join(mapping_set_of(m) for m in c.path)
+        if c.proven:
+            lines.append(f"          {_relations(frozenset(c.possible))} {_ref(c.control)} proven {c.proven} "
+                         f"by chain: {chain}{hub}")
+    to_review = [c for c in item.candidates if not c.proven][:3]
+    for c in to_review:
+        label = "likely" if c.probability >= report.likely_threshold else "to review"
+        lines.append(f"          {label}: candidate {_relations(frozenset(c.possible))} {_ref(c.control)} "
+                     f"(p={c.probability:.2f}) by chain: {' > '.join(mapping_set_of(m) for m in c.path)}")
+    return lines
+
+
+HIERARCHY_TEXT = {"union": "union of its children", "any": "any one child suffices",
+                  "own": "requirements of its own", "unspecified": "children are evidence only"}
 
 
 def coverage_json(report: CoverageReport) -> dict[str, Any]:
     overall = report.overall()
+    scoped = report.scope
     return {
         "target": report.target,
         "have": list(report.have.patterns),
         "implemented": report.implemented,
         "parentIsUnionOfChildren": report.parent_is_union_of_children,
-        "overall": {"leafItems": overall.total, "full": overall.full, "partial": overall.partial,
-                    "none": overall.none},
-        "levels": [{"kind": lv.kind, "full": lv.full, "partial": lv.partial, "none": lv.none}
-                   for lv in report.by_kind()],
+        "scope": scoped.scope if scoped else None,
+        "role": scoped.role if scoped else None,
+        "leftOut": scoped.left_out if scoped else 0,
+        "likelyThreshold": report.likely_threshold,
+        "probabilitySource": report.probability_sources,
+        "overall": _summary_json(overall),
+        "levels": [{"kind": lv.kind, **_summary_json(lv)} for lv in report.by_kind()],
+        "hubs": [{"control": _ref(h.control), "items": h.items, "share": round(h.share, 4),
+                  "weight": round(h.weight, 4)} for h in report.hubs],
         "items": [
             {
                 "control": i.item.info.ref,
@@ -154,22 +209,37 @@ def coverage_json(report: CoverageReport) -> dict[str, Any]:
                 "kind": i.item.info.kind,
                 "status": i.status,
                 "directStatus": i.direct_status,
-                "leaves": {"total": i.leaves_total, "full": i.leaves_full, "partial": i.leaves_partial},
+                "hierarchy": i.item.hierarchy,
+                "assessable": i.assessable,
+                "expected": round(i.expected, 4),
+                "probability": i.probability,
+                "hubs": [_ref(h) for h in i.hubs],
+                "leaves": {"total": i.leaves_total, "full": i.leaves_full, "partial": i.leaves_partial,
+                           "likely": i.leaves_likely},
                 "evidence": [
                     {"control": s.control.ref, "relation": s.relation.value, "coverage": s.coverage,
                      "inferred": s.inferred, "mappingSet": s.mapping_set, "authority": s.authority,
-                     "path": list(s.path)}
+                     "path": list(s.path), "pathSets": [mapping_set_of(m) for m in s.path]}
                     for s in i.evidence
                 ],
-                "candidatesToReview": [
+                "coverSets": [{"coveredBy": [_ref(y) for y in cs.statement.covered_by],
+                               "mappingSet": cs.statement.mapping_set} for cs in i.cover_sets],
+                "chains": [
                     {"control": _ref(c.control), "possibleRelations": [r.value for r in c.possible],
-                     "score": c.score, "path": list(c.path)}
+                     "proven": c.proven or None, "probability": round(c.probability, 4),
+                     "path": list(c.path), "pathSets": [mapping_set_of(m) for m in c.path]}
                     for c in i.candidates
                 ],
             }
             for i in report.items
         ],
     }
+
+
+def _summary_json(level: LevelSummary) -> dict[str, Any]:
+    return {"items": level.total, "full": level.full, "partial": level.partial, "likely": level.likely,
+            "none": level.none, "expected": round(level.expected, 4),
+            "percent": {k: round(level.percent(k), 2) for k in LEVELS} | {"expected": round(level.expected_percent, 2)}}
 
 
 @click.command("programme")
@@ -234,8 +304,8 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        find_control(store, a)
-        find_control(store, b)
+        control_info(store, a)
+        control_info(store, b)
         result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
     click.echo(f"{a} -> {b}")
     click.echo(f"direct mappings: {len(result.direct)}")
