@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from gdpr_semantics import with_semantics
 
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
+from gdpr_semantics import with_semantics
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "mappings" / "frameworks" / "gdpr.ttl"

@@ -75,6 +75,7 @@ class Satisfier:
     confidence: float | None = None
     licence: str | None = None
     path: tuple[str, ...] = ()  # for inferred mappings: the asserted mappings chained, in order from X
+    rolled_up_from: ControlInfo | None = None  # mapped to this item beneath X, not to X (analysis/rollup.py)
 
 
 _CONTROL_QUERY = sparql_prefixes() + """
@@ -298,6 +299,7 @@ def satisfier_record(s: Satisfier) -> dict[str, Any]:
         "confidence": s.confidence,
         "comment": s.comment,
         "path": list(s.path),
+        "rolledUpFrom": s.rolled_up_from.ref if s.rolled_up_from else None,
     }
 
 

@@ -26,12 +26,20 @@ from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_
 @click.option("--framework", "frameworks", multiple=True, help="Only controls of this framework (repeatable).")
 @click.option("--full-only", is_flag=True, help="Only controls that cover it fully (equal or superset).")
 @click.option("--asserted-only", is_flag=True, help="Leave out relations inferred by reasoning.")
+@click.option("--no-roll-up", "no_roll_up", is_flag=True,
+              help="Only mappings to CONTROL itself, not those to the items beneath it.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_context
 def satisfiers_command(
-    ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, fmt: str
+    ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, no_roll_up: bool,
+    fmt: str,
 ) -> None:
-    """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01)."""
+    """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01).
+
+    Mappings to the items beneath CONTROL are rolled up to it, marked with the item they were made to, with
+    the coverage they give CONTROL under its hierarchy kind (union of children, any one child, own requirements).
+    """
+    from controlgraph.analysis.rollup import satisfiers_with_roll_up
     from controlgraph.analysis.satisfiers import control_info, find_satisfiers, satisfier_record
 
     with exit_on_error():
@@ -41,9 +49,9 @@ def satisfiers_command(
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
         target = control_info(store, ref)
-        found = find_satisfiers(
-            store, ref, frameworks=frameworks, include_inferred=not asserted_only, include_partial=not full_only
-        )
+        find = find_satisfiers if no_roll_up else satisfiers_with_roll_up
+        found = find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
+                     include_partial=not full_only)
     if fmt == "json":
         click.echo(json.dumps([satisfier_record(s) for s in found], indent=2))
         return
@@ -54,7 +62,8 @@ def satisfiers_command(
         source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
             f"{s.mapping_set} [{s.authority}]"
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
-        click.echo(f"          via {source}")
+        rolled = f"rolled up from {s.rolled_up_from.ref}, " if s.rolled_up_from else ""
+        click.echo(f"          {rolled}via {source}")
 
 
 

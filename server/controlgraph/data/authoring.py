@@ -9,6 +9,7 @@ IRIs from :mod:`controlgraph.vocabulary`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from controlgraph.vocabulary import (
     CONTROL,
     DCTERMS,
     FRAMEWORK,
+    MAPPING,
     MAPPING_SET,
     OWL,
     PREFIXES,
@@ -202,10 +204,41 @@ def catalog_turtle(meta: FrameworkMeta, controls: Sequence[ControlRecord], heade
     return "\n".join(out)
 
 
+@dataclass(frozen=True)
+class CoverSetRecord:
+    """"``subject`` is covered by the union of ``covered_by``": a cg:CoverSet statement in a mapping set."""
+
+    subject: tuple[str, str]  # (slug, notation)
+    covered_by: tuple[tuple[str, str], ...]
+    confidence: float | None = None
+    comment: str = ""
+
+
+def cover_set_iri(set_id: str, subject: str) -> str:
+    """One cover-set statement per subject within a set."""
+    digest = hashlib.sha256(f"cover\n{subject}".encode()).hexdigest()[:16]
+    return f"{MAPPING}{set_id}/cover/{digest}"
+
+
+def _cover_set_lines(set_iri: str, record: CoverSetRecord) -> list[str]:
+    lines = [
+        "    a cg:CoverSet ;",
+        f"    cg:inMappingSet {turtle_iri(set_iri)} ;",
+        f"    cg:coverSubject <{control_iri(*record.subject)}> ;",
+    ]
+    lines += [f"    cg:coveredBy <{control_iri(*y)}> ;" for y in sorted(set(record.covered_by))]
+    if record.confidence is not None:
+        lines.append(f'    sssom:confidence "{record.confidence}"^^xsd:double ;')
+    if record.comment:
+        lines.append(f"    rdfs:comment {turtle_string(record.comment)}@en ;")
+    return lines
+
+
 def mapping_set_turtle(
-    meta: MappingSetMeta, mappings: Sequence[MappingRecord], header: Sequence[str] = ()
+    meta: MappingSetMeta, mappings: Sequence[MappingRecord], header: Sequence[str] = (),
+    cover_sets: Sequence[CoverSetRecord] = (),
 ) -> str:
-    """Turtle text of one mapping set: the set node, then one node per mapping."""
+    """Turtle text of one mapping set: the set node, one node per mapping, then its cover-set statements."""
     ms = mapping_set_iri(meta.set_id)
     out = _header(header or [f"{meta.title}: mapping set."])
     set_lines = [
@@ -249,6 +282,12 @@ def mapping_set_turtle(
         for key, value in sorted(m.extra.items()):
             lines.append(f"    <{key}> {turtle_string(value)} ;")
         out += _statement(mapping_iri(meta.set_id, subject, obj), lines)
+    subjects: set[tuple[str, str]] = set()
+    for record in cover_sets:
+        if record.subject in subjects:
+            raise ValueError(f"{meta.set_id}: two cover sets for {record.subject[0]}:{record.subject[1]}")
+        subjects.add(record.subject)
+        out += _statement(cover_set_iri(meta.set_id, control_iri(*record.subject)), _cover_set_lines(ms, record))
     return "\n".join(out)
 
 
@@ -266,6 +305,7 @@ __all__ = [
     "SSSOM",
     "XSD",
     "ControlRecord",
+    "CoverSetRecord",
     "FrameworkMeta",
     "MappingRecord",
     "MappingSetMeta",
