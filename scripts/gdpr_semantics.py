@@ -7,8 +7,9 @@ the project's reading of the Regulation's structure (no text of it), documented 
   requirements in their opening words (32(1) lists its measures "inter alia"); the others are either-or
   lists (lawful bases, exceptions, grounds, conditions, safeguards, derogations): one child suffices.
 - ``APPLIES_TO``: the addressees, set on the highest item they hold for; an item without a value takes
-  its nearest ancestor's. Chapters VI-VII bind supervisory authorities and the Board, X-XI the Union
-  legislator: no organisation implements them, so the controller and processor scopes leave them out.
+  its nearest ancestor's. Chapter I sets out subject-matter, scope and definitions, chapters VI-VII bind
+  supervisory authorities and the Board, X-XI the Union legislator: no organisation implements them, so
+  the controller and processor scopes leave them out.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ _BOTH = ("controller", "processor")
 _CONTROLLER = ("controller",)
 
 APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "Ch.I": _BOTH,
+    "Ch.I": ("definitions and scope",),
     "Ch.II": _CONTROLLER,
     "Ch.III": _CONTROLLER,
     "Ch.IV": _BOTH,

@@ -1,10 +1,13 @@
-"""Unified control set for a multi-certification programme: implement once, comply many.
+"""Programme for a multi-certification effort: implement once, comply many.
 
-Given target frameworks and a hub framework (ISO/IEC 27002:2022 by default), choose a small set
-of hub controls that fully covers as many target items as possible, with the residual gaps per
-target. Choosing the smallest such set is set cover (NP-hard); the greedy choice used here (take
-the hub control that fully covers the most still-uncovered items, repeat) is within a factor
-H(k) <= 1 + ln k of the optimum, k being the most items one hub control covers.
+Given target frameworks and a pool of hub controls (a framework, or FRAMEWORK:ID patterns such as
+``iso27001-2022:A.*``), pick hub controls one at a time, each time the one that adds the most proven
+(full) coverage across all targets, ties broken by the expected coverage it adds (partial and likely
+evidence, hub-weighted: analysis/coverage.py); stop when nothing more is gained. Choosing the smallest
+set is set cover (NP-hard); the greedy choice is within a factor H(k) <= 1 + ln k of the optimum for the
+proven part, k being the most items one control covers. The plan is then measured with the same coverage
+as ``controlgraph coverage``: per target the four levels, the expected coverage, the gaps with the
+evidence they have, and the candidate links a person should review.
 """
 
 from __future__ import annotations
@@ -12,8 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from controlgraph.analysis.coverage import FrameworkItem, framework_items
-from controlgraph.analysis.satisfiers import ControlInfo, satisfiers_in_framework
+from controlgraph.analysis.coverage import (
+    DEFAULT_LIKELY_THRESHOLD,
+    CoverageReport,
+    ItemCoverage,
+    LevelSummary,
+    coverage_of_implemented,
+)
+from controlgraph.analysis.items import ANY_CHILD, UNION, HaveSpec, framework_items
+from controlgraph.analysis.likelihood import describe_sources
+from controlgraph.analysis.satisfiers import ControlInfo, describe_controls
+from controlgraph.errors import InputError
 from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import PUBLIC, Visibility
 
@@ -21,21 +33,32 @@ from controlgraph.store.tenancy import PUBLIC, Visibility
 @dataclass
 class HubChoice:
     control: ControlInfo
-    covers: dict[str, list[str]]  # target slug -> refs of the items it fully covers (newly, when chosen)
-    partially: dict[str, list[str]]  # target slug -> refs it covers partially
+    covers: dict[str, list[str]]  # target slug -> refs of the items it newly covers fully when chosen
+    partially: dict[str, list[str]]  # target slug -> refs it newly meets in part (partial or likely)
+    expected_gain: float = 0.0  # expected coverage it added, in items, across targets
 
 
 @dataclass
 class TargetGaps:
     slug: str
-    leaf_items: int
+    leaf_items: int  # assessable items counted (within the scope asked for)
     fully_covered: int
-    partial_only: list[str] = field(default_factory=list)  # refs only partially coverable by the hub
-    uncovered: list[str] = field(default_factory=list)  # refs with no hub mapping at all
+    partial_only: list[str] = field(default_factory=list)  # refs met in part only
+    uncovered: list[str] = field(default_factory=list)  # refs with no proven evidence (likely or none)
+    summary: LevelSummary | None = None
+    report: CoverageReport | None = None
 
     @property
     def percent_full(self) -> float:
         return 100.0 * self.fully_covered / self.leaf_items if self.leaf_items else 0.0
+
+    def gap_items(self) -> list[ItemCoverage]:
+        """The assessable items not fully covered: none first, then likely, then partial; reading order within."""
+        if self.report is None:
+            return []
+        rank = {"none": 0, "likely": 1, "partial": 2}
+        gaps = [i for i in self.report.leaves() if i.status != "full"]
+        return sorted(gaps, key=lambda i: rank[i.status])
 
 
 @dataclass
@@ -44,61 +67,160 @@ class UnifiedControlSet:
     targets: list[str]
     chosen: list[HubChoice]
     gaps: list[TargetGaps]
-    bound: str = "greedy set cover: at most H(k) <= 1 + ln k times the smallest possible set"
+    bound: str = "greedy: most proven coverage first, then expected coverage; at most H(k) <= 1 + ln k times " \
+                 "the smallest set for the proven part"
+    probability_source: str = ""
+    pool: int = 0  # hub controls to choose from
 
 
-def _leaves(items: Sequence[FrameworkItem]) -> list[FrameworkItem]:
-    parents = {i.parent for i in items if i.parent is not None}
-    return [i for i in items if i.info.iri not in parents]
+@dataclass
+class _Unit:
+    target: str
+    ref: str
+    full_by: set[str]  # controls fully covering it alone
+    cover_sets: list[frozenset[str]]  # sets of controls covering it together
+    part: dict[str, float]  # control -> value of its partial or likely evidence (hub-weighted)
+
+    def value(self, chosen: set[str]) -> tuple[int, float]:
+        if self.full_by & chosen or any(s <= chosen for s in self.cover_sets):
+            return 1, 1.0
+        return 0, max((v for c, v in self.part.items() if c in chosen), default=0.0)
+
+
+def _units(report: CoverageReport, pool: set[str]) -> list[_Unit]:
+    """Per assessable item, what each pool control would contribute (from the coverage of the whole pool)."""
+    kids: dict[str, list[ItemCoverage]] = {}
+    for i in report.items:
+        if i.item.parent is not None:
+            kids.setdefault(i.item.parent, []).append(i)
+    weights = {h.control: h.weight for h in report.hubs}
+
+    def direct(node: ItemCoverage) -> tuple[set[str], list[frozenset[str]], dict[str, float]]:
+        full = {s.control.iri for s in node.evidence if s.coverage == "full"}
+        full |= {c.control for c in node.candidates if c.proven == "full"}
+        if node.item.info.iri in pool:
+            full.add(node.item.info.iri)
+        covers = [frozenset(cs.met_by.values()) for cs in node.cover_sets]
+        part: dict[str, float] = {}
+        for s in node.evidence:
+            if s.coverage == "partial":
+                part[s.control.iri] = max(part.get(s.control.iri, 0.0), weights.get(s.control.iri, 1.0))
+        for c in node.candidates:
+            w = weights.get(c.control, 1.0)
+            value = w if c.proven else (c.probability * w if c.probability >= report.likely_threshold else 0.0)
+            if value:
+                part[c.control] = max(part.get(c.control, 0.0), value)
+        return full, covers, part
+
+    def gather(node: ItemCoverage) -> tuple[set[str], list[frozenset[str]], dict[str, float]]:
+        full, covers, part = direct(node)
+        children = kids.get(node.item.info.iri, [])
+        if not children:
+            return full, covers, part
+        gathered = [gather(k) for k in children]
+        for k_full, _, k_part in gathered:
+            for c in k_full:
+                part[c] = max(part.get(c, 0.0), 1.0)
+            for c, v in k_part.items():
+                part[c] = max(part.get(c, 0.0), v)
+        if node.item.hierarchy == ANY_CHILD:
+            for k_full, k_covers, _ in gathered:
+                full |= k_full
+                covers += k_covers
+        elif node.item.hierarchy == UNION:
+            full |= set.intersection(*(g[0] for g in gathered))
+        return full, covers, part
+
+    units = []
+    for node in report.leaves():
+        full, covers, part = gather(node)
+        for c in full:
+            part.pop(c, None)
+        kept = {c: v for c, v in part.items() if c in pool}
+        units.append(_Unit(report.target, node.item.info.ref, full & pool, covers, kept))
+    return units
 
 
 def unified_control_set(
-    store: GraphStore, targets: Sequence[str], hub: str = "iso27002-2022", *, visibility: Visibility = PUBLIC
+    store: GraphStore,
+    targets: Sequence[str],
+    hub: str = "iso27002-2022",
+    *,
+    visibility: Visibility = PUBLIC,
+    scopes: dict[str, str] | None = None,
+    role: str | None = None,
+    likely_threshold: float = DEFAULT_LIKELY_THRESHOLD,
+    hub_share: float | None = None,
 ) -> UnifiedControlSet:
-    hub_items = {i.info.iri: i.info for i in framework_items(store, hub).items}
-    full_by_hub: dict[str, set[tuple[str, str]]] = {iri: set() for iri in hub_items}
-    partial_by_hub: dict[str, set[tuple[str, str]]] = {iri: set() for iri in hub_items}
-    leaves_by_target: dict[str, list[FrameworkItem]] = {}
-    for target in targets:
-        leaves = _leaves(framework_items(store, target).items)
-        leaves_by_target[target] = leaves
-        satisfiers = satisfiers_in_framework(store, target, frameworks=[hub], visibility=visibility)
-        for leaf in leaves:
-            for s in satisfiers.get(leaf.info.iri, []):
-                bucket = full_by_hub if s.coverage == "full" else partial_by_hub
-                bucket[s.control.iri].add((target, leaf.info.iri))
+    """Pick hub controls from ``hub`` (a framework or patterns) for ``targets``; measure the plan per target.
 
-    uncovered = {(t, leaf.info.iri) for t, leaves in leaves_by_target.items() for leaf in leaves}
-    ref_of = {leaf.info.iri: leaf.info.ref for leaves in leaves_by_target.values() for leaf in leaves}
-    chosen: list[HubChoice] = []
+    ``scopes`` maps a target to its scope (e.g. ``{"gdpr": "controller"}``); ``role`` applies to the targets
+    that record responsibility and is ignored for the others.
+    """
+    if not targets:
+        raise InputError("targets: name at least one framework")
+    spec = HaveSpec.parse([hub])
+    pool = spec.resolve(store)
+    slugs = spec.frameworks()
+    scopes = scopes or {}
+
+    def measure(target: str, chosen: set[str]) -> CoverageReport:
+        has_roles = any(i.responsibility for i in framework_items(store, target).items)
+        return coverage_of_implemented(store, chosen, target, have=spec, frameworks=slugs, visibility=visibility,
+                                       scope=scopes.get(target), role=role if has_roles else None,
+                                       likely_threshold=likely_threshold, hub_share=hub_share)
+
+    units = [u for t in targets for u in _units(measure(t, pool), pool)]
+    touching: dict[str, list[_Unit]] = {}
+    for u in units:
+        for c in u.full_by | set(u.part) | {c for s in u.cover_sets for c in s}:
+            touching.setdefault(c, []).append(u)
+    chosen: set[str] = set()
+    current = {id(u): u.value(chosen) for u in units}
+    picks: list[HubChoice] = []
+    infos = describe_controls(store, pool)
     while True:
-        best = max(sorted(full_by_hub), key=lambda h: len(full_by_hub[h] & uncovered), default=None)
-        if best is None or not full_by_hub[best] & uncovered:
+        best: tuple[int, float, str] | None = None
+        for c in sorted(touching):
+            if c in chosen:
+                continue
+            trial = chosen | {c}
+            full_gain, expected_gain = 0, 0.0
+            for u in touching[c]:
+                f, e = u.value(trial)
+                full_gain += f - current[id(u)][0]
+                expected_gain += e - current[id(u)][1]
+            if full_gain > 0 or expected_gain > 1e-9:
+                key = (full_gain, expected_gain, c)
+                if best is None or (key[0], key[1]) > (best[0], best[1]):
+                    best = key
+        if best is None:
             break
-        gained = full_by_hub[best] & uncovered
-        uncovered -= gained
-        chosen.append(HubChoice(
-            hub_items[best],
-            _group(gained, ref_of),
-            _group(partial_by_hub[best], ref_of),
-        ))
+        c = best[2]
+        chosen.add(c)
+        covers: dict[str, list[str]] = {}
+        partially: dict[str, list[str]] = {}
+        for u in touching[c]:
+            before, after = current[id(u)], u.value(chosen)
+            if after[0] > before[0]:
+                covers.setdefault(u.target, []).append(u.ref)
+            elif after[1] > before[1]:
+                partially.setdefault(u.target, []).append(u.ref)
+            current[id(u)] = after
+        picks.append(HubChoice(infos[c], covers, partially, best[1]))
 
-    partially_reachable = {pair for pairs in partial_by_hub.values() for pair in pairs}
     gaps = []
-    for target, leaves in leaves_by_target.items():
-        missing = [leaf for leaf in leaves if (target, leaf.info.iri) in uncovered]
+    sources: list[str] = []
+    for target in targets:
+        report = measure(target, chosen)
+        summary = report.overall()
+        leaves = report.leaves()
         gaps.append(TargetGaps(
-            target,
-            len(leaves),
-            len(leaves) - len(missing),
-            [m.info.ref for m in missing if (target, m.info.iri) in partially_reachable],
-            [m.info.ref for m in missing if (target, m.info.iri) not in partially_reachable],
+            target, summary.total, summary.full,
+            [i.item.info.ref for i in leaves if i.status == "partial"],
+            [i.item.info.ref for i in leaves if i.status in ("likely", "none")],
+            summary, report,
         ))
-    return UnifiedControlSet(hub, list(targets), chosen, gaps)
-
-
-def _group(pairs: set[tuple[str, str]], ref_of: dict[str, str]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for target, iri in sorted(pairs):
-        grouped.setdefault(target, []).append(ref_of[iri])
-    return grouped
+        sources.append(report.probability_sources)
+    source = "; ".join(sorted({s for s in sources if s != describe_sources([])})) or describe_sources([])
+    return UnifiedControlSet(hub, list(targets), picks, gaps, probability_source=source, pool=len(pool))

@@ -211,8 +211,12 @@ def coverage_json(report: CoverageReport) -> dict[str, Any]:
         "levels": [{"kind": lv.kind, **_summary_json(lv)} for lv in report.by_kind()],
         "hubs": [{"control": _ref(h.control), "items": h.items, "share": round(h.share, 4),
                   "weight": round(h.weight, 4)} for h in report.hubs],
-        "items": [
-            {
+        "items": [coverage_json_item(report, i) for i in report.items],
+    }
+
+
+def coverage_json_item(report: CoverageReport, i: ItemCoverage) -> dict[str, Any]:
+    return {
                 "control": i.item.info.ref,
                 "title": i.item.info.title,
                 "kind": i.item.info.kind,
@@ -239,9 +243,6 @@ def coverage_json(report: CoverageReport) -> dict[str, Any]:
                      "path": list(c.path), "pathSets": [mapping_set_of(m) for m in c.path]}
                     for c in i.candidates
                 ],
-            }
-            for i in report.items
-        ],
     }
 
 
@@ -253,27 +254,69 @@ def _summary_json(level: LevelSummary) -> dict[str, Any]:
 
 @click.command("programme")
 @click.option("--targets", required=True, help="Comma-separated target frameworks, e.g. iso27017-2015,csa-ccm-4.")
-@click.option("--hub", default="iso27002-2022", show_default=True, help="Framework to pick hub controls from.")
+@click.option("--hub", default="iso27002-2022", show_default=True,
+              help="Where to pick controls from: a framework or FRAMEWORK:ID patterns (e.g. iso27001-2022:A.*).")
+@click.option("--scope", "scopes", multiple=True,
+              help="TARGET=SCOPE: count only the items of TARGET binding SCOPE (e.g. gdpr=controller); repeatable.")
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="For targets recording responsibility: count only the items for this cloud role.")
+@click.option("--gaps", "gap_limit", type=int, default=5, show_default=True,
+              help="Gaps listed per target, with their evidence and candidates to review (0: none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
-def programme_command(ctx: Context, targets: str, hub: str, fmt: str) -> None:
-    """A small set of hub controls that fully covers as much of all TARGETS as possible, and the gaps."""
+def programme_command(
+    ctx: Context, targets: str, hub: str, scopes: tuple[str, ...], role: str | None, gap_limit: int, fmt: str
+) -> None:
+    """Hub controls that maximise coverage of all TARGETS (proven first), the levels reached and the gaps."""
     target_list = [t.strip() for t in targets.split(",") if t.strip()]
     with exit_on_error():
+        scope_map = _scope_map(scopes)
         store = open_store(ctx.settings, read_only=True)
-        unified = unified_control_set(store, target_list, hub)
+        unified = unified_control_set(store, target_list, hub, scopes=scope_map, role=role,
+                                      likely_threshold=ctx.settings.likely_threshold, hub_share=ctx.settings.hub_share)
     if fmt == "json":
         click.echo(json.dumps(programme_json(unified), indent=2))
         return
-    click.echo(f"Unified control set from {unified.hub} for {', '.join(unified.targets)}")
-    click.echo(f"({unified.bound})")
-    for choice in unified.chosen:
-        covered = "; ".join(f"{t}: {len(refs)}" for t, refs in choice.covers.items())
-        click.echo(f"  {choice.control.ref:<22} {choice.control.title[:45]:<45} fully covers {covered}")
-    click.echo("residual gaps per target (leaf items):")
+    for line in programme_lines(unified, gap_limit):
+        click.echo(line)
+
+
+def _scope_map(values: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    for value in values:
+        target, sep, scope = value.partition("=")
+        if not sep or scope not in SCOPES:
+            raise InputError(f"--scope {value!r}: write TARGET=SCOPE with SCOPE one of {', '.join(SCOPES)}")
+        found[target.strip()] = scope
+    return found
+
+
+def programme_lines(unified: UnifiedControlSet, gap_limit: int = 5) -> list[str]:
+    lines = [f"Programme from {unified.hub} ({unified.pool} controls to pick from) for {', '.join(unified.targets)}",
+             f"({unified.bound})",
+             f"likely = candidate probability at or above the threshold, from: {unified.probability_source}",
+             f"{len(unified.chosen)} controls, in order of what each adds:"]
+    for n, choice in enumerate(unified.chosen, start=1):
+        full = sum(len(v) for v in choice.covers.values())
+        part = sum(len(v) for v in choice.partially.values())
+        lines.append(f"  {n:>3}. {choice.control.ref:<22} {choice.control.title[:42]:<42} "
+                     f"+{full} full, +{part} in part, +{choice.expected_gain:.1f} expected")
+    lines.append("reached per target (assessable items):")
     for gap in unified.gaps:
-        click.echo(f"  {gap.slug:<16} {gap.fully_covered}/{gap.leaf_items} fully covered ({gap.percent_full:.1f}%), "
-                   f"{len(gap.partial_only)} only partially, {len(gap.uncovered)} with no hub mapping")
+        summary = gap.summary or LevelSummary("")
+        scope = gap.report.scope if gap.report else None
+        label = gap.slug + (f" ({scope.scope})" if scope and scope.scope else "")
+        lines.append(f"  {label:<22} {summary.total:>4} items  {_shares(summary)}")
+    if gap_limit > 0:
+        for gap in unified.gaps:
+            items = gap.gap_items()
+            if not items or gap.report is None:
+                continue
+            shown = min(gap_limit, len(items))
+            lines.append(f"gaps in {gap.slug}: {len(items)} items not fully covered; first {shown}:")
+            for item in items[:gap_limit]:
+                lines += item_lines(gap.report, item)
+    return lines
 
 
 def programme_json(unified: UnifiedControlSet) -> dict[str, Any]:
@@ -281,10 +324,17 @@ def programme_json(unified: UnifiedControlSet) -> dict[str, Any]:
         "hub": unified.hub,
         "targets": unified.targets,
         "bound": unified.bound,
+        "probabilitySource": unified.probability_source,
         "controls": [{"control": c.control.ref, "title": c.control.title, "fullyCovers": c.covers,
-                      "partiallyCovers": c.partially} for c in unified.chosen],
-        "gaps": [{"target": g.slug, "leafItems": g.leaf_items, "fullyCovered": g.fully_covered,
-                  "partialOnly": g.partial_only, "uncovered": g.uncovered} for g in unified.gaps],
+                      "partiallyCovers": c.partially, "expectedGain": round(c.expected_gain, 4)}
+                     for c in unified.chosen],
+        "targetsReached": [
+            {"target": g.slug, "scope": g.report.scope.scope if g.report and g.report.scope else None,
+             **(_summary_json(g.summary) if g.summary else {}),
+             "partialOnly": g.partial_only, "notCovered": g.uncovered,
+             "gaps": [coverage_json_item(g.report, i) for i in g.gap_items()] if g.report else []}
+            for g in unified.gaps
+        ],
     }
 
 
