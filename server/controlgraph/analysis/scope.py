@@ -34,6 +34,17 @@ class ScopeResult:
     without_role_data: int  # items kept for a role only because they carry no responsibility data
 
 
+def parse_scopes(values: Sequence[str]) -> dict[str, str]:
+    """``TARGET=SCOPE`` pairs (the programme's per-target scopes) as a dict; a clear error for anything else."""
+    found = {}
+    for value in values:
+        target, sep, scope = value.partition("=")
+        if not sep or scope.strip() not in SCOPES:
+            raise InputError(f"scope {value!r}: write TARGET=SCOPE with SCOPE one of {', '.join(SCOPES)}")
+        found[target.strip()] = scope.strip()
+    return found
+
+
 def applies(item: FrameworkItem, scope: str) -> bool:
     if not item.applies_to:
         return True

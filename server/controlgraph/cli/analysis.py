@@ -13,7 +13,7 @@ from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
 from controlgraph.analysis.satisfiers import control_info
-from controlgraph.analysis.scope import ROLES, SCOPES
+from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError
 from controlgraph.reasoning.inputs import store_mappings
@@ -270,7 +270,7 @@ def programme_command(
     """Hub controls that maximise coverage of all TARGETS (proven first), the levels reached and the gaps."""
     target_list = [t.strip() for t in targets.split(",") if t.strip()]
     with exit_on_error():
-        scope_map = _scope_map(scopes)
+        scope_map = parse_scopes(scopes)
         store = open_store(ctx.settings, read_only=True)
         unified = unified_control_set(store, target_list, hub, scopes=scope_map, role=role,
                                       likely_threshold=ctx.settings.likely_threshold, hub_share=ctx.settings.hub_share)
@@ -281,26 +281,20 @@ def programme_command(
         click.echo(line)
 
 
-def _scope_map(values: tuple[str, ...]) -> dict[str, str]:
-    found = {}
-    for value in values:
-        target, sep, scope = value.partition("=")
-        if not sep or scope not in SCOPES:
-            raise InputError(f"--scope {value!r}: write TARGET=SCOPE with SCOPE one of {', '.join(SCOPES)}")
-        found[target.strip()] = scope
-    return found
-
-
 def programme_lines(unified: UnifiedControlSet, gap_limit: int = 5) -> list[str]:
     lines = [f"Programme from {unified.hub} ({unified.pool} controls to pick from) for {', '.join(unified.targets)}",
              f"({unified.bound})",
              f"likely = candidate probability at or above the threshold, from: {unified.probability_source}",
              f"{len(unified.chosen)} controls, in order of what each adds:"]
+    total = sum(c.expected_gain for c in unified.chosen) or 1.0
+    running = 0.0
     for n, choice in enumerate(unified.chosen, start=1):
         full = sum(len(v) for v in choice.covers.values())
         part = sum(len(v) for v in choice.partially.values())
-        lines.append(f"  {n:>3}. {choice.control.ref:<22} {choice.control.title[:42]:<42} "
-                     f"+{full} full, +{part} in part, +{choice.expected_gain:.1f} expected")
+        running += choice.expected_gain
+        lines.append(f"  {n:>3}. {choice.control.ref:<22} {choice.control.title[:40]:<40} "
+                     f"+{full:>2} full  +{part:>2} in part  +{choice.expected_gain:4.1f} expected  "
+                     f"({100 * running / total:5.1f}% of the plan)")
     lines.append("reached per target (assessable items):")
     for gap in unified.gaps:
         summary = gap.summary or LevelSummary("")

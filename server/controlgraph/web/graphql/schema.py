@@ -25,6 +25,7 @@ from controlgraph.analysis.crosswalk import crosswalk as crosswalk_rows
 from controlgraph.analysis.mapping_lookup import audit_records, conflicts, mapping_records
 from controlgraph.analysis.programme import unified_control_set
 from controlgraph.analysis.satisfiers import control_info, find_satisfiers
+from controlgraph.analysis.scope import parse_scopes
 from controlgraph.errors import AuthenticationError as NotAuthenticated
 from controlgraph.errors import (
     ControlGraphError,
@@ -40,6 +41,7 @@ from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys
 from controlgraph.vocabulary import Rationale, parse_control_ref
 from controlgraph.web.graphql.context import context_getter
+from controlgraph.web.graphql.coverage_types import CoverageItem, HubControl, HubFlag, LevelCount, TargetGap
 from controlgraph.web.graphql.limits import extensions
 from controlgraph.web.graphql.pagination import Connection, paginate
 from controlgraph.web.graphql.router import StoreAwareGraphQLRouter
@@ -48,14 +50,11 @@ from controlgraph.web.graphql.types import (
     AuthenticationError,
     Conflict,
     Control,
-    CoverageItem,
     CoverageLevel,
     CrosswalkRow,
     Ctx,
     Framework,
-    HubControl,
     InvalidInputError,
-    LevelCount,
     Mapping,
     MappingSet,
     NotFoundError,
@@ -64,7 +63,6 @@ from controlgraph.web.graphql.types import (
     RelationKind,
     SatisfierNode,
     ShapeViolation,
-    TargetGap,
     ValidationError,
     satisfier_page,
 )
@@ -119,9 +117,16 @@ class CoverageReport:
     target: str
     implemented: int = strawberry.field(description="Number of implemented controls the 'have' list names.")
     parent_is_union_of_children: bool
-    overall: LevelCount = strawberry.field(description="Leaf items of the target by status.")
-    levels: list[LevelCount] = strawberry.field(description="Items by status, per kind (level) of the target.")
+    overall: LevelCount = strawberry.field(description="Assessable items of the target (within scope and role) by "
+                                                       "level, with the expected coverage.")
+    levels: list[LevelCount] = strawberry.field(description="Items by level, per kind (level) of the target.")
     items: Connection[CoverageItem]
+    scope: str | None
+    role: str | None
+    left_out: int = strawberry.field(description="Items the scope or role left out.")
+    likely_threshold: float
+    probability_source: str = strawberry.field(description="Where the probabilities of 'likely' come from.")
+    hubs: list[HubFlag] = strawberry.field(description="Implemented controls linked to a large share of the items.")
 
 
 @strawberry.type
@@ -131,6 +136,7 @@ class UnifiedControlSet:
     chosen: Connection[HubControl]
     gaps: list[TargetGap]
     bound: str
+    probability_source: str
 
 
 @strawberry.type
@@ -290,13 +296,15 @@ class Query:
     @strawberry.field(description="What of 'target' the implemented controls ('have': frameworks or FRAMEWORK:ID, "
                                   "globs allowed) already cover, item by item.")
     async def coverage(self, info: Ctx, have: list[str], target: str, status: CoverageLevel | None = None,
-                       first: int | None = None, after: str | None = None) -> CoverageResult:
+                       first: int | None = None, after: str | None = None, scope: str | None = None,
+                       role: str | None = None) -> CoverageResult:
         context = info.context
         try:
             if any(h.startswith("@") for h in have):
                 raise InputError("have: name frameworks or controls; files (@path) are for the CLI")
-            report = await asyncio.to_thread(coverage, context.store, HaveSpec.parse(have), target,
-                                             visibility=context.visibility)
+            report = await asyncio.to_thread(
+                coverage, context.store, HaveSpec.parse(have), target, visibility=context.visibility, scope=scope,
+                role=role, likely_threshold=context.settings.likely_threshold, hub_share=context.settings.hub_share)
             items = [i for i in report.items if status is None or i.status == status.value]
             return CoverageReport(
                 target=target,
@@ -305,21 +313,28 @@ class Query:
                 overall=LevelCount.of(report.overall()),
                 levels=[LevelCount.of(s) for s in report.by_kind()],
                 items=paginate(items, first, after, context.settings.page_size_max, lambda i: CoverageItem(item=i)),
+                scope=scope, role=role, left_out=report.scope.left_out if report.scope else 0,
+                likely_threshold=report.likely_threshold, probability_source=report.probability_sources,
+                hubs=[HubFlag(info=h) for h in report.hubs],
             )
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
 
     @strawberry.field(description="A small set of hub controls covering as much of the targets as possible.")
     async def unified_control_set(self, info: Ctx, targets: list[str], hub: str = "iso27002-2022",
-                                  first: int | None = None, after: str | None = None) -> UnifiedControlSetResult:
+                                  first: int | None = None, after: str | None = None,
+                                  scopes: list[str] | None = None, role: str | None = None) -> UnifiedControlSetResult:
         context = info.context
         try:
             if not targets:
                 raise InputError("targets: name at least one framework")
-            result = await asyncio.to_thread(unified_control_set, context.store, targets, hub,
-                                             visibility=context.visibility)
+            scope_map = parse_scopes(scopes or [])
+            result = await asyncio.to_thread(
+                unified_control_set, context.store, targets, hub, visibility=context.visibility, scopes=scope_map,
+                role=role, likely_threshold=context.settings.likely_threshold, hub_share=context.settings.hub_share)
             return UnifiedControlSet(
                 hub=result.hub, targets=result.targets, bound=result.bound,
+                probability_source=result.probability_source,
                 chosen=paginate(result.chosen, first, after, context.settings.page_size_max,
                                 lambda c: HubControl(choice=c)),
                 gaps=[TargetGap(gaps=g) for g in result.gaps],

@@ -9,9 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from controlgraph.analysis.catalog import FrameworkInfo
-from controlgraph.analysis.coverage import ItemCoverage, LevelSummary
 from controlgraph.analysis.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
-from controlgraph.analysis.programme import HubChoice, TargetGaps
 from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, keep_satisfiers
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
@@ -34,10 +32,12 @@ class RelationKind(Enum):
         return Relation(self.value)
 
 
-@strawberry.enum(description="How far a control covers another: full (equal, subset-of), partial, none.")
+@strawberry.enum(description="How far a control covers another: full (proven containment), partial (proven "
+                             "overlap), likely (a candidate at or above the probability threshold), none.")
 class CoverageLevel(Enum):
     FULL = "full"
     PARTIAL = "partial"
+    LIKELY = "likely"
     NONE = "none"
 
 
@@ -332,105 +332,6 @@ class CrosswalkRow:
     @strawberry.field(description="The item of the 'to' framework, with the relation 'source relation target'.")
     def target(self) -> SatisfierNode:
         return SatisfierNode.of(self.found)
-
-
-# ---------------------------------------------------------------------------------------------- coverage
-
-
-@strawberry.type
-class LevelCount:
-    kind: str
-    full: int
-    partial: int
-    none: int
-    total: int
-    percent_full: float
-
-    @staticmethod
-    def of(s: LevelSummary) -> LevelCount:
-        return LevelCount(kind=s.kind, full=s.full, partial=s.partial, none=s.none, total=s.total,
-                          percent_full=round(s.percent("full"), 1))
-
-
-@strawberry.type
-class CoverageItem:
-    item: strawberry.Private[ItemCoverage]
-
-    @strawberry.field
-    def control(self) -> Control:
-        return Control.of(self.item.item.info)
-
-    @strawberry.field
-    def status(self) -> CoverageLevel:
-        return CoverageLevel(self.item.status)
-
-    @strawberry.field(description="Status from the item's own mappings, before rolling up its children.")
-    def direct_status(self) -> CoverageLevel:
-        return CoverageLevel(self.item.direct_status)
-
-    @strawberry.field(description="For a parent: the share of its leaves fully covered.")
-    def covered_fraction(self) -> float | None:
-        return self.item.covered_fraction
-
-    @strawberry.field
-    def evidence(self) -> list[SatisfierNode]:
-        return [SatisfierNode.of(s) for s in self.item.evidence]
-
-
-@strawberry.type
-class TargetItems:
-    framework: str
-    items: list[str]
-
-
-def _grouped(groups: dict[str, list[str]]) -> list[TargetItems]:
-    return [TargetItems(framework=k, items=v) for k, v in groups.items()]
-
-
-@strawberry.type
-class HubControl:
-    choice: strawberry.Private[HubChoice]
-
-    @strawberry.field
-    def control(self) -> Control:
-        return Control.of(self.choice.control)
-
-    @strawberry.field(description="Target items this hub control newly covers fully, per target.")
-    def covers(self) -> list[TargetItems]:
-        return _grouped(self.choice.covers)
-
-    @strawberry.field
-    def partially(self) -> list[TargetItems]:
-        return _grouped(self.choice.partially)
-
-
-@strawberry.type
-class TargetGap:
-    gaps: strawberry.Private[TargetGaps]
-
-    @strawberry.field
-    def framework(self) -> str:
-        return self.gaps.slug
-
-    @strawberry.field
-    def leaf_items(self) -> int:
-        return self.gaps.leaf_items
-
-    @strawberry.field
-    def fully_covered(self) -> int:
-        return self.gaps.fully_covered
-
-    @strawberry.field
-    def percent_full(self) -> float:
-        return round(self.gaps.percent_full, 1)
-
-    @strawberry.field
-    def partial_only(self) -> list[str]:
-        return self.gaps.partial_only
-
-    @strawberry.field
-    def uncovered(self) -> list[str]:
-        return self.gaps.uncovered
 
 
 @strawberry.type
