@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from controlgraph.exports.heatmap import heatmap_cells
+from controlgraph.exports.heatmap import BAR_H, heatmap_cells
 from controlgraph.exports.html_report import html_report
 
 HAVE = ["iso27001-2022", "nist-csf-2.0"]
@@ -102,14 +102,19 @@ def test_screenshot_shows_the_heatmap(report: Path, built_store, tmp_path: Path)
     shot = tmp_path / "report.png"
     done = _browser(report, tmp_path, f"--screenshot={shot}")
     assert shot.is_file(), done.stderr[-2000:]
-    width, height, colours = _png_pixels(shot.read_bytes(), rows=450)
+    width, height, colours = _png_pixels(shot.read_bytes(), rows=520)
     assert (width, height) == (WIDTH, HEIGHT)
     cells = heatmap_cells(built_store, HAVE, TARGETS)
-    expected = Counter(_rgb(c.colours[0]) for c in cells)
-    assert len(expected) >= 3, "the data should give several distinct cell colours"
-    for colour, cell_count in expected.items():
-        # A cell is 148 x 44 pixels; its text covers a small part of it.
-        assert colours[colour] >= 0.6 * cell_count * 148 * 44, (colour, colours[colour])
+    area: Counter[tuple[int, int, int]] = Counter()
+    for cell in cells:
+        for _level, fill, _x, bar_width in cell.segments():
+            area[_rgb(fill)] += int(bar_width * BAR_H)
+    assert len(area) >= 3, "the data should give several levels in the bars"
+    for colour, pixels in area.items():
+        # Stacked bars: each level's colour covers its share of every bar (edges are anti-aliased).
+        assert colours[colour] >= 0.6 * pixels, (colour, colours[colour], pixels)
+    all_rows = heatmap_cells(built_store, HAVE, TARGETS)
+    assert any(c.partial and c.full for c in all_rows) or any(c.partial for c in all_rows)
 
 
 def test_rendered_dom_holds_the_svg(report: Path, tmp_path: Path) -> None:
@@ -121,3 +126,6 @@ def test_rendered_dom_holds_the_svg(report: Path, tmp_path: Path) -> None:
     for target in TARGETS:
         assert f'id="gaps-{target}"' in dom
     assert "Provenance" in dom
+    assert "Cloud Controls Matrix" in dom  # columns carry framework names, not only slugs
+    assert dom.count('class="seg-') >= len(TARGETS)
+    assert "likely" in dom and "expected" in dom

@@ -9,7 +9,12 @@ import pytest
 
 from controlgraph.analysis.coverage import HaveSpec, coverage
 from controlgraph.analysis.programme import unified_control_set
-from controlgraph.exports.programme_xlsx import JUSTIFICATION_PLACEHOLDER, SOA_HEADINGS, programme_xlsx
+from controlgraph.exports.programme_xlsx import (
+    JUSTIFICATION_PLACEHOLDER,
+    SOA_HEADINGS,
+    STATUS_CHOICES,
+    programme_xlsx,
+)
 from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
 
 TARGETS = ["iso27017-2015", "iso27018-2019", "csa-ccm-4", "nist-csf-2.0"]
@@ -31,16 +36,25 @@ def test_unified_control_set_and_gaps_match_the_engine(book: openpyxl.Workbook, 
     unified = unified_control_set(built_store, TARGETS)
     sheet = book["Unified control set"]
     header = [c.value for c in sheet[1]]
-    assert header[:2] == ["Hub control", "Title"] and len(header) == 2 + len(TARGETS)
+    assert header[:5] == ["Hub control", "Title", "Adds full", "Adds in part", "Adds expected"]
+    assert len(header) == 5 + len(TARGETS)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [c.control.ref for c in unified.chosen]
     for row, choice in zip(rows, unified.chosen, strict=True):
-        for index, target in enumerate(TARGETS, start=2):
+        assert row[2] == sum(len(v) for v in choice.covers.values())
+        for index, target in enumerate(TARGETS, start=5):
             for ref in choice.covers.get(target, []):
                 assert ref in (row[index] or "")
     gaps = list(book["Residual gaps"].iter_rows(min_row=2, values_only=True))
     expected = {(g.slug, ref) for g in unified.gaps for ref in [*g.partial_only, *g.uncovered]}
     assert {(r[0], r[1]) for r in gaps} == expected and len(gaps) == len(expected)
+    levels = {g.slug: {i.item.info.ref: i.status for i in g.gap_items()} for g in unified.gaps}
+    assert all(r[3] == levels[str(r[0])][str(r[1])] for r in gaps)
+    summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
+    assert "ranking score" in str(summary["Probabilities (likely level)"])
+    for g in unified.gaps:
+        assert g.summary is not None
+        assert f"full {g.summary.full}, partial {g.summary.partial}" in str(summary[f"{g.slug}: reached by the hub set"])
 
 
 def test_statement_of_applicability(book: openpyxl.Workbook, built_store) -> None:  # type: ignore[no-untyped-def]
@@ -60,6 +74,8 @@ def test_statement_of_applicability(book: openpyxl.Workbook, built_store) -> Non
         if str(row[0]).startswith("ISO/IEC 27018"):
             assert row[7] == status[str(row[1])]
         assert sheet.cell(row=index, column=8).fill.fgColor.rgb.endswith(COVERAGE_FILLS[str(row[7])])
+    assert all(r[8] == ("Implemented" if r[7] == "full" else "Not started") and r[9] is None and r[10] is None
+               for r in rows)  # status pre-filled from coverage; owner and evidence left to fill in
     annex_a = by_framework["ISO/IEC 27001:2022 Annex A"]
     assert all(r[7] == "full" for r in annex_a)  # implemented as such
     assert all("iso27002-2022:" in str(r[5]) for r in annex_a)  # every Annex A control has its 27002 hub control
@@ -69,3 +85,14 @@ def test_provenance_names_every_set_with_its_licence(book: openpyxl.Workbook) ->
     rows = list(book["Provenance"].iter_rows(min_row=2, values_only=True))
     assert rows
     assert all(r[0] and r[3] and r[4] for r in rows)
+
+
+def test_statement_of_applicability_has_drop_downs_and_conditional_formatting(book: openpyxl.Workbook) -> None:
+    sheet = book["Statement of applicability"]
+    last = sheet.max_row
+    lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists == {f"D2:D{last}": '"Yes,No"',
+                     f"I2:I{last}": '"' + ",".join(STATUS_CHOICES) + '"'}
+    ranges = {str(r.sqref): [rule.formula for rule in r.rules] for r in sheet.conditional_formatting}
+    assert [f for f in ranges[f"H2:H{last}"]] == [['"full"'], ['"partial"'], ['"likely"'], ['"none"']]
+    assert ['"Implemented"'] in ranges[f"I2:I{last}"] and ['$D2="No"'] in ranges[f"A2:K{last}"]

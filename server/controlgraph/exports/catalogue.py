@@ -116,7 +116,7 @@ def export_programme(store: GraphStore, have: Sequence[str], targets: str | Sequ
     for slug in spec.frameworks():
         known_framework(store, slug)
     target_list = framework_list(store, targets, "target")
-    hub = known_framework(store, hub)
+    known_framework(store, hub.split(":", 1)[0])  # the hub may be a framework or FRAMEWORK:ID patterns
     if chosen.name == "xlsx":
         content = programme_xlsx(store, spec, target_list, hub=hub)
     else:

@@ -13,12 +13,13 @@ import html
 from collections.abc import Iterable, Sequence
 
 from controlgraph import __version__
-from controlgraph.analysis.coverage import CoverageReport, HaveSpec, coverage
+from controlgraph.analysis.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
 from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.exports.crosswalk_table import COLUMNS, HEADINGS, CrosswalkExport, SetProvenance, provenance, record
-from controlgraph.exports.heatmap import cell_of, heatmap_cells, heatmap_svg, legend_html
+from controlgraph.exports.heatmap import cell_of, framework_titles, heatmap_cells, heatmap_svg, legend_html
 from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
 from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import control_ref_from_iri, mapping_set_of
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#1b1b1b}
@@ -50,16 +51,44 @@ def _table(headings: Sequence[str], rows: Iterable[Sequence[object]], coverage_c
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _gap_section(report: CoverageReport) -> str:
-    leaves = report.leaves()
-    gaps = [leaf for leaf in leaves if leaf.status != "full"]
+def _evidence_text(item: ItemCoverage) -> str:
+    """Single mappings with their set, chains named by their mapping sets, cover sets met."""
+    parts = []
+    for s in item.evidence:
+        via = " > ".join(mapping_set_of(m) for m in s.path) if s.inferred else (s.mapping_set or "")
+        parts.append(f"{s.relation.value} {s.control.ref} (via {via})")
+    for c in item.candidates:
+        if c.proven:
+            parts.append(f"{c.proven} by chain {' > '.join(mapping_set_of(m) for m in c.path)} to {_ref(c.control)}")
+    for cs in item.cover_sets:
+        parts.append("within the union of " + " + ".join(_ref(y) for y in cs.statement.covered_by)
+                     + f" (cover set, {cs.statement.mapping_set})")
+    return "; ".join(parts)
+
+
+def _review_text(item: ItemCoverage) -> str:
+    return "; ".join(f"{_ref(c.control)} p={c.probability:.2f} via {' > '.join(mapping_set_of(m) for m in c.path)}"
+                     for c in item.candidates if not c.proven)
+
+
+def _gap_section(report: CoverageReport, titles: dict[str, str]) -> str:
+    gaps = [leaf for leaf in report.leaves() if leaf.status != "full"]
     overall = report.overall()
-    rows = [(g.item.info.notation, g.item.info.title, g.status,
-             "; ".join(f"{s.relation.value} {s.control.ref}" for s in g.evidence)) for g in gaps]
-    summary = (f"<p>{overall.full} of {overall.total} leaf items fully covered, {overall.partial} partially, "
-               f"{overall.none} not at all. {len(gaps)} gap(s) below.</p>")
-    return (f'<section class="gaps" id="gaps-{_e(report.target)}"><h3>{_e(report.target)}</h3>{summary}'
-            + _table(("Item", "Title", "Coverage", "Partial evidence"), rows, coverage_column=2) + "</section>")
+    rows = [(g.item.info.notation, g.item.info.title, g.status, _evidence_text(g), _review_text(g)) for g in gaps]
+    scope = report.scope.scope if report.scope and report.scope.scope else None
+    scoped = f" (scope: {scope}, {report.scope.left_out} items left out)" if scope and report.scope else ""
+    summary = (f"<p>{overall.total} assessable items{_e(scoped)}: {overall.full} full, {overall.partial} partial, "
+               f"{overall.likely} likely, {overall.none} none; expected coverage {overall.expected_percent:.1f}%. "
+               f"{len(gaps)} gap(s) below.</p>")
+    name = titles.get(report.target, report.target)
+    return (f'<section class="gaps" id="gaps-{_e(report.target)}"><h3>{_e(name)} ({_e(report.target)})</h3>'
+            + summary + _table(("Item", "Title", "Coverage", "Evidence", "Candidates to review"), rows,
+                               coverage_column=2) + "</section>")
+
+
+def _ref(iri: str) -> str:
+    ref = control_ref_from_iri(iri)
+    return str(ref) if ref else iri
 
 
 def _provenance_section(sets: Sequence[SetProvenance]) -> str:
@@ -70,13 +99,15 @@ def _provenance_section(sets: Sequence[SetProvenance]) -> str:
 
 def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[str], *,
                 crosswalk: CrosswalkExport | None = None, title: str | None = None,
-                generated: dt.datetime | None = None) -> str:
+                generated: dt.datetime | None = None, scopes: dict[str, str] | None = None) -> str:
     """The report for what is implemented (each of ``have_rows``, and all together) against ``targets``."""
     when = (generated or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     combined = HaveSpec.parse(have_rows)
-    reports = [coverage(store, combined, target) for target in targets]
+    scopes = scopes or {}
+    reports = [coverage(store, combined, target, scope=scopes.get(target)) for target in targets]
+    titles = framework_titles(store)
     rows = list(have_rows)
-    cells = heatmap_cells(store, rows, targets) if len(rows) > 1 else []
+    cells = heatmap_cells(store, rows, targets, scopes) if len(rows) > 1 else []
     if len(rows) > 1:
         rows.append("all of the above")
     cells += [cell_of(r, rows[-1]) for r in reports]
@@ -87,11 +118,14 @@ def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[s
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{_e(heading)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_e(heading)}</h1>",
-        f'<p class="meta">Generated {_e(when)} by controlgraph {_e(__version__)}. Coverage counts leaf items: '
-        "full where an implemented control is equal to or contains the item, partial where it overlaps. "
-        "Candidate links are never counted.</p>",
-        "<h2>Coverage heatmap</h2>", f"<div>{legend_html()}</div>", heatmap_svg(cells, rows, targets),
-        "<h2>Gaps per target</h2>", *(_gap_section(r) for r in reports),
+        f'<p class="meta">Generated {_e(when)} by controlgraph {_e(__version__)}. Coverage counts assessable '
+        "items (leaves, and parents with requirements of their own or alternatives as children): full where "
+        "what is implemented is proven to contain the item, partial where overlap is proven along any chain of "
+        "mappings, likely where a candidate link reaches the probability threshold (never counted as proven). "
+        "Expected coverage sums each item's probability of being met at least in part, hub controls weighing "
+        f"less. Probabilities: {_e(_sources(reports))}.</p>",
+        "<h2>Coverage heatmap</h2>", f"<div>{legend_html()}</div>", heatmap_svg(cells, rows, targets, titles),
+        "<h2>Gaps per target</h2>", *(_gap_section(r, titles) for r in reports),
     ]
     if crosswalk is not None:
         column = _CROSSWALK_COLUMNS.index("coverage")
@@ -101,6 +135,11 @@ def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[s
                          ([record(r)[c] for c in _CROSSWALK_COLUMNS] for r in crosswalk.rows), column)]
     parts += [_provenance_section(sets), "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _sources(reports: Sequence[CoverageReport]) -> str:
+    named = sorted({r.probability_sources for r in reports})
+    return "; ".join(named)
 
 
 __all__ = ["COLUMNS", "html_report"]

@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-COVERAGE_FILLS: dict[str, str] = {"full": "C6EFCE", "partial": "FFE699", "none": "D9D9D9"}
+COVERAGE_FILLS: dict[str, str] = {"full": "C6EFCE", "partial": "E2F0D9", "likely": "FFE699", "none": "D9D9D9"}
 _HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _MAX_WIDTH = 60
