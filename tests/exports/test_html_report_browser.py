@@ -113,8 +113,7 @@ def test_screenshot_shows_the_heatmap(report: Path, built_store, tmp_path: Path)
     for colour, pixels in area.items():
         # Stacked bars: each level's colour covers its share of every bar (edges are anti-aliased).
         assert colours[colour] >= 0.6 * pixels, (colour, colours[colour], pixels)
-    all_rows = heatmap_cells(built_store, HAVE, TARGETS)
-    assert any(c.partial and c.full for c in all_rows) or any(c.partial for c in all_rows)
+    assert any(c.partial for c in cells)
 
 
 def test_rendered_dom_holds_the_svg(report: Path, tmp_path: Path) -> None:

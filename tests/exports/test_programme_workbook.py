@@ -54,7 +54,8 @@ def test_unified_control_set_and_gaps_match_the_engine(book: openpyxl.Workbook, 
     assert "ranking score" in str(summary["Probabilities (likely level)"])
     for g in unified.gaps:
         assert g.summary is not None
-        assert f"full {g.summary.full}, partial {g.summary.partial}" in str(summary[f"{g.slug}: reached by the hub set"])
+        reached = str(summary[f"{g.slug}: reached by the hub set"])
+        assert f"full {g.summary.full}, partial {g.summary.partial}" in reached
 
 
 def test_statement_of_applicability(book: openpyxl.Workbook, built_store) -> None:  # type: ignore[no-untyped-def]
