@@ -151,10 +151,12 @@ def unified_control_set(
     role: str | None = None,
     likely_threshold: float = DEFAULT_LIKELY_THRESHOLD,
     hub_share: float | None = None,
+    max_controls: int | None = None,
 ) -> UnifiedControlSet:
     """Pick hub controls from ``hub`` (a framework or patterns) for ``targets``; measure the plan per target.
 
-    ``scopes`` maps a target to its scope (e.g. ``{"gdpr": "controller"}``); ``role`` applies to the targets
+    ``max_controls`` stops the plan after that many picks (a first phase). ``scopes`` maps a target to its
+    scope (e.g. ``{"gdpr": "controller"}``); ``role`` applies to the targets
     that record responsibility and is ignored for the others.
     """
     if not targets:
@@ -179,7 +181,7 @@ def unified_control_set(
     current = {id(u): u.value(chosen) for u in units}
     picks: list[HubChoice] = []
     infos = describe_controls(store, pool)
-    while True:
+    while max_controls is None or len(picks) < max_controls:
         best: tuple[int, float, str] | None = None
         for c in sorted(touching):
             if c in chosen:

@@ -260,12 +260,15 @@ def _summary_json(level: LevelSummary) -> dict[str, Any]:
               help="TARGET=SCOPE: count only the items of TARGET binding SCOPE (e.g. gdpr=controller); repeatable.")
 @click.option("--role", type=click.Choice(ROLES), default=None,
               help="For targets recording responsibility: count only the items for this cloud role.")
+@click.option("--max-controls", type=click.IntRange(min=1), default=None,
+              help="Stop after this many picks (a first phase) and measure what they reach.")
 @click.option("--gaps", "gap_limit", type=int, default=5, show_default=True,
               help="Gaps listed per target, with their evidence and candidates to review (0: none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
 def programme_command(
-    ctx: Context, targets: str, hub: str, scopes: tuple[str, ...], role: str | None, gap_limit: int, fmt: str
+    ctx: Context, targets: str, hub: str, scopes: tuple[str, ...], role: str | None, max_controls: int | None,
+    gap_limit: int, fmt: str,
 ) -> None:
     """Hub controls that maximise coverage of all TARGETS (proven first), the levels reached and the gaps."""
     target_list = [t.strip() for t in targets.split(",") if t.strip()]
@@ -273,7 +276,8 @@ def programme_command(
         scope_map = parse_scopes(scopes)
         store = open_store(ctx.settings, read_only=True)
         unified = unified_control_set(store, target_list, hub, scopes=scope_map, role=role,
-                                      likely_threshold=ctx.settings.likely_threshold, hub_share=ctx.settings.hub_share)
+                                      likely_threshold=ctx.settings.likely_threshold, hub_share=ctx.settings.hub_share,
+                                      max_controls=max_controls)
     if fmt == "json":
         click.echo(json.dumps(programme_json(unified), indent=2))
         return
