@@ -78,17 +78,19 @@ def export_crosswalk_command(ctx: Context, source: str, targets: str, fmt: str, 
               help="What is implemented: framework slugs or FRAMEWORK:ID patterns, comma-separated or repeated, "
                    "or @FILE.")
 @click.option("--targets", required=True, help="Comma-separated target frameworks.")
-@click.option("--hub", default="iso27002-2022", show_default=True, help="Framework to pick hub controls from.")
+@click.option("--hub", default="iso27002-2022", show_default=True,
+              help="Where to pick hub controls from: a framework or FRAMEWORK:ID patterns (e.g. iso27001-2022:A.*).")
+@click.option("--scope", "scopes", multiple=True, help="TARGET=SCOPE, e.g. gdpr=organisation (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(list(PROGRAMME_FORMATS)), default="xlsx", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
 @pass_context
-def export_programme_command(ctx: Context, have: tuple[str, ...], targets: str, hub: str, fmt: str,
-                             output: Path | None) -> None:
+def export_programme_command(ctx: Context, have: tuple[str, ...], targets: str, hub: str, scopes: tuple[str, ...],
+                             fmt: str, output: Path | None) -> None:
     """The multi-certification workbook (unified control set, gaps, statement of applicability) or HTML report."""
     from controlgraph.exports.catalogue import export_programme
 
     started = time.perf_counter()
     with exit_on_error():
         store = open_store(ctx.settings, read_only=True)
-        result = export_programme(store, list(have), targets, fmt, hub=hub)
+        result = export_programme(store, list(have), targets, fmt, hub=hub, scopes=list(scopes))
     _deliver(result, output, started)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlgraph.analysis.coverage import HaveSpec, framework_items
+from controlgraph.analysis.scope import parse_scopes
 from controlgraph.errors import InputError, NotFound
 from controlgraph.exports.crosswalk_csv import crosswalk_csv
 from controlgraph.exports.crosswalk_oscal import crosswalk_oscal_json
@@ -107,7 +108,8 @@ def _crosswalk_content(store: GraphStore, export: CrosswalkExport, fmt: str) -> 
 
 
 def export_programme(store: GraphStore, have: Sequence[str], targets: str | Sequence[str], fmt: str = "xlsx", *,
-                     hub: str = "iso27002-2022", allow_have_files: bool = True) -> ExportFile:
+                     hub: str = "iso27002-2022", allow_have_files: bool = True,
+                     scopes: Sequence[str] = ()) -> ExportFile:
     """``allow_have_files=False`` (the web layer) refuses ``@FILE`` values, so no request names a file."""
     chosen = _format(fmt, PROGRAMME_FORMATS)
     if not allow_have_files and any(v.strip().startswith("@") for v in have):
@@ -118,7 +120,7 @@ def export_programme(store: GraphStore, have: Sequence[str], targets: str | Sequ
     target_list = framework_list(store, targets, "target")
     known_framework(store, hub.split(":", 1)[0])  # the hub may be a framework or FRAMEWORK:ID patterns
     if chosen.name == "xlsx":
-        content = programme_xlsx(store, spec, target_list, hub=hub)
+        content = programme_xlsx(store, spec, target_list, hub=hub, scopes=parse_scopes(scopes))
     else:
-        content = html_report(store, list(spec.patterns), target_list).encode("utf-8")
+        content = html_report(store, list(spec.patterns), target_list, scopes=parse_scopes(scopes)).encode("utf-8")
     return ExportFile(content, chosen.media_type, f"programme_{'+'.join(target_list)}.{chosen.extension}")

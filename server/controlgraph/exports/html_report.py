@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from controlgraph import __version__
 from controlgraph.analysis.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
+from controlgraph.analysis.likelihood import describe_sources
 from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.exports.crosswalk_table import COLUMNS, HEADINGS, CrosswalkExport, SetProvenance, provenance, record
 from controlgraph.exports.heatmap import cell_of, framework_titles, heatmap_cells, heatmap_svg, legend_html
@@ -138,8 +139,8 @@ def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[s
 
 
 def _sources(reports: Sequence[CoverageReport]) -> str:
-    named = sorted({r.probability_sources for r in reports})
-    return "; ".join(named)
+    named = sorted({r.probability_sources for r in reports} - {describe_sources([])})
+    return "; ".join(named) or describe_sources([])
 
 
 __all__ = ["COLUMNS", "html_report"]
