@@ -21,7 +21,7 @@ import rdflib
 
 from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.exports.crosswalk_csv import crosswalk_csv
-from controlgraph.exports.crosswalk_oscal import RELATIONSHIP, crosswalk_oscal
+from controlgraph.exports.crosswalk_oscal import PROP_NS, RELATIONSHIP, crosswalk_oscal
 from controlgraph.exports.crosswalk_rdf import crosswalk_jsonld, crosswalk_turtle
 from controlgraph.exports.crosswalk_sssom import crosswalk_sssom, mapping_nodes
 from controlgraph.exports.crosswalk_table import COLUMNS, CrosswalkExport, build_crosswalk, explanation
@@ -36,6 +36,7 @@ CASES = {
 }
 SSSOM_CLI = Path(sys.executable).parent / "sssom"
 OSCAL_SCHEMA = Path(__file__).with_name("oscal_mapping_collection.schema.json")
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
@@ -164,7 +165,8 @@ def test_oscal_is_valid_and_complete(export: CrosswalkExport) -> None:
     resources = {r["uuid"]: r for r in collection["back-matter"]["resources"]}
     for target in export.targets:
         rows = export.rows_for(target)
-        maps = mappings[target]["maps"] if rows else []
+        maps = [m for m in mappings[target]["maps"] if not any(p["name"] == "cover-set" for p in m["props"])] \
+            if target in mappings else []
         assert len(maps) == len(rows)
         for entry, row in zip(maps, rows, strict=True):
             m = row.mapping
@@ -208,3 +210,19 @@ def test_rdf_round_trips_mapping_triples(export: CrosswalkExport, built_store, f
             licence = graph.value(set_node, rdflib.URIRef("http://purl.org/dc/terms/license"))
             assert str(licence) == m.licence
             assert graph.value(set_node, rdflib.URIRef(CG + "authority")) is not None
+
+
+def test_oscal_carries_cover_sets_as_one_map_each(built_store) -> None:  # type: ignore[no-untyped-def]
+    export = build_crosswalk(built_store, "csa-ccm-4", ["iso27002-2022"], include_inferred=False)
+    curated = REPO / "mappings" / "curation" / "csa-ccm-4--iso27002-2022--cover-sets.csv"
+    with curated.open(encoding="utf-8", newline="") as handle:
+        expected = {row["subject"].split(":", 1)[1]: sorted(m.split(":", 1)[1] for m in row["covered_by"].split(";"))
+                    for row in csv.DictReader(handle)}
+    document = crosswalk_oscal(export)
+    jsonschema.Draft7Validator(json.loads(OSCAL_SCHEMA.read_text()),
+                               format_checker=jsonschema.FormatChecker()).validate(document)
+    maps = document["mapping-collection"]["mappings"][0]["maps"]
+    covers = [m for m in maps if {"name": "cover-set", "ns": PROP_NS, "value": "true"} in m["props"]]
+    found = {m["sources"][0]["id-ref"]: sorted(t["id-ref"] for t in m["targets"]) for m in covers}
+    assert found == expected and len(covers) == len(expected) == 37
+    assert all(m["relationship"] == "subset-of" for m in covers)

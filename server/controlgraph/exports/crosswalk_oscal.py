@@ -4,8 +4,10 @@ One ``mapping`` per framework pair, one ``map`` per crosswalk row. The relation 
 relationship (equal-to, subset-of, superset-of, intersects-with, no-relationship), read with the
 ``--from`` item as source, the row's rationale its ``matching-rationale``. What OSCAL has no field
 for (coverage, asserted or inferred, strength, justification, confidence, authority) travels as
-``props`` in the controlgraph namespace; each mapping set is a back-matter resource (publisher and
-licence in its remarks) that its maps link to, and an inferred map's remarks give its explanation path.
+``props`` in the controlgraph namespace. A cover-set statement ("X is covered by the union of Y1..Yn")
+is one ``subset-of`` map with X as its source and all Yi as its targets (prop ``cover-set``); each
+mapping set is a back-matter resource (publisher and licence in its remarks) that its maps link to,
+and an inferred map's remarks give its explanation path.
 
 Identifiers are name-based UUIDs (version 5) of the graph's IRIs, so the same map keeps its UUID
 from one export to the next; the collection's UUID changes with its content, as OSCAL asks.
@@ -21,10 +23,11 @@ from collections import Counter
 from typing import Any
 
 from controlgraph import __version__
+from controlgraph.analysis.cover_sets import CoverSet
 from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.errors import NotFound
 from controlgraph.exports.crosswalk_table import CrosswalkExport, explanation, provenance
-from controlgraph.vocabulary import CG, MAPPING_SET, Relation, framework_iri
+from controlgraph.vocabulary import CG, MAPPING_SET, Relation, control_ref_from_iri, framework_iri
 
 OSCAL_VERSION = "1.2.3"
 PROP_NS = CG.rstrip("#")
@@ -80,6 +83,35 @@ def _map(row: CrosswalkRow, set_resources: dict[str, str]) -> dict[str, Any]:
     return entry
 
 
+def _cover_map(statement: CoverSet, set_resources: dict[str, str]) -> dict[str, Any]:
+    """A cover-set statement as one map: the source is a subset of the union of several targets."""
+    props = [_prop("coverage", "full"), _prop("basis", "asserted"), _prop("cover-set", "true"),
+             _prop("mapping-set", statement.mapping_set)]
+    if statement.confidence is not None:
+        props.append(_prop("confidence", statement.confidence))
+    entry: dict[str, Any] = {
+        "uuid": _uuid(statement.node),
+        "relationship": RELATIONSHIP[Relation.SUBSET_OF],
+        "sources": [{"type": "control", "id-ref": _notation(statement.subject)}],
+        "targets": [{"type": "control", "id-ref": _notation(y)} for y in statement.covered_by],
+        "props": props,
+    }
+    links = [{"href": statement.node, "rel": "canonical"}]
+    if statement.mapping_set in set_resources:
+        links.append({"href": f"#{set_resources[statement.mapping_set]}", "rel": "reference"})
+    entry["links"] = links
+    remarks = ["Cover set: the source is contained in the union of the targets taken together, not in any one."]
+    if statement.comment:
+        remarks.append(statement.comment)
+    entry["remarks"] = "\n\n".join(remarks)
+    return entry
+
+
+def _notation(iri: str) -> str:
+    ref = control_ref_from_iri(iri)
+    return ref.notation if ref else iri
+
+
 def crosswalk_oscal(export: CrosswalkExport, *, generated: dt.datetime | None = None) -> dict[str, Any]:
     """The mapping collection as a JSON-ready dict; :func:`crosswalk_oscal_json` gives the text."""
     if not export.rows:
@@ -93,12 +125,13 @@ def crosswalk_oscal(export: CrosswalkExport, *, generated: dt.datetime | None = 
     mappings = []
     for target in export.targets:
         rows = export.rows_for(target)
-        if rows:
+        covers = export.cover_sets_for(target)
+        if rows or covers:
             mappings.append({
                 "uuid": _uuid(f"{framework_iri(export.source)}|{framework_iri(target)}"),
                 "source-resource": {"type": "catalog", "href": framework_iri(export.source)},
                 "target-resource": {"type": "catalog", "href": framework_iri(target)},
-                "maps": [_map(r, resources) for r in rows],
+                "maps": [_map(r, resources) for r in rows] + [_cover_map(c, resources) for c in covers],
             })
     digest = hashlib.sha256(json.dumps(mappings, sort_keys=True).encode()).hexdigest()
     collection: dict[str, Any] = {

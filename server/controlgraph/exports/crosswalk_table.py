@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from controlgraph.analysis.cover_sets import CoverSet, cover_sets
 from controlgraph.analysis.crosswalk import CrosswalkRow, crosswalk
 from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import CONTROL
 
 COLUMNS: tuple[str, ...] = (
     "source_framework", "source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
@@ -38,9 +40,14 @@ class CrosswalkExport:
     targets: tuple[str, ...]
     include_inferred: bool
     rows: tuple[CrosswalkRow, ...]
+    cover_sets: tuple[CoverSet, ...] = ()  # "X is covered by the union of Y1..Yn", X in source, all Yi in one target
 
     def rows_for(self, target: str) -> list[CrosswalkRow]:
         return [r for r in self.rows if r.mapping.control.framework == target]
+
+    def cover_sets_for(self, target: str) -> list[CoverSet]:
+        prefix = f"{CONTROL}{target}/"
+        return [c for c in self.cover_sets if all(y.startswith(prefix) for y in c.covered_by)]
 
 
 def build_crosswalk(store: GraphStore, source: str, targets: Sequence[str], *, include_inferred: bool
@@ -49,7 +56,10 @@ def build_crosswalk(store: GraphStore, source: str, targets: Sequence[str], *, i
     rows: list[CrosswalkRow] = []
     for target in dict.fromkeys(targets):
         rows += crosswalk(store, source, target, include_inferred=include_inferred)
-    return CrosswalkExport(source, tuple(dict.fromkeys(targets)), include_inferred, tuple(rows))
+    prefixes = tuple(f"{CONTROL}{t}/" for t in targets)
+    statements = tuple(c for group in cover_sets(store, source).values() for c in group
+                       if any(all(y.startswith(p) for y in c.covered_by) for p in prefixes))
+    return CrosswalkExport(source, tuple(dict.fromkeys(targets)), include_inferred, tuple(rows), statements)
 
 
 def explanation(row: CrosswalkRow) -> str:
