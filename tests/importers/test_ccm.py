@@ -211,3 +211,22 @@ def test_cli_import_twice_then_a_broken_bundle(copy_built: Any, bundle: Path, tm
     assert broken.stderr.startswith("error: ") and "no such folder" in broken.stderr
     assert "Traceback" not in broken.stderr
     assert content(EmbeddedStore(store_dir, read_only=True)) == after_first
+
+
+def test_no_gap_lists_become_cover_sets(imported: tuple[Any, ImportedDataset, CommitOutcome]) -> None:
+    store, dataset, _ = imported
+    rows = list(store.query(
+        f"SELECT ?cs ?x ?y ?set WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?cs a <{CG}CoverSet> ; <{CG}coverSubject> ?x ;"
+        f" <{CG}coveredBy> ?y ; <{CG}inMappingSet> ?set }} }}"))
+    statements: dict[str, tuple[str, str, set[str]]] = {}
+    for row in rows:
+        entry = statements.setdefault(row["cs"].value, (row["x"].value, row["set"].value, set()))
+        entry[2].add(row["y"].value)
+    assert len(statements) == dataset.counts["cover sets"] > 0
+    for subject, mapping_set, members in statements.values():
+        # Every member is one of the subject's references in the same set, all under gap level No Gap.
+        mapped = {r["o"].value for r in store.query(
+            f"SELECT ?o WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ;"
+            f" <{CG}inMappingSet> ?set ; <{CG}gapLevel> \"No Gap\" }} }}",
+            substitutions={"s": ox.NamedNode(subject), "set": ox.NamedNode(mapping_set)})}
+        assert members == mapped, subject

@@ -29,8 +29,11 @@ even with a single reference it leaves open whether the two are equal or the ref
 more, so neither ``subset-of`` nor ``equal`` is definite. What is certain for each listed pair
 is that the two overlap, so each pair is asserted ``intersects-with`` (relation source
 ``defaulted``), and the gap level is kept on the mapping as ``cg:gapLevel`` (and the addendum
-as its comment) for a reader or a later curation to tighten. ``Full Gap`` yields no mapping at
-all: not being mapped is not evidence of being unrelated.
+as its comment) for a reader or a later curation to tighten. A ``No Gap`` list whose references
+were all read into one framework also becomes a cover-set statement (``cg:CoverSet``): the CCM
+control is contained in the union of its references (whether equal to it is left open), so
+implementing all of them covers it fully (analysis/cover_sets.py). ``Full Gap`` yields no mapping
+at all: not being mapped is not evidence of being unrelated.
 
 Repairs and rejections: a gap level written with Greek look-alike letters (``Νο Gap``) is read
 as Latin; an addendum filed under another key is taken as the addendum; unknown gap levels,
@@ -47,7 +50,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controlgraph.data.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
+from controlgraph.data.authoring import (
+    ControlRecord,
+    CoverSetRecord,
+    FrameworkMeta,
+    MappingRecord,
+    MappingSetMeta,
+    Provenance,
+)
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import (
     ParsedReference,
@@ -231,13 +241,14 @@ def _read_mapping_folder(
         return
     blocks = expect_list(load_json(path, "a CCM mapping file"), str(path), "mapping blocks")
     pairs: dict[tuple[str, str, str], MappingRecord] = {}
+    covers: dict[tuple[str, str], CoverSetRecord] = {}
     target_title = ""
     for b, block in enumerate(blocks):
         block = expect_dict(block, f"{path}#/{b}", "a mapping block")
         target_title = str(block["name"]) if isinstance(block.get("name"), str) else folder.name
         for m, row in enumerate(expect_list(block.get("mappings"), f"{path}#/{b}/mappings", "mappings")):
             _read_mapping_row(f"{path}#/{b}/mappings/{m}", row, style, fixed_slug, builder, context,
-                              ccm_known, pairs)
+                              ccm_known, pairs, covers)
     by_slug: dict[str, list[MappingRecord]] = defaultdict(list)
     for (_, slug, _), record in pairs.items():
         by_slug[slug].append(record)
@@ -252,10 +263,11 @@ def _read_mapping_folder(
             description=(
                 "CSA's mapping of each CCM control to the target items that together address it, with a gap "
                 "level per control. Each pair is read as intersects-with; the gap level of the control's whole "
-                "reference list is kept as cg:gapLevel."
+                "reference list is kept as cg:gapLevel. A 'No Gap' list whose references were all read is also "
+                "a cover-set statement (cg:CoverSet): the CCM control is contained in the union of its references."
             ),
         )
-        builder.add_mapping_set(meta, records)
+        builder.add_mapping_set(meta, records, [c for (_, s), c in sorted(covers.items()) if s == slug])
 
 
 def _read_mapping_row(
@@ -267,6 +279,7 @@ def _read_mapping_row(
     context: GraphContext,
     ccm_known: frozenset[str],
     pairs: dict[tuple[str, str, str], MappingRecord],
+    covers: dict[tuple[str, str], CoverSetRecord],
 ) -> None:
     if not isinstance(row, dict):
         builder.reject(at, repr(row)[:80], "mapping row is not an object")
@@ -287,20 +300,36 @@ def _read_mapping_row(
     if not isinstance(references, list):
         builder.reject(f"{at}/references", repr(references)[:80], "references is not a list")
         return
+    union: set[tuple[str, str]] = set()
+    complete = True  # every reference of the list read: only then does "No Gap" speak of their union
     for r, raw in enumerate(references):
         where = f"{at}/references/{r}"
         builder.count("references read")
         if not isinstance(raw, str) or not raw.strip():
             builder.reject(where, repr(raw), "empty or non-text reference")
+            complete = False
             continue
         if is_placeholder(raw):
             builder.reject(where, raw, "placeholder for 'no counterpart', not a reference (no mapping made)")
+            complete = False
             continue
         if gap == "Full Gap":
             builder.reject(where, raw, "reference listed under gap level Full Gap contradicts it; not mapped")
             continue
         parsed = parse_csf_reference(raw, fixed_slug) if style == "csf" and fixed_slug else parse_iso_reference(raw)
-        _add_pairs(where, raw, cid, gap, addendum, parsed, builder, context, pairs)
+        found = _add_pairs(where, raw, cid, gap, addendum, parsed, builder, context, pairs)
+        if found is None:
+            complete = False
+        else:
+            union |= found
+    slugs = {slug for slug, _ in union}
+    if gap == "No Gap" and complete and len(slugs) == 1:
+        slug = slugs.pop()
+        if (cid, slug) in covers:
+            builder.repair(at, cid, f"a second 'No Gap' list of {cid} to {slug}; the first is kept as its cover set")
+        else:
+            covers[(cid, slug)] = CoverSetRecord((CCM_SLUG, cid), tuple(sorted(union)), comment=addendum)
+            builder.count("cover sets")
 
 
 def _addendum(at: str, row: dict[str, Any], builder: DatasetBuilder) -> str:
@@ -325,19 +354,25 @@ def _add_pairs(
     builder: DatasetBuilder,
     context: GraphContext,
     pairs: dict[tuple[str, str, str], MappingRecord],
-) -> None:
+) -> set[tuple[str, str]] | None:
+    """Add the pairs of one reference; the (slug, notation) targets it names, or None if any was left out."""
     if parsed.rejected:
         builder.reject(where, raw, parsed.rejected)
-        return
+        return None
     for reason in parsed.repairs:
         builder.repair(where, raw, reason)
+    found: set[tuple[str, str]] | None = set()
     for slug, notation in parsed.targets:
         if not context.has_framework(slug, ignoring=builder.graph):
             builder.reject(where, raw, f"skipped: framework {slug} not in the graph")
+            found = None
             continue
         if notation not in context.notations(slug, ignoring=builder.graph):
             builder.reject(where, raw, f"{slug} has no item {notation} in the graph")
+            found = None
             continue
+        if found is not None:
+            found.add((slug, notation))
         key = (cid, slug, notation)
         points = f"The CCM reference cites point(s) {parsed.points} of {notation}." if parsed.points else ""
         previous = pairs.get(key)
@@ -347,6 +382,7 @@ def _add_pairs(
                 pairs[key] = _record(cid, slug, notation, gap, " ".join(filter(None, [previous.comment, points])))
             continue
         pairs[key] = _record(cid, slug, notation, gap, " ".join(filter(None, [addendum, points])))
+    return found
 
 
 def _record(cid: str, slug: str, notation: str, gap: str, comment: str) -> MappingRecord:

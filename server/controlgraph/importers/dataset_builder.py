@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from controlgraph.data.authoring import (
     ControlRecord,
+    CoverSetRecord,
     FrameworkMeta,
     MappingRecord,
     MappingSetMeta,
@@ -78,11 +79,12 @@ class DatasetBuilder:
         self._add(_turtle_triples(text, f"catalog {meta.slug}"))
         self.count(f"{meta.slug} items (new catalog)", len(controls))
 
-    def add_mapping_set(self, meta: MappingSetMeta, mappings: Sequence[MappingRecord]) -> None:
+    def add_mapping_set(self, meta: MappingSetMeta, mappings: Sequence[MappingRecord],
+                        cover_sets: Sequence[CoverSetRecord] = ()) -> None:
         if not mappings:
             return
         try:
-            text = mapping_set_turtle(meta, mappings)
+            text = mapping_set_turtle(meta, mappings, cover_sets=cover_sets)
         except ValueError as exc:
             raise ImportRejected(f"{self.dataset.source_path}: {exc}") from None
         self._add(_turtle_triples(text, f"mapping set {meta.set_id}"))
