@@ -460,3 +460,30 @@ def test_cached_answers_never_outlive_a_write(api: Api) -> None:
     assert targets() == before | {target}
     api.gql("""mutation($id: ID!) { retractMapping(id: $id) { __typename } }""", "acme", id=created["mapping"]["id"])
     assert targets() == before
+
+
+def test_tenant_cover_set_counts_for_its_tenant_only(api: Api) -> None:
+    create = """mutation($s: String!, $by: [String!]!) { createCoverSet(subject: $s, coveredBy: $by, confidence: 0.7,
+        comment: "our reading") { __typename ... on UserError { message } ... on RetractPayload { id auditId } } }"""
+    query = """{ coverage(have: ["iso27002-2022:5.1", "iso27002-2022:5.2"], target: "nist-csf-2.0", status: FULL,
+        first: 50) { ... on CoverageReport { items { edges { node { control { id } coverSets { coveredBy } } } } } } }"""
+
+    def full(tenant: str | None) -> set[str]:
+        edges = api.gql(query, tenant)["coverage"]["items"]["edges"]
+        return {e["node"]["control"]["id"] for e in edges}
+
+    subject = "nist-csf-2.0:GV.OC-01"
+    assert subject not in full("acme")
+    made = api.gql(create, "acme", s=subject, by=["iso27002-2022:5.1", "iso27002-2022:5.2"])["createCoverSet"]
+    assert made["__typename"] == "RetractPayload", made
+    assert subject in full("acme")
+    assert subject not in full("beta") and subject not in full(None)
+    twice = api.gql(create, "acme", s=subject, by=["iso27002-2022:5.1"])["createCoverSet"]
+    assert twice["__typename"] == "InvalidInputError" and "already has a cover set" in twice["message"]
+    unknown = api.gql(create, "acme", s=subject, by=["iso27002-2022:99.9"])["createCoverSet"]
+    assert unknown["__typename"] == "NotFoundError"
+    anonymous = api.gql(create, None, s=subject, by=["iso27002-2022:5.1"])["createCoverSet"]
+    assert anonymous["__typename"] == "AuthenticationError"
+    gone = api.gql('mutation($id: ID!) { retractMapping(id: $id) { __typename } }', "acme", id=made["id"])
+    assert gone["retractMapping"]["__typename"] == "RetractPayload"
+    assert subject not in full("acme")

@@ -32,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from controlgraph.analysis.satisfiers import control_info
+from controlgraph.data.authoring import cover_set_iri
 from controlgraph.data.interop import term_value
 from controlgraph.errors import ImportRejected, InputError, NotFound
 from controlgraph.pipeline.imports import RowIssue
@@ -295,13 +296,57 @@ def update_mapping(store: GraphStore, tenant: str, iri: str, patch: MappingPatch
 
 
 def retract_mapping(store: GraphStore, tenant: str, iri: str) -> ChangeOutcome:
-    """Remove one of the tenant's mappings; its audit trail stays."""
+    """Remove one of the tenant's mappings or cover-set statements; its audit trail stays."""
     with _tenant_lock(tenant):
         graph = _TenantGraph(store, tenant)
-        before = _draft_of(graph.mapping(iri))
+        node = graph.nodes.get(iri, [])
+        if any(t.predicate.value == RDF + "type" and term_value(t.object) == CG + "CoverSet" for t in node):
+            what = _describe_cover_set(node)
+        else:
+            what = _describe(_draft_of(graph.mapping(iri)))
         del graph.nodes[iri]
-        audit = graph.commit("retract", iri, f"retracted {_describe(before)}")
+        audit = graph.commit("retract", iri, f"retracted {what}")
     return ChangeOutcome("retract", iri, audit)
+
+
+def create_cover_set(store: GraphStore, tenant: str, subject: str, covered_by: Sequence[str],
+                     confidence: float | None = None, comment: str | None = None) -> ChangeOutcome:
+    """State that ``subject`` is covered by the union of ``covered_by`` (a ``cg:CoverSet`` in the tenant's set).
+
+    One statement per subject: a second one is an input error (retract the first). SHACL checks it on commit.
+    """
+    x = _control_iri(store, subject, "subject")
+    members = sorted({_control_iri(store, y, "coveredBy") for y in covered_by})
+    if not members:
+        raise InputError("coveredBy: name at least one control")
+    if x in members:
+        raise InputError("coveredBy lists the subject itself")
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise InputError("confidence must be from 0 to 1")
+    set_iri = custom_set_iri(tenant)
+    node = cover_set_iri(custom_set_id(tenant), x)
+    n = _N(node)
+    triples = [ox.Triple(n, _N(RDF + "type"), _N(CG + "CoverSet")),
+               ox.Triple(n, _N(CG + "inMappingSet"), _N(set_iri)),
+               ox.Triple(n, _N(CG + "coverSubject"), _N(x))]
+    triples += [ox.Triple(n, _N(CG + "coveredBy"), _N(y)) for y in members]
+    if confidence is not None:
+        triples.append(ox.Triple(n, _N(SSSOM + "confidence"), ox.Literal(repr(float(confidence)),
+                                                                          datatype=_N(XSD + "double"))))
+    if comment:
+        triples.append(ox.Triple(n, _N(RDFS + "comment"), ox.Literal(comment)))
+    with _tenant_lock(tenant):
+        graph = _TenantGraph(store, tenant)
+        if node in graph.nodes:
+            raise InputError(f"{subject} already has a cover set <{node}>; retract it first")
+        graph.nodes[node] = triples
+        audit = graph.commit("create", node, _describe_cover_set(triples))
+    return ChangeOutcome("create", node, audit)
+
+
+def _describe_cover_set(triples: Sequence[ox.Triple]) -> str:
+    members = sorted(term_value(t.object) for t in triples if t.predicate.value == CG + "coveredBy")
+    return f"<{_value(triples, CG + 'coverSubject')}> covered by the union of " + ", ".join(f"<{m}>" for m in members)
 
 
 def import_sssom_text(store: GraphStore, tenant: str, text: str, *, keep_going: bool = False) -> ChangeOutcome:

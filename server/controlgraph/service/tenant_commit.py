@@ -80,7 +80,8 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     edges = asserted_edges(content)
     controls = {e.subject for e in edges} | {e.object for e in edges}
     controls |= {term_value(t.object) for t in content
-                 if t.predicate.value in (CG + "mappingSubject", CG + "mappingObject")}
+                 if t.predicate.value in (CG + "mappingSubject", CG + "mappingObject", CG + "coverSubject",
+                                          CG + "coveredBy")}
     context = _neighbourhood(store, controls)
     origin = {str(t.subject): label for t in content}
     report = validate_triples([*context, *content], store.graph_triples(SHAPES_GRAPH), origin=origin)

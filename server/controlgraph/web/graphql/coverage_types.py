@@ -8,6 +8,7 @@ from controlgraph.analysis.coverage import CandidateEvidence, ItemCoverage, Leve
 from controlgraph.analysis.hubs import HubInfo
 from controlgraph.analysis.programme import HubChoice, TargetGaps
 from controlgraph.vocabulary import control_ref_from_iri, mapping_set_of
+from controlgraph.web.graphql.pagination import Connection
 from controlgraph.web.graphql.types import Control, CoverageLevel, SatisfierNode
 
 
@@ -209,3 +210,30 @@ class TargetGap:
     @strawberry.field(description="The items not fully covered, with their evidence and candidates to review.")
     def gap_items(self, first: int = 20) -> list[CoverageItem]:
         return [CoverageItem(item=i) for i in self.gaps.gap_items()[:max(0, min(first, 200))]]
+
+
+@strawberry.type
+class CoverageReport:
+    target: str
+    implemented: int = strawberry.field(description="Number of implemented controls the 'have' list names.")
+    parent_is_union_of_children: bool
+    overall: LevelCount = strawberry.field(description="Assessable items of the target (within scope and role) by "
+                                                       "level, with the expected coverage.")
+    levels: list[LevelCount] = strawberry.field(description="Items by level, per kind (level) of the target.")
+    items: Connection[CoverageItem]
+    scope: str | None
+    role: str | None
+    left_out: int = strawberry.field(description="Items the scope or role left out.")
+    likely_threshold: float
+    probability_source: str = strawberry.field(description="Where the probabilities of 'likely' come from.")
+    hubs: list[HubFlag] = strawberry.field(description="Implemented controls linked to a large share of the items.")
+
+
+@strawberry.type
+class UnifiedControlSet:
+    hub: str
+    targets: list[str]
+    chosen: Connection[HubControl]
+    gaps: list[TargetGap]
+    bound: str
+    probability_source: str

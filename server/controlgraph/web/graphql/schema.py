@@ -41,7 +41,15 @@ from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys
 from controlgraph.vocabulary import Rationale, parse_control_ref
 from controlgraph.web.graphql.context import context_getter
-from controlgraph.web.graphql.coverage_types import CoverageItem, HubControl, HubFlag, LevelCount, TargetGap
+from controlgraph.web.graphql.coverage_types import (
+    CoverageItem,
+    CoverageReport,
+    HubControl,
+    HubFlag,
+    LevelCount,
+    TargetGap,
+    UnifiedControlSet,
+)
 from controlgraph.web.graphql.limits import extensions
 from controlgraph.web.graphql.pagination import Connection, paginate
 from controlgraph.web.graphql.router import StoreAwareGraphQLRouter
@@ -110,33 +118,6 @@ class CrosswalkPayload:
     source: str
     target: str
     rows: Connection[CrosswalkRow]
-
-
-@strawberry.type
-class CoverageReport:
-    target: str
-    implemented: int = strawberry.field(description="Number of implemented controls the 'have' list names.")
-    parent_is_union_of_children: bool
-    overall: LevelCount = strawberry.field(description="Assessable items of the target (within scope and role) by "
-                                                       "level, with the expected coverage.")
-    levels: list[LevelCount] = strawberry.field(description="Items by level, per kind (level) of the target.")
-    items: Connection[CoverageItem]
-    scope: str | None
-    role: str | None
-    left_out: int = strawberry.field(description="Items the scope or role left out.")
-    likely_threshold: float
-    probability_source: str = strawberry.field(description="Where the probabilities of 'likely' come from.")
-    hubs: list[HubFlag] = strawberry.field(description="Implemented controls linked to a large share of the items.")
-
-
-@strawberry.type
-class UnifiedControlSet:
-    hub: str
-    targets: list[str]
-    chosen: Connection[HubControl]
-    gaps: list[TargetGap]
-    bound: str
-    probability_source: str
 
 
 @strawberry.type
@@ -454,6 +435,18 @@ class Mutation:
         try:
             tenant = _tenant(info)
             outcome = await _write(custom.retract_mapping, info.context.store, tenant, str(id))
+            return RetractPayload(id=strawberry.ID(outcome.node), audit_id=strawberry.ID(outcome.audit))
+        except ControlGraphError as exc:
+            return user_error(exc)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="State that 'subject' is covered by the union of 'coveredBy' (a cover set in "
+                                     "your mapping set): coverage counts it full when all are implemented. "
+                                     "retractMapping removes it.")
+    async def create_cover_set(self, info: Ctx, subject: str, covered_by: list[str], confidence: float | None = None,
+                               comment: str | None = None) -> RetractResult:
+        try:
+            outcome = await _write(custom.create_cover_set, info.context.store, _tenant(info), subject, covered_by,
+                                   confidence, comment)
             return RetractPayload(id=strawberry.ID(outcome.node), audit_id=strawberry.ID(outcome.audit))
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
