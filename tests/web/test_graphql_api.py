@@ -466,7 +466,8 @@ def test_tenant_cover_set_counts_for_its_tenant_only(api: Api) -> None:
     create = """mutation($s: String!, $by: [String!]!) { createCoverSet(subject: $s, coveredBy: $by, confidence: 0.7,
         comment: "our reading") { __typename ... on UserError { message } ... on RetractPayload { id auditId } } }"""
     query = """{ coverage(have: ["iso27002-2022:5.1", "iso27002-2022:5.2"], target: "nist-csf-2.0", status: FULL,
-        first: 50) { ... on CoverageReport { items { edges { node { control { id } coverSets { coveredBy } } } } } } }"""
+        first: 50) { ... on CoverageReport { items { edges { node { control { id } coverSets { coveredBy } } } } } }
+    }"""
 
     def full(tenant: str | None) -> set[str]:
         edges = api.gql(query, tenant)["coverage"]["items"]["edges"]
