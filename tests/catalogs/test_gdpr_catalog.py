@@ -338,3 +338,26 @@ def test_dpv_links_exist_and_denote_the_provision(catalog: dict[str, Item], dpv:
 
 def test_no_owl_same_as(graph: Graph) -> None:
     assert not list(graph.triples((None, OWL.sameAs, None)))
+
+
+def test_hierarchy_kinds_where_parents_are_not_the_union_of_their_children(graph: Graph) -> None:
+    kinds = {str(graph.value(s, SKOS.notation)): str(o).rsplit("#", 1)[-1]
+             for s, o in graph.subject_objects(CG.hierarchy)}
+    # Opening words add requirements (32(1) lists its measures "inter alia"); the others are either-or lists.
+    assert kinds == {"Art.28(3)": "OwnRequirements", "Art.32(1)": "OwnRequirements",
+                     **dict.fromkeys(("Art.6(1)", "Art.9(2)", "Art.17(1)", "Art.34(3)", "Art.46(2)", "Art.49(1)"),
+                                     "AnyChild")}
+    for notation in kinds:
+        item = next(graph.subjects(SKOS.notation, Literal(notation)))
+        assert any(graph.subjects(SKOS.broader, item)), f"{notation} has no children"
+
+
+def test_addressees_leave_authorities_and_final_provisions_out(graph: Graph) -> None:
+    applies = {str(graph.value(s, SKOS.notation)): set() for s in graph.subjects(CG.appliesTo, None)}
+    for s, o in graph.subject_objects(CG.appliesTo):
+        applies[str(graph.value(s, SKOS.notation))].add(str(o))
+    organisations = {"controller", "processor"}
+    assert all(not applies[f"Ch.{r}"] & organisations for r in ("I", "VI", "VII", "X", "XI"))
+    assert all(applies[f"Ch.{r}"] == organisations for r in ("IV", "V", "VIII", "IX"))
+    assert applies["Ch.II"] == applies["Ch.III"] == applies["Art.33(1)"] == {"controller"}
+    assert applies["Art.30(2)"] == applies["Art.33(2)"] == {"processor"}
