@@ -226,7 +226,7 @@ def test_no_gap_lists_become_cover_sets(imported: tuple[Any, ImportedDataset, Co
     for subject, mapping_set, members in statements.values():
         # Every member is one of the subject's references in the same set, all under gap level No Gap.
         mapped = {r["o"].value for r in store.query(
-            f"SELECT ?o WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ;"
+            f"SELECT ?s ?set ?o WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ;"
             f" <{CG}inMappingSet> ?set ; <{CG}gapLevel> \"No Gap\" }} }}",
             substitutions={"s": ox.NamedNode(subject), "set": ox.NamedNode(mapping_set)})}
         assert members == mapped, subject
