@@ -43,6 +43,8 @@ def export_sssom_command(ctx: Context, set_id: str, output: Path | None) -> None
 
 def _deliver(result: ExportFile, output: Path | None, started: float) -> None:
     seconds = time.perf_counter() - started
+    if result.note:
+        click.echo(f"note: {result.note}", err=True)
     if output is None:
         if result.media_type.startswith("application/vnd") and sys.stdout.isatty():
             raise click.UsageError("a workbook is binary: give -o FILE")

@@ -55,6 +55,7 @@ class ExportFile:
     content: bytes
     media_type: str
     filename: str
+    note: str = ""  # for the person asking (the CLI prints it on standard error), e.g. why a crosswalk is empty
 
 
 def _format(name: str, formats: dict[str, ExportFormat]) -> ExportFormat:
@@ -89,7 +90,15 @@ def export_crosswalk(store: GraphStore, source: str, targets: str | Sequence[str
     export = build_crosswalk(store, source, target_list, include_inferred=include_inferred)
     content = _crosswalk_content(store, export, chosen.name)
     name = f"crosswalk_{source}_to_{'+'.join(target_list)}{'_inferred' if include_inferred else ''}"
-    return ExportFile(content, chosen.media_type, f"{name}.{chosen.extension}")
+    note = ""
+    if not export.rows and not include_inferred:
+        inferred = build_crosswalk(store, source, target_list, include_inferred=True).rows
+        note = (f"no asserted mapping from {source} to {', '.join(target_list)}; "
+                + (f"--inferred gives {len(inferred)} row(s) chained from asserted ones" if inferred
+                   else "none can be inferred either"))
+    elif not export.rows:
+        note = f"no mapping from {source} to {', '.join(target_list)}, asserted or inferred"
+    return ExportFile(content, chosen.media_type, f"{name}.{chosen.extension}", note)
 
 
 def _crosswalk_content(store: GraphStore, export: CrosswalkExport, fmt: str) -> bytes:
