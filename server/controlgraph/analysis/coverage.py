@@ -50,7 +50,8 @@ from controlgraph.store.tenancy import PUBLIC, Visibility
 from controlgraph.vocabulary import CG, Relation, framework_iri, sparql_prefixes
 
 __all__ = ["STATUS_ORDER", "CandidateEvidence", "CoverageReport", "FrameworkItem", "FrameworkItems", "HaveSpec",
-           "ItemCoverage", "LevelSummary", "candidate_evidence", "coverage", "framework_items", "status_counts"]
+           "ItemCoverage", "LevelSummary", "candidate_evidence", "candidates_of", "coverage", "framework_items",
+           "status_counts"]
 
 STATUS_ORDER = {"none": 0, "likely": 1, "partial": 2, "full": 3}
 LEVELS = ("full", "partial", "likely", "none")
@@ -81,8 +82,8 @@ class CandidateEvidence:
 
 
 _CANDIDATES_QUERY = sparql_prefixes() + f"""
-SELECT ?fw ?x ?other ?dir ?rel ?score ?path ?c WHERE {{
-  ?x skos:inScheme ?fw .
+SELECT ?x ?other ?dir ?rel ?score ?path ?c WHERE {{
+  %s
   GRAPH <{CANDIDATES_GRAPH}> {{
     {{ ?c cg:mappingSubject ?x ; cg:mappingObject ?other . BIND("forward" AS ?dir) }}
     UNION
@@ -92,6 +93,7 @@ SELECT ?fw ?x ?other ?dir ?rel ?score ?path ?c WHERE {{
 }}"""
 # Apart from the query above: an OPTIONAL inside its GRAPH block made pyoxigraph 0.5 take minutes.
 _PROBABILITIES_QUERY = f"SELECT ?c ?p WHERE {{ GRAPH <{CANDIDATES_GRAPH}> {{ ?c <{CG}probability> ?p }} }}"
+_PROVEN_RANK = {"full": 0, "partial": 1, "": 2}
 
 
 def _probabilities(store: GraphStore) -> dict[str, float]:
@@ -99,21 +101,20 @@ def _probabilities(store: GraphStore) -> dict[str, float]:
         str(row["c"].value): float(row["p"].value) for row in store.query(_PROBABILITIES_QUERY)})  # type: ignore[union-attr,index]
 
 
-def candidate_evidence(
-    store: GraphStore, target: str, implemented: Collection[str]
-) -> dict[str, list[CandidateEvidence]]:
-    """Composed links between items of ``target`` and implemented controls, proven ones first, then by probability."""
+def _candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
+    """Every composed link of the controls ``scope`` binds to ?x (cached until the store changes)."""
+    return cached(store, ("candidates", scope), lambda: _read_candidates(store, scope))
+
+
+def _read_candidates(store: GraphStore, scope: str) -> dict[str, tuple[CandidateEvidence, ...]]:
     grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
     probabilities = _probabilities(store)
-    rows = store.query(_CANDIDATES_QUERY, substitutions={"fw": ox.NamedNode(framework_iri(target))})  # type: ignore[arg-type]
-    for row in rows:  # type: ignore[union-attr]
-        x, other, direction = row["x"].value, row["other"].value, row["dir"].value  # type: ignore[index]
-        if other not in implemented:
-            continue
+    for row in store.query(_CANDIDATES_QUERY % scope):  # type: ignore[union-attr]
+        x, other, direction = (row[i].value for i in range(3))  # type: ignore[index]
         entry = grouped.setdefault((x, other, direction), {
-            "rels": set(), "score": float(row["score"].value), "path": row["path"].value.split(),  # type: ignore[index]
-            "p": probabilities.get(row["c"].value)})  # type: ignore[index]
-        rel = Relation.from_iri(row["rel"].value)  # type: ignore[index]
+            "rels": set(), "score": float(row[4].value), "path": row[5].value.split(),  # type: ignore[index]
+            "p": probabilities.get(row[6].value)})  # type: ignore[index]
+        rel = Relation.from_iri(row[3].value)  # type: ignore[index]
         entry["rels"].add(rel.inverse if direction == "inverse" else rel)
     found: dict[str, list[CandidateEvidence]] = {}
     for (x, other, direction), entry in grouped.items():
@@ -121,10 +122,22 @@ def candidate_evidence(
         possible = tuple(r for r in Relation if r in entry["rels"])
         probability, source = candidate_probability(entry["score"], entry["p"])
         found.setdefault(x, []).append(CandidateEvidence(other, possible, entry["score"], path, probability, source))
-    rank = {"full": 0, "partial": 1, "": 2}
-    for items in found.values():
-        items.sort(key=lambda c: (rank[c.proven], -c.probability, c.control))
-    return found
+    return {x: tuple(sorted(items, key=lambda c: (_PROVEN_RANK[c.proven], -c.probability, c.control)))
+            for x, items in found.items()}
+
+
+def candidate_evidence(
+    store: GraphStore, target: str, implemented: Collection[str]
+) -> dict[str, list[CandidateEvidence]]:
+    """Composed links between items of ``target`` and implemented controls, proven ones first, then by probability."""
+    scope = f"?x skos:inScheme {ox.NamedNode(framework_iri(target))} ."
+    found = {x: [c for c in items if c.control in implemented] for x, items in _candidates(store, scope).items()}
+    return {x: items for x, items in found.items() if items}
+
+
+def candidates_of(store: GraphStore, iri: str) -> list[CandidateEvidence]:
+    """Every composed link of one control: proven ones first, then by probability."""
+    return list(_candidates(store, f"VALUES ?x {{ {ox.NamedNode(iri)} }}").get(iri, ()))
 
 
 @dataclass

@@ -12,8 +12,8 @@ from controlgraph.analysis.coverage import LEVELS, CoverageReport, HaveSpec, Ite
 from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
-from controlgraph.analysis.satisfiers import control_info
 from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
+from controlgraph.analysis.search import find_control
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError
 from controlgraph.reasoning.inputs import store_mappings
@@ -40,7 +40,7 @@ def satisfiers_command(
     the coverage they give CONTROL under its hierarchy kind (union of children, any one child, own requirements).
     """
     from controlgraph.analysis.rollup import satisfiers_with_roll_up
-    from controlgraph.analysis.satisfiers import control_info, find_satisfiers, satisfier_record
+    from controlgraph.analysis.satisfiers import find_satisfiers, satisfier_record
 
     with exit_on_error():
         try:
@@ -48,7 +48,7 @@ def satisfiers_command(
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        target = control_info(store, ref)
+        target = find_control(store, ref)
         find = find_satisfiers if no_roll_up else satisfiers_with_roll_up
         found = find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
                      include_partial=not full_only)
@@ -361,8 +361,8 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         except ValueError as exc:
             raise InputError(str(exc)) from None
         store = open_store(ctx.settings, read_only=True)
-        control_info(store, a)
-        control_info(store, b)
+        find_control(store, a)
+        find_control(store, b)
         result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
     click.echo(f"{a} -> {b}")
     click.echo(f"direct mappings: {len(result.direct)}")

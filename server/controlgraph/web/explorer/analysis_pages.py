@@ -105,7 +105,7 @@ def _coverage(store: GraphStore, have: list[str], targets: list[str]) -> list[Ta
         levels = dict.fromkeys(LEVELS, 0)
         gaps = []
         for leaf in report.leaves():
-            level = leaf.status if leaf.status != "none" or not leaf.candidates else "likely"
+            level = leaf.status  # full, partial (proven overlap), likely (candidate at or above the threshold), none
             levels[level] += 1
             if leaf.status != "full":
                 gaps.append((level, leaf))
