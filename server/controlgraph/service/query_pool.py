@@ -35,6 +35,7 @@ from controlgraph.errors import ControlGraphError, QueryCapacityExceeded, QueryE
 from controlgraph.service.public_view import PublicCopies
 from controlgraph.service.query_results import Answer, answer_query
 from controlgraph.service.sparql_access import check_read_only
+from controlgraph.service.worker_isolation import isolate_network
 from controlgraph.settings import Settings
 from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore
@@ -105,6 +106,7 @@ def _generation_marker(path: Path) -> tuple[Any, ...]:
 
 
 def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0) -> None:
+    isolate_network()  # first, while the process has one thread: no query may open a connection
     opened = _WorkerStore(Path(store_path))
     copies = PublicCopies(public_copy_max_quads)  # anonymous queries never run where tenant graphs are
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query

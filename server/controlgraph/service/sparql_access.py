@@ -7,38 +7,49 @@ results stop at the row cap, and a query past its time limit is stopped.
 
 from __future__ import annotations
 
-import re
 import time
 
 import pyoxigraph as ox
 
 from controlgraph.errors import QueryError, QueryRefused, QueryTimeout
+from controlgraph.service.sparql_lexer import lex
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore, QueryResult
 
-# Strings, IRIs and comments are removed before looking for keywords, so that a literal
-# containing the word SERVICE is not mistaken for the keyword, and vice versa.
-_NOT_KEYWORDS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'|<[^<>\"{}|^`\\\s]*>|#[^\n]*",
-)
-_PROLOGUE = re.compile(r"^\s*((PREFIX\s+[\w.-]*:\s*|BASE\s*)\s*)*", re.IGNORECASE)
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-# SERVICE as a keyword: not part of a prefixed name (ex:service) or a variable (?service).
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
-
-
-def keywords_text(sparql: str) -> str:
-    return _NOT_KEYWORDS.sub(" ", sparql)
+_QUERY_FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 
 
 def check_read_only(sparql: str) -> None:
-    text = keywords_text(sparql)
-    if _SERVICE.search(text):
-        raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint")
-    body = _PROLOGUE.sub("", text, count=1).split(None, 1)
-    if body and body[0].upper() in _UPDATE_WORDS:
-        raise QueryRefused(f"updates are not allowed on this endpoint ({body[0].upper()} found)")
+    """Refuse federation (SERVICE) and updates, deciding from the query's tokens (see :mod:`.sparql_lexer`).
+
+    pyoxigraph matches a keyword as the first letters of a word (``SERVICEex:a`` reads as
+    ``SERVICE ex:a``), so any word or prefix beginning with SERVICE counts, in any reading of the query.
+    """
+    lexed = lex(sparql)
+    for word in sorted(lexed.words | lexed.prefixes):
+        if word.startswith("SERVICE"):
+            raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint"
+                               + ("" if word == "SERVICE" else
+                                  f" ('{word.lower()}' reads as SERVICE followed by a name)"))
+    first = _query_form(lexed.first_words)
+    if first is not None and first not in _QUERY_FORMS:
+        update = next((w for w in _UPDATE_WORDS if first.startswith(w)), None)
+        if update is not None:
+            raise QueryRefused(f"updates are not allowed on this endpoint ({update} found)")
+
+
+def _query_form(words: list[str]) -> str | None:
+    """The first word after the prologue (BASE <iri>, PREFIX p: <iri>)."""
+    skip_next = False
+    for word in words:
+        if skip_next:
+            skip_next = False
+        elif word == "PREFIX":
+            skip_next = True
+        elif word != "BASE":
+            return word
+    return None
 
 
 def execute(store: GraphStore, sparql: str, settings: Settings,
