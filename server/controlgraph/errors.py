@@ -78,6 +78,10 @@ class QueryCapacityExceeded(QueryError):
     """Every query worker is busy with other queries; the caller may retry shortly."""
 
 
+class TooManyQueries(QueryCapacityExceeded):
+    """The caller already runs as many queries at once as it may."""
+
+
 class StoreError(ControlGraphError):
     """The store cannot be opened, read or written."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from controlgraph.errors import ConfigurationError
 
 ENV_PREFIX = "CONTROLGRAPH_"
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 
 def _setting(default: Any, doc: str) -> Any:
@@ -51,6 +52,21 @@ class Settings:
     )
     sparql_timeout: float = _setting(10.0, "Seconds a SPARQL or saved query may run before it is stopped.")
     sparql_row_cap: int = _setting(10_000, "Most result rows a SPARQL or saved query returns.")
+    sparql_max_result_bytes: int = _setting(
+        16_000_000,
+        "Most bytes of terms a SPARQL or saved query answer holds; past it the answer is cut as at the row cap "
+        "(`X-Result-Truncated: true`).",
+    )
+    sparql_queue_wait: float = _setting(
+        2.0,
+        "Most seconds a SPARQL or saved query waits for a free query worker before `503`; the wait is part of "
+        "the query's time limit (`CONTROLGRAPH_SPARQL_TIMEOUT` counts from the request's arrival).",
+    )
+    sparql_per_caller: int = _setting(
+        1,
+        "Most SPARQL and saved queries one caller runs at once (a tenant by its key, an anonymous caller by "
+        "its address); one more answers `429`. Behind a reverse proxy all anonymous callers share its address.",
+    )
     sparql_workers: int = _setting(
         2,
         "Worker processes answering public SPARQL and saved queries on an embedded on-disk store; a query "
@@ -86,7 +102,25 @@ class Settings:
         "Write access: comma-separated `tenant:sha256-hex-of-key` pairs (`controlgraph hash-key` prints "
         "the hash). Keys themselves are never stored.",
     )
-    cors_origins: str = _setting("", "Comma-separated origins allowed by CORS; empty turns CORS off.")
+    cors_origins: str = _setting(
+        "", "Comma-separated origins allowed by CORS (with the `Authorization` header); empty turns CORS off."
+    )
+    api_explorers: bool = _setting(
+        True,
+        "Serve the API explorers: GraphiQL and GraphQL introspection at `/graphql`, `/docs`, `/redoc` and "
+        "`/openapi.json`. Set to `false` on a public deployment to hide the schema.",
+    )
+    http_header_timeout: float = _setting(
+        10.0, "`controlgraph serve`: seconds a client has to send a request's headers, from its first byte "
+        "(or from connecting); the connection is closed past it.",
+    )
+    http_body_timeout: float = _setting(
+        30.0, "Seconds a client has to send a whole request body; past it the answer is `408`.",
+    )
+    http_keep_alive: float = _setting(5.0, "`controlgraph serve`: seconds an idle keep-alive connection is kept.")
+    http_max_connections: int = _setting(
+        512, "`controlgraph serve`: most open connections; one more is closed at once.",
+    )
     log_level: str = _setting("INFO", "Logging level of the server and the CLI.")
 
     @classmethod
@@ -105,12 +139,12 @@ class Settings:
 
     def check(self) -> None:
         positive = ("port", "workers", "max_hops", "sparql_row_cap", "sparql_workers", "page_size_max",
-                    "max_request_bytes")
+                    "max_request_bytes", "sparql_max_result_bytes", "sparql_per_caller", "http_max_connections",
+                    "sparql_timeout", "sparql_queue_wait", "http_header_timeout", "http_body_timeout",
+                    "http_keep_alive")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be positive")
-        if self.sparql_timeout <= 0:
-            raise ConfigurationError(f"{ENV_PREFIX}SPARQL_TIMEOUT must be positive")
         for name in ("likely_threshold", "hub_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be between 0 and 1")
@@ -133,6 +167,11 @@ class Settings:
 
 def _convert(name: str, type_name: Any, raw: str) -> Any:
     kind = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+    if kind == "bool":
+        flag = raw.strip().lower()
+        if flag not in _TRUE | _FALSE:
+            raise ConfigurationError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not true or false")
+        return flag in _TRUE
     try:
         if kind == "int":
             return int(raw)
@@ -156,6 +195,6 @@ def settings_markdown() -> str:
         "|---|---|---|",
     ]
     for f in dataclasses.fields(Settings):
-        default = f.default if f.default != "" else "(empty)"
+        default = str(f.default).lower() if isinstance(f.default, bool) else f.default if f.default != "" else "(empty)"
         lines.append(f"| `{ENV_PREFIX}{f.name.upper()}` | `{default}` | {f.metadata['doc']} |")
     return "\n".join(lines) + "\n"

@@ -8,8 +8,10 @@ somehow ran a SERVICE clause still could not connect anywhere.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +20,10 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+import controlgraph
 from controlgraph.errors import QueryRefused
+from controlgraph.service.query_pool import WORKER_BOOTSTRAP, ProcessQueryRunner
 from controlgraph.service.sparql_access import check_read_only
-from controlgraph.service.worker_isolation import isolate_network
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.web.app import create_app
@@ -151,25 +154,28 @@ def test_the_endpoint_refuses_and_nothing_is_contacted(listener: Listener, runne
     assert listener.received() == before
 
 
-def _service_from_isolated_process(port: int, answer: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
-    isolated = isolate_network()
+def test_a_query_worker_cannot_connect_anywhere(listener: Listener, tmp_path: Path) -> None:
+    """The second wall: the worker processes live in a network namespace of their own, where a SERVICE
+    clause run directly (as if the check had missed it) reaches nothing."""
+    _store_with_one_triple(tmp_path / "store").close()
+    runner = ProcessQueryRunner(tmp_path / "store", Settings.from_env({}, store=str(tmp_path / "store")))
     try:
-        ox.Store().query(f"ASK {{ SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}")
-        outcome = "answered"
-    except (OSError, RuntimeError) as exc:
-        outcome = str(exc)
-    answer.put((isolated, outcome))
-
-
-def test_a_query_worker_cannot_connect_anywhere(listener: Listener) -> None:
-    """The second wall: a worker process, isolated as query workers are, runs a SERVICE clause directly."""
-    context = multiprocessing.get_context("spawn")
-    answer: multiprocessing.Queue = context.Queue()  # type: ignore[type-arg]
-    process = context.Process(target=_service_from_isolated_process, args=(listener.port, answer))
+        assert runner.run("ASK { ?s ?p ?o }").body  # the workers have started
+        ours = os.readlink("/proc/self/ns/net")
+        for worker in runner._workers:
+            assert os.readlink(f"/proc/{worker.process.pid}/ns/net") != ours
+    finally:
+        runner.close()
+    # The same bootstrap as a worker's, then a SERVICE clause straight into pyoxigraph.
+    probe = (f"{WORKER_BOOTSTRAP.split('; from')[0]}; import pyoxigraph as ox\n"
+             "try:\n"
+             f"    ox.Store().query('ASK {{ SERVICE <http://127.0.0.1:{listener.port}/x> {{ ?s ?p ?o }} }}')\n"
+             "    print('answered')\n"
+             "except (OSError, RuntimeError) as exc:\n"
+             "    print('failed:', exc)\n")
     before = listener.received()
-    process.start()
-    isolated, outcome = answer.get(timeout=60)
-    process.join(timeout=10)
-    assert isolated, "this platform refused a network namespace (Linux with user namespaces is expected here)"
-    assert listener.received() == before, outcome
-    assert outcome != "answered"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(controlgraph.__file__).parents[1])})
+    assert "query workers can reach the network" not in done.stderr, done.stderr
+    assert done.stdout.startswith("failed:"), (done.stdout, done.stderr)
+    assert listener.received() == before

@@ -29,7 +29,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "CONTROLGRAPH_STORE": str(location), "CONTROLGRAPH_SPARQL_TIMEOUT": str(TIMEOUT),
-           "CONTROLGRAPH_SPARQL_WORKERS": "2", "CONTROLGRAPH_LOG_LEVEL": "WARNING"}
+           "CONTROLGRAPH_SPARQL_WORKERS": "2", "CONTROLGRAPH_LOG_LEVEL": "WARNING",
+           "CONTROLGRAPH_SPARQL_PER_CALLER": "2"}  # both clients below come from 127.0.0.1
     process = subprocess.Popen([binary, "serve", "--port", str(port)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"

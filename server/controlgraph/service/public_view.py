@@ -12,10 +12,17 @@ worker at 100k quads), not after a tenant's write: the read snapshot says which 
 changed. Without that information (no snapshot) it is taken again whenever the store object changes.
 Past ``sparql_public_copy_max_quads`` no copy is kept and anonymous queries also run with the
 restricted dataset.
+
+Taking the copy is never part of a query's time: a query worker takes it when it starts, before it
+says it is ready, and takes a new one in a background thread when the shared graphs change; until
+that copy is complete, anonymous queries read the store with the restricted dataset (slower, the
+same answers). Taking it inside a query's time limit made every query time out once the copy took
+longer than the limit: each timeout killed the worker, and the next one started the copy over.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable
 
 from controlgraph.store.base import GraphStore
@@ -35,12 +42,63 @@ def public_copy(store: GraphStore, max_quads: int) -> EmbeddedStore | None:
 
 
 class PublicCopies:
-    """Per worker: the copy of the shared graphs, kept while they do not change."""
+    """Per worker: the copy of the shared graphs, kept while they do not change.
 
-    def __init__(self, max_quads: int) -> None:
+    With ``background`` (query workers), a copy that must be retaken is built on a thread of its own
+    and :meth:`store_for` answers from the store meanwhile; without it (tests), it is built at once.
+    """
+
+    def __init__(self, max_quads: int, *, background: bool = False) -> None:
         self.max_quads = max_quads
+        self.background = background
+        self._lock = threading.Lock()
         self._source: Hashable = None
         self._copy: EmbeddedStore | None = None
+        self._building: Hashable = None
+        self.built = threading.Event()  # set whenever a background copy is complete
+
+    @staticmethod
+    def _wanted(store: GraphStore, shared_version: Hashable) -> tuple[Hashable, list[str], list[str]]:
+        names = store.graph_names()
+        shared = PUBLIC.visible_graphs(names)
+        # No copy is needed while nothing is hidden; the first tenant graph written makes one.
+        anything_hidden = len(shared) != len(names)
+        return (shared_version if shared_version is not None else store, anything_hidden), names, shared
+
+    def prepare(self, store: GraphStore, shared_version: Hashable = None) -> None:
+        """Take the copy now (a worker starting, before it takes any query)."""
+        source, _, _ = self._wanted(store, shared_version)
+        copy = public_copy(store, self.max_quads)
+        with self._lock:
+            self._source, self._copy = source, copy
+
+    def refresh(self, store: GraphStore, shared_version: Hashable = None) -> None:
+        """Start taking a new copy in the background when the shared graphs changed (an idle worker)."""
+        source, _, _ = self._wanted(store, shared_version)
+        self._start_build(store, source)
+
+    def _start_build(self, store: GraphStore, source: Hashable) -> None:
+        with self._lock:
+            if source == self._source or source == self._building:
+                return
+            self._building = source
+            self.built.clear()
+
+        def build() -> None:
+            try:
+                copy = public_copy(store, self.max_quads)
+            except Exception:  # the store changed under it: the next query or idle tick starts again
+                copy, failed = None, True
+            else:
+                failed = False
+            with self._lock:
+                if self._building == source:
+                    self._building = None
+                    if not failed:
+                        self._source, self._copy = source, copy
+            self.built.set()
+
+        threading.Thread(target=build, name="controlgraph-public-copy", daemon=True).start()
 
     def store_for(self, store: GraphStore, visibility: Visibility, shared_version: Hashable = None) -> GraphStore:
         """The store to answer ``visibility`` from: the copy when the caller sees exactly the shared graphs.
@@ -48,17 +106,19 @@ class PublicCopies:
         ``shared_version`` identifies the content of the shared graphs (None: unknown, then the copy
         follows the store object).
         """
-        names = store.graph_names()
-        shared = PUBLIC.visible_graphs(names)
-        # No copy is needed while nothing is hidden; the first tenant graph written makes one.
-        anything_hidden = len(shared) != len(names)
-        source = (shared_version if shared_version is not None else store, anything_hidden)
-        if source != self._source:
-            self._source, self._copy = None, None
-            self._copy = public_copy(store, self.max_quads)
-            self._source = source
-        if self._copy is None:
+        source, names, shared = self._wanted(store, shared_version)
+        with self._lock:
+            current = source == self._source
+            copy = self._copy
+        if not current:
+            if self.background:
+                self._start_build(store, source)
+                return store  # the restricted dataset answers until the copy is complete
+            copy = public_copy(store, self.max_quads)
+            with self._lock:
+                self._source, self._copy = source, copy
+        if copy is None:
             return store
         if visibility.visible_graphs(names) == shared:
-            return self._copy
+            return copy
         return store

@@ -5,6 +5,14 @@ store the queries run in a small pool of worker processes, each opening the stor
 worker still busy at the time limit is killed and replaced. A worker reopens the store when its
 files change (a rebuild switches generation, a write adds or grows files), so answers follow writes.
 
+Every query has one deadline, ``sparql_timeout`` from when it arrives: waiting for a free worker
+(at most ``sparql_queue_wait``) is part of it, so no answer comes later than the limit.
+
+A worker process is started with its own small bootstrap (not multiprocessing's, which imports the
+server's main module first and with it libraries that start threads): it leaves the network
+(:mod:`controlgraph.service.worker_isolation`) while it still has one thread, then opens the store
+and takes its copy of the shared graphs before it reports ready.
+
 Two stores cannot be shared with another process, and are served from threads instead:
 - a remote store: the query runs on the SPARQL server; the HTTP client gives up at the time limit
   (set the server's own limit too, e.g. ``oxigraph serve --timeout-s``);
@@ -16,16 +24,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,7 +44,6 @@ from controlgraph.errors import ControlGraphError, QueryCapacityExceeded, QueryE
 from controlgraph.service.public_view import PublicCopies
 from controlgraph.service.query_results import Answer, answer_query
 from controlgraph.service.sparql_access import check_read_only
-from controlgraph.service.worker_isolation import isolate_network
 from controlgraph.settings import Settings
 from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore
@@ -44,7 +52,7 @@ from controlgraph.store.tenancy import PUBLIC, Visibility
 
 Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
 _worker_log = logging.getLogger("controlgraph.query_worker")
-_STARTUP_SECONDS = 60
+_IDLE_CHECK_SECONDS = 1.0
 
 
 class QueryRunner(Protocol):
@@ -106,14 +114,19 @@ def _generation_marker(path: Path) -> tuple[Any, ...]:
 
 
 def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0) -> None:
-    isolate_network()  # first, while the process has one thread: no query may open a connection
     opened = _WorkerStore(Path(store_path))
-    copies = PublicCopies(public_copy_max_quads)  # anonymous queries never run where tenant graphs are
+    # Anonymous queries never run where tenant graphs are; the copy is taken now, outside any query's time.
+    copies = PublicCopies(public_copy_max_quads, background=True)
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query
-        opened.current()
+        copies.prepare(opened.current(), opened.shared_version)
     conn.send(("ready", None))
     while True:
         try:
+            if not conn.poll(_IDLE_CHECK_SECONDS):
+                # Idle: follow writes now, so the next query does not find the copy out of date.
+                with contextlib.suppress(ControlGraphError, OSError):
+                    copies.refresh(opened.current(), opened.shared_version)
+                continue
             job = conn.recv()
         except (EOFError, OSError):
             return  # the parent went away
@@ -134,30 +147,45 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
             conn.send(("error", StoreError("the query failed inside a query worker; the server log has the cause")))
 
 
+def worker_entry() -> None:
+    """A worker process's main, after the bootstrap left the network: ``fd store_path max_quads`` in argv."""
+    fd, store_path, max_quads = sys.argv[1], sys.argv[2], sys.argv[3]
+    _worker_main(Connection(int(fd)), store_path, int(max_quads))
+
+
+WORKER_BOOTSTRAP = ("from controlgraph.service.worker_isolation import isolate_network; isolate_network(); "
+              "from controlgraph.service.query_pool import worker_entry; worker_entry()")
+
+
 class _Worker:
-    def __init__(self, context: Any, store_path: Path, public_copy_max_quads: int = 0) -> None:
-        self.conn, child = context.Pipe()
-        self.process: BaseProcess = context.Process(
-            target=_worker_main, args=(child, str(store_path), public_copy_max_quads), daemon=True,
-            name="controlgraph-query",
+    def __init__(self, store_path: Path, public_copy_max_quads: int = 0) -> None:
+        ours, theirs = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parents[2])  # where `controlgraph` is importable from
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", WORKER_BOOTSTRAP, str(theirs.fileno()), str(store_path), str(public_copy_max_quads)],
+            pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, close_fds=True,
         )
-        self.process.start()
-        child.close()
+        theirs.close()
+        self.conn = Connection(ours.detach())
         self.ready = False
 
-    def wait_ready(self) -> None:
-        """Wait for the worker to start (imports, opening the store), which is not charged to a query's time."""
+    def wait_ready(self, until: float) -> bool:
+        """Whether the worker has started (imports, store, copy) by ``until``; a start is never charged to a query."""
         if self.ready:
-            return
-        if not self.conn.poll(_STARTUP_SECONDS):
-            raise QueryError(f"a query worker did not start within {_STARTUP_SECONDS} s")
+            return True
+        if not self.conn.poll(max(0.0, until - time.monotonic())):
+            return False
         status, _ = self.conn.recv()
         self.ready = status == "ready"
+        return self.ready
 
     def stop(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
         self.conn.close()
 
 
@@ -167,18 +195,20 @@ class ProcessQueryRunner:
     def __init__(self, store_path: Path, settings: Settings) -> None:
         self.store_path = store_path
         self.settings = settings
-        self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server process
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self.store_path, self.settings.sparql_public_copy_max_quads)
 
     def _start(self) -> None:
         with self._lock:
             if self._workers or self._closed:
                 return
             for _ in range(self.settings.sparql_workers):
-                worker = _Worker(self._context, self.store_path, self.settings.sparql_public_copy_max_quads)
+                worker = self._new_worker()
                 self._workers.append(worker)
                 self._idle.put(worker)
 
@@ -189,35 +219,47 @@ class ProcessQueryRunner:
                 self._workers.remove(worker)
             if self._closed:
                 return
-            fresh = _Worker(self._context, self.store_path, self.settings.sparql_public_copy_max_quads)
+            fresh = self._new_worker()
             self._workers.append(fresh)
         self._idle.put(fresh)
+
+    def _acquire(self, deadline: float) -> _Worker:
+        """A ready worker, waiting at most the queue wait (and never past the deadline).
+
+        A worker still starting (a replacement for one stopped at a time limit) stays in the pool and is
+        passed over for a ready one; it is never stopped for being slow to start.
+        """
+        until = min(deadline, time.monotonic() + self.settings.sparql_queue_wait)
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                raise QueryCapacityExceeded(
+                    f"all {self.settings.sparql_workers} query workers stayed busy; try again shortly") from None
+            try:
+                if worker.wait_ready(min(until, time.monotonic() + _STARTING_POLL)):
+                    return worker
+            except (EOFError, OSError):
+                self._replace(worker)  # it died starting: a fresh one takes its place
+                continue
+            self._idle.put(worker)
+            if time.monotonic() >= until:
+                raise QueryCapacityExceeded("the query workers are starting (opening the store); try again shortly")
 
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
+        deadline = time.monotonic() + self.settings.sparql_timeout
         check_read_only(sparql)  # refuse early, without using a worker
         self._start()
-        started = time.monotonic()
-        limit = self.settings.sparql_timeout
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise QueryCapacityExceeded(
-                f"all {self.settings.sparql_workers} query workers stayed busy for {limit:g} s; try again shortly"
-            ) from None
-        try:
-            worker.wait_ready()
-        except (QueryError, EOFError, OSError):
-            self._replace(worker)
-            raise QueryError("a query worker failed to start; the query was not answered") from None
-        started = time.monotonic()
+        worker = self._acquire(deadline)
         job = {"sparql": sparql, "substitutions": dict(substitutions or {}),
                "results_media_type": results_media_type, "graph_media_type": graph_media_type,
-               "row_cap": self.settings.sparql_row_cap, "visibility": visibility}
+               "row_cap": self.settings.sparql_row_cap, "max_bytes": self.settings.sparql_max_result_bytes,
+               "visibility": visibility}
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, limit - (time.monotonic() - started))):
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise _timeout_error(self.settings)
             status, value = worker.conn.recv()
@@ -254,18 +296,19 @@ class ThreadQueryRunner:
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
+        deadline = time.monotonic() + self.settings.sparql_timeout
         check_read_only(sparql)
-        limit = self.settings.sparql_timeout
-        if not self._slots.acquire(timeout=limit):
-            raise QueryCapacityExceeded(f"all {self._size} query threads stayed busy for {limit:g} s; "
-                                        "try again shortly")
+        wait = min(self.settings.sparql_queue_wait, deadline - time.monotonic())
+        if not self._slots.acquire(timeout=max(0.0, wait)):
+            raise QueryCapacityExceeded(f"all {self._size} query threads stayed busy; try again shortly")
         future = self._executor.submit(
             answer_query, self.store, sparql, substitutions=substitutions, results_media_type=results_media_type,
-            graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap, visibility=visibility,
+            graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap,
+            max_bytes=self.settings.sparql_max_result_bytes, visibility=visibility,
         )
         future.add_done_callback(lambda _: self._slots.release())
         try:
-            return future.result(timeout=limit)
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
             raise _timeout_error(self.settings) from None
 

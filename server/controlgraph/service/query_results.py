@@ -4,6 +4,10 @@ SELECT and ASK answers come in a SPARQL results format (JSON, XML, CSV, TSV), CO
 DESCRIBE answers in an RDF format (Turtle, N-Triples, JSON-LD, RDF/XML). pyoxigraph writes every
 format; to stop at the row cap, the kept solutions are first written as SPARQL JSON (which is
 simple to write exactly) and pyoxigraph turns that into the other formats.
+
+An answer is also cut at ``max_bytes``: rows are kept while the size of their terms stays under it,
+and a written answer still over it (escaping, markup) loses rows until it fits. Few rows of large
+literals cannot make an answer of any size (a 500 KB query once produced a 500 MB answer).
 """
 
 from __future__ import annotations
@@ -86,6 +90,17 @@ def solutions_json(variables: list[str], solutions: list[ox.QuerySolution]) -> b
                       ensure_ascii=False).encode("utf-8")
 
 
+def _write(kept: list[Any], variables: list[str], triples: bool, results_format: ox.QueryResultsFormat,
+           graph_media_type: str) -> bytes:
+    if triples:
+        return ox.serialize(kept, format=GRAPH_FORMATS[graph_media_type], prefixes=PREFIXES) or b""
+    body = solutions_json(variables, kept)
+    if results_format != ox.QueryResultsFormat.JSON:
+        reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        body = reread.serialize(format=results_format) or b""
+    return body
+
+
 def run_query(
     store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None,
     dataset: QueryDataset | None = None,
@@ -112,41 +127,67 @@ def answer_query(
     results_media_type: str = "application/sparql-results+json",
     graph_media_type: str = "text/turtle",
     row_cap: int = 10_000,
+    max_bytes: int = 16_000_000,
     visibility: Visibility = PUBLIC,
 ) -> Answer:
     """The answer over the graphs ``visibility`` admits (see :mod:`controlgraph.service.query_dataset`)."""
+    limits = (row_cap, max_bytes)
     dataset = visible_dataset(store, sparql, visibility)
-    answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+    answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, limits)
     if dataset is None and not still_all_visible(store, visibility):
         # A graph hidden from the caller appeared while the query ran over the union: answer again without it.
         dataset = visible_dataset(store, sparql, visibility)
-        answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, row_cap)
+        answer = _answer(store, sparql, substitutions, dataset, results_media_type, graph_media_type, limits)
     return answer
+
+
+def _term_size(term: Any) -> int:
+    """About the bytes a term takes in an answer (its text, datatype or language, and some markup)."""
+    if term is None:
+        return 0
+    if isinstance(term, ox.Triple):
+        return _term_size(term.subject) + _term_size(term.predicate) + _term_size(term.object)
+    size = len(term.value.encode("utf-8", "surrogatepass")) + 16
+    if isinstance(term, ox.Literal):
+        size += len(term.language or "") + len(term.datatype.value)
+    return size
+
+
+def _item_size(item: Any, variables: list[str]) -> int:
+    if isinstance(item, ox.Triple):
+        return _term_size(item)
+    return sum(_term_size(item[name]) + len(name) for name in variables)
 
 
 def _answer(
     store: GraphStore, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None,
-    dataset: QueryDataset | None, results_media_type: str, graph_media_type: str, row_cap: int,
+    dataset: QueryDataset | None, results_media_type: str, graph_media_type: str, limits: tuple[int, int],
 ) -> Answer:
+    row_cap, max_bytes = limits
     result = run_query(store, sparql, substitutions, dataset)
     results_format = RESULTS_FORMATS[results_media_type]
     try:
         if isinstance(result, ox.QueryBoolean):
             return Answer("boolean", result.serialize(format=results_format) or b"", results_media_type, 1, False)
+        variables = [] if isinstance(result, ox.QueryTriples) else [v.value for v in result.variables]
         kept: list[Any] = []
         truncated = False
+        size = 0
         for item in result:
-            if len(kept) == row_cap:
+            size += _item_size(item, variables)
+            if len(kept) == row_cap or size > max_bytes:
                 truncated = True
                 break
             kept.append(item)
+        while True:
+            body = _write(kept, variables, isinstance(result, ox.QueryTriples), results_format,
+                          graph_media_type)
+            if len(body) <= max_bytes or not kept:
+                break
+            del kept[len(kept) // 2:]  # escaping made it larger than the terms: keep fewer rows
+            truncated = True
         if isinstance(result, ox.QueryTriples):
-            body = ox.serialize(kept, format=GRAPH_FORMATS[graph_media_type], prefixes=PREFIXES) or b""
             return Answer("triples", body, graph_media_type, len(kept), truncated)
-        body = solutions_json([v.value for v in result.variables], kept)
-        if results_format != ox.QueryResultsFormat.JSON:
-            reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            body = reread.serialize(format=results_format) or b""
         return Answer("solutions", body, results_media_type, len(kept), truncated)
     except OSError:
         logger.exception("the store could not be read")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from controlgraph import __version__
@@ -10,6 +11,7 @@ from controlgraph.errors import ControlGraphError
 from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.base import GraphStore
+from controlgraph.store.tenancy import ApiKeys
 from controlgraph.web import explorer
 from controlgraph.web import exports as export_routes
 from controlgraph.web import health as health_routes
@@ -20,11 +22,15 @@ from controlgraph.web.body_limit import BodyLimitMiddleware
 from controlgraph.web.graphql import schema as graphql_routes
 from controlgraph.web.internal_errors import InternalErrorMiddleware
 from controlgraph.web.lifespan import on_shutdown
+from controlgraph.web.request_guards import AuthenticationGuard, JsonBodyGuard, WebSocketRefusal
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     """The app over ``store``, or over the store ``settings`` names (then opened here and closed on shutdown)."""
-    app = FastAPI(title="controlgraph", version=__version__, docs_url=None, redoc_url=None)  # served offline
+    # /docs and /redoc are the explorer's own pages (served offline); CONTROLGRAPH_API_EXPLORERS switches
+    # them, GraphiQL, introspection and /openapi.json off together.
+    app = FastAPI(title="controlgraph", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if settings.api_explorers else None)
     graph_store = store if store is not None else open_store(settings)
     app.state.settings = settings
     app.state.store = graph_store
@@ -43,8 +49,17 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         return sparql_routes.error_response(exc)
 
     app.add_exception_handler(ControlGraphError, engine_error)
-    # Added last, so outermost: sizes are checked before any route, and no failure escapes unanswered.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    # The last added is outermost. From the outside in: no failure escapes unanswered; CORS answers
+    # preflights and marks every answer; a wrong key is refused before the body is read; the body is
+    # bounded in size and time; a JSON body is well-formed; WebSocket upgrades are refused.
+    app.add_middleware(WebSocketRefusal)
+    app.add_middleware(JsonBodyGuard)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes, timeout=settings.http_body_timeout)
+    app.add_middleware(AuthenticationGuard, keys=ApiKeys.parse(settings.api_keys))
+    if settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
+                           allow_headers=["Accept", "Content-Type", "Authorization"],
+                           expose_headers=["X-Result-Truncated", "X-Result-Rows", "Retry-After"])
     app.add_middleware(InternalErrorMiddleware)
     if store is None:
         _close_store_on_shutdown(app, graph_store)

@@ -4,11 +4,16 @@ An ASGI middleware, so it covers every route (GraphQL, SPARQL, mutations, ``impo
 A declared ``Content-Length`` over the limit is refused at once; a body sent without one (chunked)
 is counted as it arrives and refused as soon as it passes the limit, so a client can never make the
 server hold more than the limit. A body within the limit is handed on to the route unchanged.
+
+A body must also arrive whole within ``timeout`` seconds (``http_body_timeout``), or the answer is
+``408`` and the connection is closed: a client that stalls mid-body never holds its buffer for long.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,9 +23,10 @@ def _error_body(message: str, kind: str) -> bytes:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def _refuse(self, send: Send, status: int, message: str, kind: str) -> None:
         body = _error_body(message, kind)
@@ -47,8 +53,14 @@ class BodyLimitMiddleware:
         # Read the whole body first (it is at most the limit), counting what arrives.
         chunks: list[bytes] = []
         size = 0
+        deadline = time.monotonic() + self.timeout
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                await self._refuse(send, 408, f"the request body did not arrive within {self.timeout:g} s",
+                                   "RequestTimeout")
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

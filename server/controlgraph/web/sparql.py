@@ -12,7 +12,6 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +24,9 @@ from controlgraph.errors import (
     QueryRefused,
     QueryTimeout,
     StoreUnavailable,
+    TooManyQueries,
 )
+from controlgraph.service.query_admission import CallerLimits
 from controlgraph.service.query_pool import QueryRunner, close_quietly, query_runner
 from controlgraph.service.query_results import GRAPH_FORMATS, RESULTS_FORMATS, Answer
 from controlgraph.settings import Settings
@@ -44,6 +45,7 @@ _SD_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Resul
 # (error class, HTTP status); the first match wins, so subclasses come first.
 _STATUS: list[tuple[type[ControlGraphError], int]] = [
     (QueryTimeout, 504),
+    (TooManyQueries, 429),
     (QueryCapacityExceeded, 503),
     (StoreUnavailable, 503),
     (QueryRefused, 400),
@@ -60,6 +62,8 @@ def error_response(error: ControlGraphError) -> JSONResponse:
     if status is None:
         status = 400 if isinstance(error, QueryError) else 500
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status in (429, 503):
+        headers = {"Retry-After": "1" if status == 429 else "5"}
     return JSONResponse({"error": str(error), "kind": type(error).__name__}, status_code=status, headers=headers)
 
 
@@ -105,15 +109,24 @@ def caller_visibility(request: Request) -> Visibility:
     return Visibility(keys.from_authorization(request.headers.get("authorization")))
 
 
+def caller_identity(request: Request, visibility: Visibility) -> str:
+    """Whom a query counts against: the tenant, or the anonymous client's address."""
+    if visibility.tenant is not None:
+        return f"tenant:{visibility.tenant}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
+
+
 async def run_answer(request: Request, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> Response:
     runner: QueryRunner = request.app.state.query_runner
+    limits: CallerLimits = request.app.state.caller_limits
     results, graph = negotiate(request.headers.get("accept", ""))
     try:
         visibility = caller_visibility(request)
-        answer = await run_in_threadpool(
-            runner.run, sparql, substitutions=substitutions, results_media_type=results, graph_media_type=graph,
-            visibility=visibility,
-        )
+        with limits.slot(caller_identity(request, visibility)):
+            answer = await run_in_threadpool(
+                runner.run, sparql, substitutions=substitutions, results_media_type=results,
+                graph_media_type=graph, visibility=visibility,
+            )
     except ControlGraphError as exc:
         return error_response(exc)
     return answer_response(answer)
@@ -207,9 +220,7 @@ def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     """Give the app its query runner and the /sparql routes; stop the runner with the app."""
     runner = query_runner(store, settings)
     app.state.query_runner = runner
+    app.state.caller_limits = CallerLimits(settings.sparql_per_caller)
     app.state.api_keys = ApiKeys.parse(settings.api_keys)
     app.include_router(router)
-    if settings.cors_origin_list:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
-                           allow_headers=["Accept", "Content-Type"], expose_headers=["X-Result-Truncated"])
     on_shutdown(app, lambda: close_quietly(runner))

@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -51,8 +51,15 @@ def graphiql_page() -> HTMLResponse:
     return page("graphiql.html", csp=TOOL_CSP, example=EXAMPLE_QUERY)
 
 
+def _api_explorers_on(request: Request) -> None:
+    """``CONTROLGRAPH_API_EXPLORERS=false`` hides the API documentation pages (404, as an unknown path)."""
+    if not request.app.state.settings.api_explorers:
+        raise HTTPException(status_code=404, detail="Not Found")
+
+
 @router.get("/docs")
-def swagger_ui() -> HTMLResponse:
+def swagger_ui(request: Request) -> HTMLResponse:
+    _api_explorers_on(request)
     html = get_swagger_ui_html(openapi_url="/openapi.json", title="controlgraph API",
                                swagger_js_url="/static/docs/swagger-ui-bundle.js",
                                swagger_css_url="/static/docs/swagger-ui.css",
@@ -81,7 +88,8 @@ def redoc_script() -> Response:
 
 
 @router.get("/redoc")
-def redoc() -> HTMLResponse:
+def redoc(request: Request) -> HTMLResponse:
+    _api_explorers_on(request)
     html = get_redoc_html(openapi_url="/openapi.json", title="controlgraph API",
                           redoc_js_url="/static/redoc.js",
                           redoc_favicon_url="/static/docs/favicon.png", with_google_fonts=False)

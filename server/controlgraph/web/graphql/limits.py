@@ -19,6 +19,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
@@ -124,6 +125,8 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
         complexity_rule(settings.graphql_max_complexity, settings.page_size_max),
     ]
+    if not settings.api_explorers:
+        rules.append(NoSchemaIntrospectionCustomRule)
     return [
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),

@@ -50,6 +50,7 @@ from controlgraph.web.graphql.coverage_types import (
     TargetGap,
     UnifiedControlSet,
 )
+from controlgraph.web.graphql.error_log import QuietSchema
 from controlgraph.web.graphql.limits import extensions
 from controlgraph.web.graphql.pagination import Connection, paginate
 from controlgraph.web.graphql.router import StoreAwareGraphQLRouter
@@ -471,7 +472,7 @@ class Mutation:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(settings))
+    return QuietSchema(query=Query, mutation=Mutation, extensions=extensions(settings))
 
 
 def schema_sdl() -> str:
@@ -484,6 +485,6 @@ def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     keys = ApiKeys.parse(settings.api_keys)
     router = StoreAwareGraphQLRouter(
         build_schema(settings), context_getter=context_getter(store, settings, keys),  # type: ignore[arg-type]
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if settings.api_explorers else None, subscription_protocols=(),
     )
     app.include_router(router, prefix="/graphql")
