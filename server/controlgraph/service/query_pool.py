@@ -53,6 +53,7 @@ from controlgraph.store.tenancy import PUBLIC, Visibility
 Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
 _worker_log = logging.getLogger("controlgraph.query_worker")
 _IDLE_CHECK_SECONDS = 1.0
+_STARTING_POLL = 0.05
 
 
 class QueryRunner(Protocol):
