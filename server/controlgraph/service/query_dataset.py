@@ -29,8 +29,10 @@ from controlgraph.store.tenancy import Visibility
 
 # Strings and comments are blanked out (IRIs are kept: a FROM clause names its graph by one).
 _STRING_COMMENT_OR_IRI = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"'
-    r"|'(?:[^'\\\n]|\\.)*'|(?P<iri><[^<>\"{}|^`\\\s]*>)|#[^\n]*",
+    # (strings as runs of plain characters between escapes: a long literal is one fast scan)
+    r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""|\'\'\'[^\'\\]*(?:(?:\\.|\'(?!\'\'))[^\'\\]*)*\'\'\''
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|(?P<iri><[^<>\"{}|^`\\\s]*>)|#[^\n]*",
 )
 # FROM as a keyword: not part of a prefixed name (ex:from) or a variable (?from).
 _FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)

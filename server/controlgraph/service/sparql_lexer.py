@@ -40,8 +40,11 @@ _PN_LOCAL = rf"(?:[{_CHARS_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS
 _SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")
 _IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _TOKEN = re.compile(
-    r"(?P<string>'''(?:'{0,2}(?:[^'\\]|\\.))*'''|\"\"\"(?:\"{0,2}(?:[^\"\\]|\\.))*\"\"\""
-    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")"
+    # The four string forms as "unrolled loops" (runs of plain characters between escapes and lone
+    # quotes), so that a long literal is one fast scan.
+    r"(?P<string>'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r"|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
+    r"|'[^'\\\n\r]*(?:\\.[^'\\\n\r]*)*'|\"[^\"\\\n\r]*(?:\\.[^\"\\\n\r]*)*\")"
     rf"|(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*)"
     rf"|(?P<blank>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)"
     rf"|(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)"
