@@ -83,6 +83,7 @@ def serve_command(
     import uvicorn
 
     from controlgraph.web.app import create_app
+    from controlgraph.web.server import uvicorn_config
 
     settings = ctx.settings.with_overrides(host=host, port=port)
     if build_first:
@@ -90,9 +91,7 @@ def serve_command(
     with exit_on_error():
         app = create_app(settings)
     click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}", err=True)
-    # SIGTERM/SIGINT: stop accepting, let requests in flight (a write) finish for up to 30 s, then the
-    # app's shutdown flushes and closes the store. Acknowledged writes are already durable before that.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                timeout_graceful_shutdown=30)
+    # Timeouts for slow clients, a connection cap and a graceful shutdown: see controlgraph.web.server.
+    uvicorn.Server(uvicorn_config(app, settings)).run()
 
 

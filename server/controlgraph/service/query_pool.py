@@ -257,7 +257,7 @@ class ProcessQueryRunner:
         job = {"sparql": sparql, "substitutions": dict(substitutions or {}),
                "results_media_type": results_media_type, "graph_media_type": graph_media_type,
                "row_cap": self.settings.sparql_row_cap, "max_bytes": self.settings.sparql_max_result_bytes,
-               "visibility": visibility}
+               "visibility": visibility, "checked": True}
         try:
             worker.conn.send(job)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
@@ -305,7 +305,7 @@ class ThreadQueryRunner:
         future = self._executor.submit(
             answer_query, self.store, sparql, substitutions=substitutions, results_media_type=results_media_type,
             graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap,
-            max_bytes=self.settings.sparql_max_result_bytes, visibility=visibility,
+            max_bytes=self.settings.sparql_max_result_bytes, visibility=visibility, checked=True,
         )
         future.add_done_callback(lambda _: self._slots.release())
         try:

@@ -27,6 +27,10 @@ from dataclasses import dataclass, field
 from controlgraph.errors import QueryRefused
 
 _MAX_STATES_PER_CHAR = 4
+# pyoxigraph's parser recurses once per bracket: 30,000 nested parentheses overflow its stack and end
+# the process (a query worker, or the server itself on the in-memory and remote stores). No real query
+# nests anywhere near this deep.
+MAX_NESTING = 256
 
 # Character classes of the grammar's terminals (SPARQL 1.1, section 19.8).
 _BASE = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -75,12 +79,17 @@ class _Stacks:
     def __init__(self) -> None:
         self.ids: dict[tuple[str, int], int] = {}
         self.nodes: list[tuple[str, int]] = [("", -1)]
+        self.depths: list[int] = [0]
 
     def push(self, stack: int, bracket: str) -> int:
         key = (bracket, stack)
         if key not in self.ids:
+            depth = self.depths[stack] + 1
+            if depth > MAX_NESTING:
+                raise QueryRefused(f"the query nests brackets more than {MAX_NESTING} deep")
             self.ids[key] = len(self.nodes)
             self.nodes.append(key)
+            self.depths.append(depth)
         return self.ids[key]
 
     def top(self, stack: int) -> str:
