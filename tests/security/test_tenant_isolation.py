@@ -57,9 +57,13 @@ def world(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     copy = tmp_path_factory.mktemp("isolation") / "store"
     shutil.copytree(built_disk_store, copy)
     store = EmbeddedStore(copy)
-    settings = Settings.from_env({}, store=str(copy), sparql_workers=1, sparql_timeout=5,
+    # Two workers: a query stopped at the time limit (a slow saved query below) ends its worker, and the next
+    # queries go to the other one while the replacement starts (a start counts against no query's limit, but
+    # a query waits for a worker at most the queue wait).
+    settings = Settings.from_env({}, store=str(copy), sparql_workers=2, sparql_timeout=5,
                                  api_keys=",".join(f"{t}:{hash_key(k)}" for t, k in KEYS.items()))
     with TestClient(create_app(settings, store)) as http:
+        assert http.app.state.query_runner.wait_ready(180)  # type: ignore[attr-defined]
         draft = {"subject": "nist-csf-2.0:PR.AA-01", "object": "iso27001-2022:A.8.24",
                  "relation": "INTERSECTS_WITH", "comment": MARKER}
         created = http.post("/graphql", json={"query": CREATE, "variables": {"input": draft}},

@@ -57,6 +57,8 @@ _STARTING_POLL = 0.05
 
 
 class QueryRunner(Protocol):
+    def start(self) -> None: ...
+
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer: ...
@@ -171,16 +173,18 @@ class _Worker:
         theirs.close()
         self.conn = Connection(ours.detach())
         self.ready = False
+        self._ready_lock = threading.Lock()
 
     def wait_ready(self, until: float) -> bool:
-        """Whether the worker has started (imports, store, copy) by ``until``; a start is never charged to a query."""
-        if self.ready:
-            return True
-        if not self.conn.poll(max(0.0, until - time.monotonic())):
-            return False
-        status, _ = self.conn.recv()
-        self.ready = status == "ready"
-        return self.ready
+        """Whether the worker has started (imports, store, copy) by ``until``."""
+        with self._ready_lock:  # one reader of the "ready" message
+            if self.ready:
+                return True
+            if not self.conn.poll(max(0.0, until - time.monotonic())):
+                return False
+            status, _ = self.conn.recv()
+            self.ready = status == "ready"
+            return self.ready
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -203,6 +207,21 @@ class ProcessQueryRunner:
 
     def _new_worker(self) -> _Worker:
         return _Worker(self.store_path, self.settings.sparql_public_copy_max_quads)
+
+    def start(self) -> None:
+        """Start the workers now (the app does at startup), so the first queries need not wait for them."""
+        self._start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether every worker is ready within ``timeout`` seconds (starting them if needed)."""
+        self._start()
+        until = time.monotonic() + timeout
+        with self._lock:
+            workers = list(self._workers)
+        try:
+            return all(worker.wait_ready(until) for worker in workers)
+        except (EOFError, OSError):
+            return False
 
     def _start(self) -> None:
         with self._lock:
@@ -293,6 +312,9 @@ class ThreadQueryRunner:
         self._size = max(2, settings.sparql_workers * 2)
         self._executor = ThreadPoolExecutor(max_workers=self._size, thread_name_prefix="controlgraph-query")
         self._slots = threading.BoundedSemaphore(self._size)
+
+    def start(self) -> None:
+        """Nothing to start: threads are made as queries come."""
 
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",

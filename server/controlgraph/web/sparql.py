@@ -33,7 +33,7 @@ from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import RDF, RDFS
-from controlgraph.web.lifespan import on_shutdown
+from controlgraph.web.lifespan import on_shutdown, on_startup
 
 router = APIRouter()
 
@@ -223,4 +223,5 @@ def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:
     app.state.caller_limits = CallerLimits(settings.sparql_per_caller)
     app.state.api_keys = ApiKeys.parse(settings.api_keys)
     app.include_router(router)
+    on_startup(app, runner.start)  # query workers start with the app, not with its first query
     on_shutdown(app, lambda: close_quietly(runner))
