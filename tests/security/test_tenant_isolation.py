@@ -186,8 +186,10 @@ def test_saved_queries_hide_it_from_outsiders_and_show_it_to_the_owner(world: di
     for caller, run in ((anonymous, names), (beta, list(SAVED))):
         for name in run:
             response = caller.get(f"/queries/{name}", **SAVED.get(name, {}))
-            assert response.status_code in (200, 504), (name, response.text)
+            # 504: stopped at the limit; 503: both workers were stopped by slow queries and are restarting
+            assert response.status_code in (200, 503, 504), (name, response.text)
             assert_hidden(world, response.text, f"/queries/{name}")
+    assert http.app.state.query_runner.wait_ready(180)  # type: ignore[attr-defined]
     acme = Caller(http, "acme")
     owner_view = acme.get("/queries/crosswalk", **SAVED["crosswalk"])
     assert owner_view.status_code == 200 and "tenant-acme" in owner_view.text  # its mapping set
