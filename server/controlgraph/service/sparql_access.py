@@ -12,7 +12,7 @@ import time
 import pyoxigraph as ox
 
 from controlgraph.errors import QueryError, QueryRefused, QueryTimeout
-from controlgraph.service.sparql_lexer import lex
+from controlgraph.service.sparql_lexer import could_hold, lex, query_form
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore, QueryResult
 
@@ -25,31 +25,20 @@ def check_read_only(sparql: str) -> None:
 
     pyoxigraph matches a keyword as the first letters of a word (``SERVICEex:a`` reads as
     ``SERVICE ex:a``), so any word or prefix beginning with SERVICE counts, in any reading of the query.
+    A query whose text does not hold the letters "service" at all (and nests little) is only read up to
+    its query form.
     """
-    lexed = lex(sparql)
+    lexed = lex(sparql, until_form=not could_hold(sparql, "SERVICE"))
     for word in sorted(lexed.words | lexed.prefixes):
         if word.startswith("SERVICE"):
             raise QueryRefused("SERVICE (federated query) is not allowed on this endpoint"
                                + ("" if word == "SERVICE" else
                                   f" ('{word.lower()}' reads as SERVICE followed by a name)"))
-    first = _query_form(lexed.first_words)
+    first = query_form(lexed.first_words)
     if first is not None and first not in _QUERY_FORMS:
         update = next((w for w in _UPDATE_WORDS if first.startswith(w)), None)
         if update is not None:
             raise QueryRefused(f"updates are not allowed on this endpoint ({update} found)")
-
-
-def _query_form(words: list[str]) -> str | None:
-    """The first word after the prologue (BASE <iri>, PREFIX p: <iri>)."""
-    skip_next = False
-    for word in words:
-        if skip_next:
-            skip_next = False
-        elif word == "PREFIX":
-            skip_next = True
-        elif word != "BASE":
-            return word
-    return None
 
 
 def execute(store: GraphStore, sparql: str, settings: Settings,

@@ -99,8 +99,31 @@ class _Stacks:
         return self.nodes[stack][1]
 
 
-def lex(sparql: str) -> Lexed:
-    """Every word any reading of ``sparql`` holds; :class:`QueryRefused` when no reading lexes it all."""
+def query_form(words: list[str]) -> str | None:
+    """The first word after the prologue (``BASE <iri>``, ``PREFIX p: <iri>``), or None if not reached."""
+    skip_next = False
+    for word in words:
+        if skip_next:
+            skip_next = False
+        elif word == "PREFIX":
+            skip_next = True
+        elif word != "BASE":
+            return word
+    return None
+
+
+def could_hold(sparql: str, keyword: str) -> bool:
+    """Whether any reading of ``sparql`` could hold ``keyword`` or nest too deeply (a cheap over-estimate:
+    a keyword has no escapes, so its letters must appear in the text as they are)."""
+    openers = sum(sparql.count(c) for c in "({[") + sparql.count("<<")
+    return keyword.lower() in sparql.lower() or openers > MAX_NESTING
+
+
+def lex(sparql: str, *, until_form: bool = False) -> Lexed:
+    """Every word any reading of ``sparql`` holds; :class:`QueryRefused` when no reading lexes it all.
+
+    ``until_form``: stop once the query form (the first word after the prologue) is known.
+    """
     found = Lexed()
     stacks = _Stacks()
     # A reading's state: (position, the last token ended an operand, its bracket stack).
@@ -115,6 +138,8 @@ def lex(sparql: str) -> Lexed:
         if successors is None:
             completed = True
             continue
+        if until_form and deterministic and query_form(found.first_words) is not None:
+            return found
         if len(successors) > 1:
             deterministic = False
         for state in successors:
