@@ -36,6 +36,8 @@ def public_copy(store: GraphStore, max_quads: int) -> EmbeddedStore | None:
     shared = PUBLIC.visible_graphs(names)
     if len(shared) == len(names) or store.quad_count() > max_quads:
         return None
+    if isinstance(store, EmbeddedStore):
+        return store.in_memory_copy(shared)
     copy = EmbeddedStore(None)
     copy.replace_everything({g: store.graph_triples(g) for g in shared})
     return copy
