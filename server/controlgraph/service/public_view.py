@@ -16,28 +16,32 @@ restricted dataset.
 Taking the copy is never part of a query's time: a query worker takes it when it starts, before it
 says it is ready, and takes a new one in a background thread when the shared graphs change; until
 that copy is complete, anonymous queries read the store with the restricted dataset (slower, the
-same answers). Taking it inside a query's time limit made every query time out once the copy took
-longer than the limit: each timeout killed the worker, and the next one started the copy over.
+same answers). The background copy advances only while the worker runs no query, so it never slows
+one down (while queries keep coming, they keep reading the store). Taking the copy inside a query's
+time limit made every query time out once the copy took longer than the limit: each timeout killed
+the worker, and the next one started the copy over.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.tenancy import PUBLIC, Visibility
 
 
-def public_copy(store: GraphStore, max_quads: int) -> EmbeddedStore | None:
+def public_copy(store: GraphStore, max_quads: int,
+                between_batches: Callable[[], object] | None = None) -> EmbeddedStore | None:
     """An in-memory store holding only the shared graphs; None when nothing is hidden or the store is too large."""
     names = store.graph_names()
     shared = PUBLIC.visible_graphs(names)
     if len(shared) == len(names) or store.quad_count() > max_quads:
         return None
     if isinstance(store, EmbeddedStore):
-        return store.in_memory_copy(shared)
+        return store.in_memory_copy(shared, between_batches=between_batches)
     copy = EmbeddedStore(None)
     copy.replace_everything({g: store.graph_triples(g) for g in shared})
     return copy
@@ -58,6 +62,17 @@ class PublicCopies:
         self._copy: EmbeddedStore | None = None
         self._building: Hashable = None
         self.built = threading.Event()  # set whenever a background copy is complete
+        self._no_query = threading.Event()  # a background copy advances only while no query runs
+        self._no_query.set()
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Around a query: a background copy waits, so the query has the process to itself."""
+        self._no_query.clear()
+        try:
+            yield
+        finally:
+            self._no_query.set()
 
     @staticmethod
     def _wanted(store: GraphStore, shared_version: Hashable) -> tuple[Hashable, list[str], list[str]]:
@@ -88,7 +103,7 @@ class PublicCopies:
 
         def build() -> None:
             try:
-                copy = public_copy(store, self.max_quads)
+                copy = public_copy(store, self.max_quads, between_batches=self._no_query.wait)
             except Exception:  # the store changed under it: the next query or idle tick starts again
                 copy, failed = None, True
             else:

@@ -135,8 +135,10 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
             return  # the parent went away
         reply: tuple[str, Any]
         try:
-            store = opened.current()
-            reply = ("ok", answer_query(copies.store_for(store, job["visibility"], opened.shared_version), **job))
+            with copies.answering():
+                store = opened.current()
+                answering = copies.store_for(store, job["visibility"], opened.shared_version)
+                reply = ("ok", answer_query(answering, **job))
         except ControlGraphError as exc:
             reply = ("error", exc)
         except Exception as exc:  # a worker must answer, whatever happened
