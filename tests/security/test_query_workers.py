@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from controlgraph.errors import QueryCapacityExceeded, TooManyQueries
-from controlgraph.service.public_view import public_copy
+from controlgraph.service.public_view import PublicCopies, public_copy
 from controlgraph.service.query_admission import CallerLimits
 from controlgraph.service.query_pool import ProcessQueryRunner
 from controlgraph.settings import Settings
@@ -185,3 +185,20 @@ def test_answers_are_capped_in_bytes(accept: str) -> None:
                            headers={"Accept": accept})
         assert "x-result-truncated" not in small.headers
     assert PUBLIC.tenant is None
+
+
+def test_a_background_copy_waits_for_queries_and_the_store_answers_meanwhile() -> None:
+    store = EmbeddedStore(None)
+    store.replace_everything({SHARED: _triples("shared", 5_000), tenant_graph("acme"): _triples("secret", 1)})
+    copies = PublicCopies(2_000_000, background=True)
+    with copies.answering():  # a query is running: the copy may start but not advance past its first batch
+        assert copies.store_for(store, PUBLIC, "v1") is store  # the store (restricted dataset) answers now
+        time.sleep(0.3)
+        assert not copies.built.is_set()
+    assert copies.built.wait(60)
+    copy = copies.store_for(store, PUBLIC, "v1")
+    assert copy is not store and copy.graph_names() == [SHARED] and copy.quad_count() == 5_000
+    assert copies.store_for(store, Visibility("acme"), "v1") is store  # a tenant with a graph: the store
+    copies.refresh(store, "v2")  # the shared graphs changed: the old copy is not used meanwhile
+    assert copies.store_for(store, PUBLIC, "v2") is not copy  # the outdated copy is never served again
+    assert copies.built.wait(60) and copies.store_for(store, PUBLIC, "v2") is not store
