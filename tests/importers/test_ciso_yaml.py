@@ -78,7 +78,7 @@ def test_gdpr_library_statements_on_paragraphs_and_points(store: Any, ciso_dir: 
 
 @pytest.mark.parametrize(("text", "error", "expected"), [
     ("urn: x\nobjects: !!python/object/apply:os.system ['true']\n", InputError, "python/object"),
-    ("urn: x\nobjects:\n  framework: [unclosed\n", InputError, "invalid YAML"),
+    ("urn: x\nobjects:\n  framework: [unclosed\n", InputError, "not valid YAML"),
     ("urn: x\npublication_date: 2024-01-01\nobjects:\n  framework:\n"
      "    urn: urn:intuitem:risk:framework:pci-dss-4.0\n    requirement_nodes: []\n",
      ImportRejected, "pci-dss-4.0"),

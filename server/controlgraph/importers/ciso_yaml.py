@@ -1,8 +1,11 @@
 """Importer ``ciso-yaml``: a CISO Assistant library (YAML) supplied by the user.
 
 A library holds a framework (``objects.framework.requirement_nodes``) or one or more mapping
-sets (``objects.requirement_mapping_set`` / ``requirement_mapping_sets``). It is parsed with
-``yaml.safe_load`` only: a tag that would build a Python object is refused with its position.
+sets (``objects.requirement_mapping_set`` / ``requirement_mapping_sets``). It is read as plain YAML
+data (:mod:`controlgraph.data.safe_yaml`): a tag that would build a Python object, an anchor or an alias
+is refused with its position. Values are only ever turned into text when they are text already (a
+number or a date where text belongs is read as its short form; anything else is refused or reported
+with :func:`controlgraph.data.literals.brief`), so no value is rendered whole into a message.
 
 Frameworks are named by URN, mapped to our slugs by :data:`FRAMEWORK_SLUGS`; a library of any
 other framework is rejected. Items are named by the tail of their URN, normalised:
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from controlgraph.data.authoring import MappingRecord, MappingSetMeta, Provenance
+from controlgraph.data.literals import brief
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.ccm_references import parse_csf_reference
 from controlgraph.importers.context import GraphContext, ImportOptions
@@ -86,6 +90,20 @@ def read_ciso_yaml(path: Path, context: GraphContext, options: ImportOptions) ->
     return builder.finish()
 
 
+def _text(value: Any, default: str = "") -> str:
+    """A scalar as text (strings, numbers, dates); anything else (a list, an object) as ``default``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float | dt.date):
+        return str(value)
+    return default
+
+
+def _shown(value: Any) -> str:
+    """A value as a row report shows it: text as it is (cut at 200 characters), anything else described."""
+    return value[:200] if isinstance(value, str) else str(value) if isinstance(value, int | None) else brief(value)
+
+
 def _provenance(path: Path, library: dict[str, Any]) -> Provenance:
     issued = library.get("publication_date")
     if isinstance(issued, str):
@@ -95,22 +113,22 @@ def _provenance(path: Path, library: dict[str, Any]) -> Provenance:
             issued = None
     if not isinstance(issued, dt.date):
         raise InputError("the library has no publication_date (YYYY-MM-DD)", path=str(path))
-    provider = str(library.get("provider") or "unknown provider")
-    packager = str(library.get("packager") or "unknown packager")
+    provider = _text(library.get("provider")) or "unknown provider"
+    packager = _text(library.get("packager")) or "unknown packager"
     return Provenance(
         publisher=f"{provider} (packaged by {packager} as CISO Assistant library {library['urn']})",
         source=SOURCE,
-        version=str(library.get("version", "")) or "unversioned",
+        version=_text(library.get("version")) or "unversioned",
         issued=issued,
-        licence=f"{library.get('copyright') or 'see the library'}; CISO Assistant libraries (AGPL-3.0 repository)",
+        licence=f"{_text(library.get('copyright')) or 'see the library'}; CISO Assistant libraries (AGPL-3.0 repository)",
     )
 
 
 def _slug_of(urn: Any, where: str) -> str:
-    slug = FRAMEWORK_SLUGS.get(str(urn))
+    slug = FRAMEWORK_SLUGS.get(urn) if isinstance(urn, str) else None
     if slug is None:
         known = ", ".join(sorted(FRAMEWORK_SLUGS))
-        raise ImportRejected(f"{where}: framework {urn!r} has no counterpart in the graph's frameworks ({known})")
+        raise ImportRejected(f"{where}: framework {brief(urn)} has no counterpart in the graph's frameworks ({known})")
     return slug
 
 
@@ -148,16 +166,16 @@ def _read_framework(path: Path, framework: dict[str, Any], builder: DatasetBuild
     for i, node in enumerate(nodes):
         where = f"{path}#requirement_nodes[{i}]"
         if not isinstance(node, dict) or not isinstance(node.get("urn"), str):
-            builder.reject(where, repr(node)[:60], "requirement node without a URN")
+            builder.reject(where, brief(node), "requirement node without a URN")
             continue
         builder.count("requirement nodes read")
         notation, why_not = item_notation(slug, node["urn"].rsplit(":", 1)[-1])
         if notation is None:
             if why_not != "structural node, not an item":
-                builder.reject(where, node["urn"], why_not)
+                builder.reject(where, node["urn"][:200], why_not)
             continue
         if notation not in known:
-            builder.reject(where, node["urn"], f"{slug} has no item {notation} in the graph")
+            builder.reject(where, node["urn"][:200], f"{slug} has no item {notation} in the graph")
             continue
         description = node.get("description")
         if slug == "gdpr" and "(" not in notation:
@@ -188,30 +206,31 @@ def _read_mapping_set(
         at = f"{where}.requirement_mappings[{i}]"
         builder.count("requirement mappings read")
         if not isinstance(row, dict):
-            builder.reject(at, repr(row)[:60], "mapping is not a mapping of fields")
+            builder.reject(at, brief(row), "mapping is not a mapping of fields")
             continue
         ends: list[str] = []
         for key, slug in (("source_requirement_urn", source), ("target_requirement_urn", target)):
-            notation, why_not = item_notation(slug, str(row.get(key, "")).rsplit(":", 1)[-1])
+            urn = _text(row.get(key))
+            notation, why_not = item_notation(slug, urn.rsplit(":", 1)[-1])
             if notation is None:
-                builder.reject(at, str(row.get(key)), why_not)
+                builder.reject(at, _shown(row.get(key)), why_not)
             elif notation not in known[slug]:
-                builder.reject(at, str(row.get(key)), f"{slug} has no item {notation} in the graph")
+                builder.reject(at, urn[:200], f"{slug} has no item {notation} in the graph")
             else:
                 ends.append(notation)
         if len(ends) != 2:
             continue
-        relation = RELATIONSHIPS.get(str(row.get("relationship", "")).strip().lower())
+        relation = RELATIONSHIPS.get(_text(row.get("relationship")).strip().lower())
         if relation is None:
-            builder.reject(at, str(row.get("relationship")), "unknown relationship")
+            builder.reject(at, _shown(row.get("relationship")), "unknown relationship")
             continue
-        rationale = RATIONALES.get(str(row.get("rationale") or "").strip().lower())
+        rationale = RATIONALES.get(_text(row.get("rationale")).strip().lower())
         if rationale is None:
             defaulted_rationale += 1
             rationale = Rationale.SEMANTIC
         strength = row.get("strength_of_relationship")
         if strength is not None and (not isinstance(strength, int) or not 0 <= strength <= 10):
-            builder.reject(at, str(strength), "strength is not an integer from 0 to 10; mapping kept without it")
+            builder.reject(at, _shown(strength), "strength is not an integer from 0 to 10; mapping kept without it")
             strength = None
         pair = (ends[0], ends[1])
         if pair in records:
@@ -228,14 +247,14 @@ def _read_mapping_set(
         )
     if defaulted_rationale:
         builder.repair(where, str(defaulted_rationale), "mappings without a rationale read as semantic")
-    provider = str(library.get("provider") or "")
+    provider = _text(library.get("provider"))
     meta = MappingSetMeta(
         set_id=f"{source}--{target}--ciso-assistant",
-        title=str(mapping_set.get("name") or f"{source} to {target}"),
+        title=_text(mapping_set.get("name")) or f"{source} to {target}",
         provenance=provenance,
         authority=Authority.OFFICIAL if provider.strip().upper() == "NIST" else Authority.THIRD_PARTY,
         subject_framework=source,
         object_framework=target,
-        description=str(mapping_set.get("description") or ""),
+        description=_text(mapping_set.get("description")),
     )
     builder.add_mapping_set(meta, list(records.values()))

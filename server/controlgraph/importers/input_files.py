@@ -1,7 +1,7 @@
 """Reading a user's file defensively: size caps, strict parsers, errors that say where.
 
 User files are untrusted. Every reader goes through these functions, so an oversized file, a
-truncated JSON document or a YAML file with a language-specific tag fails with one clear line
+truncated JSON document or a YAML file with a language-specific tag or an alias fails with one clear line
 (:class:`InputError` naming the file and the position) instead of a traceback or a hang.
 """
 
@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from controlgraph.data.literals import brief
+from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # far above any real catalog (the CCM bundle is under 1 MB)
@@ -61,19 +61,8 @@ def load_json(path: Path, what: str) -> Any:
 
 
 def load_yaml(path: Path, what: str) -> Any:
-    """Plain YAML data only: ``safe_load`` refuses tags that would build Python objects."""
-    text = read_text(path, what)
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        column = f" column {mark.column + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise InputError(f"invalid YAML at{column}: {problem} (expected {what})", path=str(path),
-                         line=line) from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise InputError(f"invalid YAML: {exc} (expected {what})", path=str(path)) from None
+    """Plain YAML data only: no tags that build Python objects, no anchors or aliases (alias bombs)."""
+    return load_plain_yaml(read_text(path, what), path=str(path), what=what)
 
 
 def expect_dict(value: Any, where: str, what: str) -> dict[str, Any]:
@@ -90,5 +79,5 @@ def expect_list(value: Any, where: str, what: str) -> list[Any]:
 
 def expect_str(value: Any, where: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{where}: expected {what} (a non-empty string), found {value!r:.60}")
+        raise InputError(f"{where}: expected {what} (a non-empty string), found {brief(value)}")
     return value.strip()

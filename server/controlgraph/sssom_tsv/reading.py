@@ -1,6 +1,6 @@
 """Reading a user's SSSOM/TSV file as a mapping set to import.
 
-The file is an embedded YAML metadata block (lines starting with ``#``, read with ``yaml.safe_load``)
+The file is an embedded YAML metadata block (lines starting with ``#``, read as plain YAML data: no tags, anchors or aliases)
 followed by a tab-separated table. The metadata becomes one ``cg:MappingSet`` with its provenance,
 each usable row one ``cg:Mapping``. Whole-file problems (bad YAML, a missing required column or
 slot) raise :class:`InputError` with the line; a row that cannot be used is left out and reported
@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
-import yaml
 
+from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 from controlgraph.pipeline.imports import ImportedDataset, RowIssue
 from controlgraph.sssom_tsv.slots import (
@@ -103,13 +103,7 @@ def _split_metadata(text: str, path: str) -> tuple[dict[str, Any], list[str], in
         count += 1
     # Strip the leading '#' characters as sssom-py does, so both read the same YAML.
     block = "\n".join(line.lstrip("#").rstrip() for line in lines[:count])
-    try:
-        meta = yaml.safe_load(block) if block.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"metadata block is not valid YAML: {problem}", path=path, line=line) from None
+    meta = load_plain_yaml(block, path=path, what="an SSSOM metadata block") if block.strip() else {}
     if not isinstance(meta, dict):
         raise InputError("metadata block must be a YAML mapping of SSSOM slots", path=path, line=1)
     return meta, lines[count:], count
