@@ -23,11 +23,12 @@ class _PlainDataLoader(yaml.SafeLoader):
     """The safe loader, refusing anchors and aliases before any node is built from them."""
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, AliasEvent) or (
             isinstance(event, ScalarEvent | CollectionStartEvent) and event.anchor is not None
         ):
-            raise ComposerError(None, None, "anchors and aliases (& and *) are not accepted", event.start_mark)
+            raise ComposerError(None, None, "anchors and aliases (& and *) are not accepted",
+                                event.start_mark)  # type: ignore[arg-type]
         return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 

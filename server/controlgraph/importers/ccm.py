@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from controlgraph.data.authoring import (
     ControlRecord,
     CoverSetRecord,
@@ -58,6 +60,7 @@ from controlgraph.data.authoring import (
     MappingSetMeta,
     Provenance,
 )
+from controlgraph.data.literals import brief
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import (
     ParsedReference,
@@ -119,8 +122,8 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
     if not version.startswith("4."):
         raise InputError(f"CCM version {version} is not a v4 release; this importer reads CCM v4",
                          path=str(primary_path))
-    source = primary.get("url") if isinstance(primary.get("url"), str) else DEFAULT_SOURCE
     builder = DatasetBuilder(KIND, f"csa-ccm-{version}", str(path))
+    source = _source(primary.get("url"), str(primary_path), builder)
     issued = RELEASE_DATES.get(version)
     if issued is None:
         issued = dt.datetime.fromtimestamp(primary_path.stat().st_mtime, dt.UTC).date()
@@ -282,23 +285,25 @@ def _read_mapping_row(
     covers: dict[tuple[str, str], CoverSetRecord],
 ) -> None:
     if not isinstance(row, dict):
-        builder.reject(at, repr(row)[:80], "mapping row is not an object")
+        builder.reject(at, brief(row, 80), "mapping row is not an object")
         return
     cid = row.get("control_id")
     if not isinstance(cid, str) or cid not in ccm_known:
-        builder.reject(f"{at}/control_id", str(cid), f"not a control of {CCM_SLUG} in the graph")
+        shown = cid[:80] if isinstance(cid, str) else brief(cid)
+        builder.reject(f"{at}/control_id", shown, f"not a control of {CCM_SLUG} in the graph")
         return
     gap_raw = row.get("gap_level")
-    gap = GAP_LEVELS.get(latin_lookalikes(str(gap_raw)).strip().casefold())
+    gap_text = gap_raw[:80] if isinstance(gap_raw, str) else brief(gap_raw)
+    gap = GAP_LEVELS.get(latin_lookalikes(gap_raw).strip().casefold()) if isinstance(gap_raw, str) else None
     if gap is None:
-        builder.reject(f"{at}/gap_level", str(gap_raw), f"unknown gap level; {cid}'s references skipped")
+        builder.reject(f"{at}/gap_level", gap_text, f"unknown gap level; {cid}'s references skipped")
         return
     if gap != gap_raw:
-        builder.repair(f"{at}/gap_level", str(gap_raw), f"gap level read as {gap!r} (look-alike letters or case)")
+        builder.repair(f"{at}/gap_level", gap_text, f"gap level read as {gap!r} (look-alike letters or case)")
     addendum = _addendum(at, row, builder)
     references = row.get("references")
     if not isinstance(references, list):
-        builder.reject(f"{at}/references", repr(references)[:80], "references is not a list")
+        builder.reject(f"{at}/references", brief(references, 80), "references is not a list")
         return
     union: set[tuple[str, str]] = set()
     complete = True  # every reference of the list read: only then does "No Gap" speak of their union
@@ -306,7 +311,7 @@ def _read_mapping_row(
         where = f"{at}/references/{r}"
         builder.count("references read")
         if not isinstance(raw, str) or not raw.strip():
-            builder.reject(where, repr(raw), "empty or non-text reference")
+            builder.reject(where, brief(raw), "empty or non-text reference")
             complete = False
             continue
         if is_placeholder(raw):
@@ -330,6 +335,19 @@ def _read_mapping_row(
         else:
             covers[(cid, slug)] = CoverSetRecord((CCM_SLUG, cid), tuple(sorted(union)), comment=addendum)
             builder.count("cover sets")
+
+
+def _source(url: Any, where: str, builder: DatasetBuilder) -> str:
+    """The bundle's ``url`` when it is an http(s) IRI (pyoxigraph's parser decides), else CSA's page, reported."""
+    if url is None:
+        return DEFAULT_SOURCE
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        try:
+            return ox.NamedNode(url).value
+        except ValueError:
+            pass
+    builder.repair(f"{where}: /url", brief(url, 80), f"not an http(s) address; source recorded as {DEFAULT_SOURCE}")
+    return DEFAULT_SOURCE
 
 
 def _addendum(at: str, row: dict[str, Any], builder: DatasetBuilder) -> str:

@@ -120,7 +120,8 @@ def _provenance(path: Path, library: dict[str, Any]) -> Provenance:
         source=SOURCE,
         version=_text(library.get("version")) or "unversioned",
         issued=issued,
-        licence=f"{_text(library.get('copyright')) or 'see the library'}; CISO Assistant libraries (AGPL-3.0 repository)",
+        licence=f"{_text(library.get('copyright')) or 'see the library'}; "
+        "CISO Assistant libraries (AGPL-3.0 repository)",
     )
 
 

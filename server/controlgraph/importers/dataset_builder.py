@@ -2,7 +2,11 @@
 
 Catalogs and mapping sets go through :mod:`controlgraph.data.authoring`, the same code that writes the
 shipped ``mappings/*.ttl`` files, so an imported dataset has exactly the shape (and the stable,
-blank-node-free IRIs) of a shipped one, and importing a file twice yields the same triples.
+blank-node-free IRIs) of a shipped one, and importing a file twice yields the same triples. The
+dataset is built as terms, never as Turtle text: a value from the file (an address, a licence, a
+comment) is an IRI checked by pyoxigraph or a literal, so it cannot add statements of its own. A value
+that is not a valid IRI, or a literal over :data:`controlgraph.data.literals.MAX_LITERAL_CHARS`, refuses
+the import with its place.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from controlgraph.data.authoring import (
     FrameworkMeta,
     MappingRecord,
     MappingSetMeta,
-    catalog_turtle,
-    mapping_set_turtle,
+    catalog_triples,
+    mapping_set_triples,
 )
+from controlgraph.data.literals import brief, check_literal_lengths
 from controlgraph.errors import ImportRejected
 from controlgraph.pipeline.imports import ImportedDataset, RowIssue
 from controlgraph.vocabulary import CG, control_iri
@@ -27,13 +32,6 @@ from controlgraph.vocabulary import CG, control_iri
 STATEMENT = CG + "statement"
 IMPLEMENTATION_EXAMPLE = CG + "implementationExample"
 GAP_LEVEL = CG + "gapLevel"
-
-
-def _turtle_triples(text: str, what: str) -> list[ox.Triple]:
-    try:
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(text, ox.RdfFormat.TURTLE)]
-    except SyntaxError as exc:  # a value the authoring layer could not escape: our bug, but say where
-        raise ImportRejected(f"{what}: could not be written as RDF: {exc}") from None
 
 
 class DatasetBuilder:
@@ -68,15 +66,19 @@ class DatasetBuilder:
 
     def add_text(self, slug: str, notation: str, predicate: str, text: str) -> None:
         """An official text (statement, implementation example) on a control, in English."""
-        literal = ox.Literal(text, language="en")
+        try:
+            literal = ox.Literal(text, language="en")
+        except ValueError:  # a lone surrogate: no RDF text can hold it
+            raise ImportRejected(f"{self.dataset.source_path}: {slug}:{brief(notation)}: text "
+                                 f"{brief(text)} is not storable text") from None
         self._add([ox.Triple(ox.NamedNode(control_iri(slug, notation)), ox.NamedNode(predicate), literal)])
 
     def add_catalog(self, meta: FrameworkMeta, controls: Sequence[ControlRecord]) -> None:
         try:
-            text = catalog_turtle(meta, controls)
+            triples = catalog_triples(meta, controls)
         except ValueError as exc:
             raise ImportRejected(f"{self.dataset.source_path}: {exc}") from None
-        self._add(_turtle_triples(text, f"catalog {meta.slug}"))
+        self._add(triples)
         self.count(f"{meta.slug} items (new catalog)", len(controls))
 
     def add_mapping_set(self, meta: MappingSetMeta, mappings: Sequence[MappingRecord],
@@ -84,14 +86,15 @@ class DatasetBuilder:
         if not mappings:
             return
         try:
-            text = mapping_set_turtle(meta, mappings, cover_sets=cover_sets)
+            triples = mapping_set_triples(meta, mappings, cover_sets)
         except ValueError as exc:
             raise ImportRejected(f"{self.dataset.source_path}: {exc}") from None
-        self._add(_turtle_triples(text, f"mapping set {meta.set_id}"))
+        self._add(triples)
         self.count("mapping sets")
         self.count(f"mappings in {meta.set_id}", len(mappings))
 
     def finish(self) -> ImportedDataset:
         if not self.dataset.triples:
             raise ImportRejected(f"{self.dataset.source_path}: nothing usable found in the file")
+        check_literal_lengths(self.dataset.triples, self.dataset.source_path)
         return self.dataset

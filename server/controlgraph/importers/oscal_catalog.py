@@ -20,7 +20,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance
+from controlgraph.data.literals import brief
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import STATEMENT, DatasetBuilder
@@ -84,13 +87,24 @@ def _provenance(path: Path, metadata: dict[str, Any], version: str) -> Provenanc
         raise InputError("catalog metadata has no readable 'published' or 'last-modified' date", path=str(path)) \
             from None
     links = _list_field(metadata, "links")
-    source = next((str(link["href"]) for link in links
-                   if isinstance(link, dict) and str(link.get("href", "")).startswith(("http://", "https://"))),
+    source = next((link["href"] for link in links if isinstance(link, dict) and _web_iri(link.get("href"))),
                   path.resolve().as_uri())
     parties = _list_field(metadata, "parties")
-    publisher = next((str(p["name"]) for p in parties if isinstance(p, dict) and p.get("name")), "unknown publisher")
+    publisher = next((p["name"] for p in parties if isinstance(p, dict) and isinstance(p.get("name"), str)
+                      and p["name"].strip()), "unknown publisher")
     return Provenance(publisher, source, version, issued,
                       "As stated by the catalog's publisher; imported from the user's own copy.")
+
+
+def _web_iri(value: Any) -> bool:
+    """Whether ``value`` is an http(s) IRI (pyoxigraph's parser decides; a link that is not one is skipped)."""
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return False
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _list_field(node: dict[str, Any], key: str) -> list[Any]:
@@ -132,7 +146,7 @@ def _read_groups(
         for c, control in enumerate(expect_list(group.get("controls", []), f"{at}/controls", "controls")):
             where = f"{at}/controls/{c}"
             if not isinstance(control, dict):
-                builder.reject(where, repr(control)[:60], "control is not an object")
+                builder.reject(where, brief(control), "control is not an object")
                 continue
             notation = _label(control)
             if not notation or notation in seen:

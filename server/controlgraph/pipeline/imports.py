@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from controlgraph.data.datasets import SHAPES_GRAPH
+from controlgraph.data.literals import check_literal_lengths
 from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.reasoning.inputs import NOT_SHARED
@@ -80,6 +81,7 @@ def commit_dataset(
     """Validate ``triples`` as the new content of ``graph`` in context, then write atomically."""
     if not triples:
         raise ImportRejected(f"{label}: nothing to import")
+    check_literal_lengths(triples, label)
     new_content = _without_relation_triples(triples)
     previous = store.graph_triples(graph)
     context: dict[str, list[ox.Triple]] = {}

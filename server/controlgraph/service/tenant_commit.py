@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from controlgraph.analysis.satisfiers import iri_values
 from controlgraph.data.datasets import SHAPES_GRAPH
 from controlgraph.data.interop import term_value
+from controlgraph.data.literals import check_literal_lengths
 from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
@@ -77,6 +78,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     (audit records), so a tenant's writes do not get slower and larger as its history grows.
     """
     content = [t for t in triples if t.predicate.value not in RELATION_IRIS]
+    check_literal_lengths(content, label)
     edges = asserted_edges(content)
     controls = {e.subject for e in edges} | {e.object for e in edges}
     controls |= {term_value(t.object) for t in content

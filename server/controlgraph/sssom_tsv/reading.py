@@ -1,10 +1,10 @@
 """Reading a user's SSSOM/TSV file as a mapping set to import.
 
-The file is an embedded YAML metadata block (lines starting with ``#``, read as plain YAML data: no tags, anchors or aliases)
-followed by a tab-separated table. The metadata becomes one ``cg:MappingSet`` with its provenance,
-each usable row one ``cg:Mapping``. Whole-file problems (bad YAML, a missing required column or
-slot) raise :class:`InputError` with the line; a row that cannot be used is left out and reported
-as a :class:`RowIssue` naming its line and the reason.
+The file is an embedded YAML metadata block (lines starting with ``#``, read as plain YAML data:
+no tags, anchors or aliases) followed by a tab-separated table. The metadata becomes one
+``cg:MappingSet`` with its provenance, each usable row one ``cg:Mapping``. Whole-file problems (bad
+YAML, a missing required column or slot) raise :class:`InputError` with the line; a row that cannot
+be used is left out and reported as a :class:`RowIssue` naming its line and the reason.
 """
 
 from __future__ import annotations
