@@ -96,6 +96,16 @@ class Settings:
     graphql_max_complexity: int = _setting(5_000, "Largest estimated GraphQL query cost accepted.")
     graphql_max_aliases: int = _setting(30, "Most aliases in one GraphQL document.")
     page_size_max: int = _setting(200, "Largest page (`first`) a list field returns.")
+    graphql_cache_bytes: int = _setting(
+        32 * 1024 * 1024,
+        "Bytes of GraphQL answers (their JSON text) kept to serve repeated queries until the next write; "
+        "least recently used first out; 0 keeps none.",
+    )
+    graphql_cache_entry_bytes: int = _setting(
+        256 * 1024,
+        "Largest GraphQL answer (JSON bytes) kept in that cache; larger answers, and `crosswalkExport` "
+        "whatever its size, are computed each time.",
+    )
     max_request_bytes: int = _setting(1_000_000, "Largest request body accepted by the web app.")
     api_keys: str = _setting(
         "",
@@ -145,6 +155,9 @@ class Settings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be positive")
+        for name in ("graphql_cache_bytes", "graphql_cache_entry_bytes"):
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must not be negative")
         for name in ("likely_threshold", "hub_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be between 0 and 1")

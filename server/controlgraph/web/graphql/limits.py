@@ -40,7 +40,7 @@ from strawberry.extensions import (
 from controlgraph.errors import ControlGraphError
 from controlgraph.settings import Settings
 from controlgraph.web.graphql.pagination import DEFAULT_PAGE
-from controlgraph.web.graphql.response_cache import ResponseCache
+from controlgraph.web.graphql.response_cache import response_cache
 
 MAX_TOKENS = 4_000
 
@@ -132,6 +132,6 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=256),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=256),
-        ResponseCache,
+        response_cache(settings.graphql_cache_bytes, settings.graphql_cache_entry_bytes),
         lambda: MaskErrors(should_mask_error=should_mask, error_message="Internal error."),
     ]
