@@ -58,6 +58,7 @@ class LoadedData:
 # <!ENTITY owl "http://www.w3.org/2002/07/owl#">) and their total expansion is capped.
 _ENTITY_DECL = re.compile(rb"<!ENTITY\s+(%\s*)?([^\s\"']+)\s+(\"[^\"]*\"|'[^']*'|\S+)", re.DOTALL)
 _MAX_ENTITY_EXPANSION = 4 * 1024 * 1024
+_MAX_TOKEN_BYTES = 16 * 1024 * 1024  # pyoxigraph's parser buffer: no literal or IRI may be longer
 MAX_RDF_FILE_BYTES = 512 * 1024 * 1024  # far above any dataset file; a bound on what one file may make us hold
 
 
@@ -86,15 +87,27 @@ def parse_file(path: Path) -> list[ox.Triple]:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
     if size > MAX_RDF_FILE_BYTES:
         raise InputError(f"file is {size:,} bytes, more than the {MAX_RDF_FILE_BYTES:,} accepted", path=str(path))
-    if fmt == ox.RdfFormat.RDF_XML:
-        check_xml_entities(path.read_bytes(), str(path))
     try:
+        if fmt == ox.RdfFormat.RDF_XML:
+            check_xml_entities(path.read_bytes(), str(path))
         quads = list(ox.parse(path=str(path), format=fmt))
     except SyntaxError as exc:
         raise InputError(_syntax_message(exc), path=str(path), line=exc.lineno) from exc
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or 'input/output error'}", path=str(path)) from None
+    except ValueError as exc:
         raise InputError(f"cannot read: {exc}", path=str(path)) from exc
+    except MemoryError as exc:
+        raise _token_too_long(exc, str(path)) from None
     return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+
+
+def _token_too_long(exc: MemoryError, label: str) -> InputError:
+    """pyoxigraph's refusal of one token (a literal, an IRI) over its 16 MiB buffer, as bad input."""
+    if "buffer maximal size" not in str(exc):
+        raise exc  # the machine is out of memory: not the input's fault, not ours to hide
+    return InputError(f"a single literal or IRI is longer than the parser accepts ({_MAX_TOKEN_BYTES:,} bytes)",
+                      path=label)
 
 
 def parse_bytes(data: bytes, fmt: ox.RdfFormat, *, label: str) -> list[ox.Triple]:
@@ -104,6 +117,8 @@ def parse_bytes(data: bytes, fmt: ox.RdfFormat, *, label: str) -> list[ox.Triple
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(input=data, format=fmt)]
     except SyntaxError as exc:
         raise InputError(_syntax_message(exc), path=label, line=exc.lineno) from exc
+    except MemoryError as exc:
+        raise _token_too_long(exc, label) from None
 
 
 def _syntax_message(exc: SyntaxError) -> str:

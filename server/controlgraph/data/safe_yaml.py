@@ -37,8 +37,9 @@ def load_plain_yaml(text: str, *, path: str, what: str, first_line: int = 1) -> 
 
     ``first_line`` is the line of ``path`` where ``text`` starts (an embedded block).
     """
-    loader = _PlainDataLoader(text)
+    loader: _PlainDataLoader | None = None
     try:
+        loader = _PlainDataLoader(text)  # reading starts here: a character YAML does not allow fails at once
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -50,4 +51,5 @@ def load_plain_yaml(text: str, *, path: str, what: str, first_line: int = 1) -> 
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(f"not valid YAML: {first} (expected {what})", path=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

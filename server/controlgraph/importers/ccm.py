@@ -72,7 +72,6 @@ from controlgraph.importers.ccm_references import (
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import GAP_LEVEL, STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import (
-    existing_file,
     existing_folder,
     expect_dict,
     expect_list,
@@ -116,8 +115,8 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
     folder = existing_folder(path, "the CSA CCM JSON bundle, holding CCM/primary-dataset.json")
     ccm_dir = folder / "CCM" if (folder / "CCM").is_dir() else folder
     primary_path = ccm_dir / "primary-dataset.json"
-    existing_file(primary_path, "CCM primary dataset (CCM/primary-dataset.json)")
-    primary = expect_dict(load_json(primary_path, "the CCM primary dataset"), str(primary_path), "the CCM dataset")
+    what = "CCM primary dataset (CCM/primary-dataset.json)"
+    primary = expect_dict(load_json(primary_path, what, within=folder), str(primary_path), "the CCM dataset")
     version = expect_str(primary.get("version"), f"{primary_path}: /version", "the CCM version")
     if not version.startswith("4."):
         raise InputError(f"CCM version {version} is not a v4 release; this importer reads CCM v4",
@@ -139,7 +138,7 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
                 builder.reject(str(primary_path), c.notation, f"control is not in {CCM_SLUG} in the graph")
         controls = [c for c in controls if c.notation in known]
     else:
-        ownership = _read_ownership(ccm_dir / "applicability" / "ownership.json", builder)
+        ownership = _read_ownership(ccm_dir / "applicability" / "ownership.json", builder, folder)
         _add_catalog(builder, provenance, domains, controls, ownership)
         known = frozenset({c.notation for c in controls} | set(domains))
     for c in controls:
@@ -148,9 +147,8 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
             builder.count("control statements")
 
     mappings_dir = ccm_dir / "mappings"
-    if mappings_dir.is_dir():
-        for target in sorted(p for p in mappings_dir.iterdir() if p.is_dir()):
-            _read_mapping_folder(target, builder, context, provenance, known)
+    for target in _subfolders(mappings_dir):
+        _read_mapping_folder(target, builder, context, provenance, known, folder)
     return builder.finish()
 
 
@@ -185,12 +183,28 @@ def _read_primary(
     return domains, controls
 
 
-def _read_ownership(path: Path, builder: DatasetBuilder) -> dict[str, str]:
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders in ``folder`` (none when it is missing or cannot be listed)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    except OSError:
+        return []
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True  # there, but not readable: reading it says why
+
+
+def _read_ownership(path: Path, builder: DatasetBuilder, bundle: Path) -> dict[str, str]:
     """Control id -> 'IaaS: <owner>; PaaS: <owner>; SaaS: <owner>' (the shipped catalog's form)."""
-    if not path.is_file():
+    if not _exists(path):
         builder.reject(str(path), "", "no ownership file; the catalog is imported without ownership")
         return {}
-    data = expect_dict(load_json(path, "the CCM ownership applicability"), str(path), "the ownership data")
+    what = "the CCM ownership applicability"
+    data = expect_dict(load_json(path, what, within=bundle), str(path), "the ownership data")
     per_control: dict[str, list[str]] = defaultdict(list)
     for i, model in enumerate(expect_list(data.get("content"), f"{path}: /content", "service models")):
         model = expect_dict(model, f"{path}#/content/{i}", "a service model")
@@ -232,9 +246,10 @@ def _read_mapping_folder(
     context: GraphContext,
     provenance: Provenance,
     ccm_known: frozenset[str],
+    bundle: Path,
 ) -> None:
     path = folder / "mappings.json"
-    if not path.is_file():
+    if not _exists(path):
         builder.reject(str(folder), folder.name, "mapping folder without mappings.json")
         return
     style, fixed_slug = TARGET_FOLDERS.get(folder.name, ("", None))
@@ -242,7 +257,7 @@ def _read_mapping_folder(
         builder.reject(str(path), folder.name, "skipped: framework not in the graph")
         builder.count("mapping folders skipped")
         return
-    blocks = expect_list(load_json(path, "a CCM mapping file"), str(path), "mapping blocks")
+    blocks = expect_list(load_json(path, "a CCM mapping file", within=bundle), str(path), "mapping blocks")
     pairs: dict[tuple[str, str, str], MappingRecord] = {}
     covers: dict[tuple[str, str], CoverSetRecord] = {}
     target_title = ""

@@ -32,6 +32,7 @@ import itertools
 import re
 import warnings
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -152,8 +153,12 @@ def _read_workbook(path: Path) -> dict[str, list[tuple[Any, ...]]]:
             return sheets
         finally:
             workbook.close()
-    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"cannot read the workbook: {type(exc).__name__}: {exc}", path=str(path)) from None
+    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError,
+            SyntaxError, zlib.error, EOFError, IndexError, AttributeError) as exc:
+        # A part of the workbook that is not well-formed XML (ParseError is a SyntaxError), a damaged
+        # deflate stream, or a structure openpyxl does not expect: all the file's fault, none a crash.
+        detail = str(exc).splitlines()[0][:200] if str(exc) else "damaged content"
+        raise InputError(f"cannot read the workbook: {type(exc).__name__}: {detail}", path=str(path)) from None
 
 
 def _generated_date(rows: list[tuple[Any, ...]]) -> dt.date:

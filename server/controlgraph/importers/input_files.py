@@ -8,6 +8,7 @@ truncated JSON document or a YAML file with a language-specific tag or an alias 
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,29 @@ from controlgraph.errors import InputError
 MAX_INPUT_BYTES = 64 * 1024 * 1024  # far above any real catalog (the CCM bundle is under 1 MB)
 
 
-def existing_file(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise InputError(f"file not found (expected {what})", path=str(path))
-    if not path.is_file():
+def existing_file(path: Path, what: str, *, within: Path | None = None) -> Path:
+    """``path`` if it is a regular file under the size cap (and, with ``within``, inside that folder).
+
+    A bundle's files are looked up inside the bundle: a symbolic link leading out of it (to
+    ``/proc``, ``/etc``, another user's files) is refused, so a crafted bundle cannot make the
+    importer read local files.
+    """
+    try:
+        if within is not None and not path.resolve().is_relative_to(within.resolve()):
+            raise InputError(f"links outside the folder it belongs to (expected {what})", path=str(path))
+        if not path.exists():
+            raise InputError(f"file not found (expected {what})", path=str(path))
+        info = path.stat()
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or 'input/output error'}; expected {what})",
+                         path=str(path)) from None
+    except RuntimeError:  # a symbolic link loop
+        raise InputError(f"cannot be resolved (a loop of links; expected {what})", path=str(path)) from None
+    if not stat.S_ISREG(info.st_mode):
         raise InputError(f"not a file (expected {what})", path=str(path))
-    size = path.stat().st_size
-    if size > MAX_INPUT_BYTES:
-        raise InputError(f"file is {size:,} bytes, more than the {MAX_INPUT_BYTES:,} accepted", path=str(path))
+    if info.st_size > MAX_INPUT_BYTES:
+        raise InputError(f"file is {info.st_size:,} bytes, more than the {MAX_INPUT_BYTES:,} accepted",
+                         path=str(path))
     return path
 
 
@@ -37,8 +53,22 @@ def existing_folder(path: Path, what: str) -> Path:
     return path
 
 
-def read_text(path: Path, what: str) -> str:
-    data = existing_file(path, what).read_bytes()
+def read_bytes(path: Path, what: str, *, within: Path | None = None) -> bytes:
+    """The file's bytes, at most the cap whatever its reported size (``/proc`` files report 0)."""
+    existing_file(path, what, within=within)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or 'input/output error'}; expected {what})",
+                         path=str(path)) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"file is more than the {MAX_INPUT_BYTES:,} bytes accepted", path=str(path))
+    return data
+
+
+def read_text(path: Path, what: str, *, within: Path | None = None) -> str:
+    data = read_bytes(path, what, within=within)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -49,8 +79,8 @@ def _reject_constant(token: str) -> Any:
     raise ValueError(f"{token} is not valid JSON")
 
 
-def load_json(path: Path, what: str) -> Any:
-    text = read_text(path, what)
+def load_json(path: Path, what: str, *, within: Path | None = None) -> Any:
+    text = read_text(path, what, within=within)
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:

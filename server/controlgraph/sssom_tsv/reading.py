@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from controlgraph.data.literals import brief
 from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 from controlgraph.pipeline.imports import ImportedDataset, RowIssue
@@ -89,7 +90,10 @@ def _metadata_iri(value: str, what: str, path: str) -> ox.NamedNode:
 
 
 def _literal(value: str, datatype: str | None = None) -> ox.Literal:
-    return ox.Literal(value, datatype=_iri(datatype)) if datatype else ox.Literal(value)
+    try:
+        return ox.Literal(value, datatype=_iri(datatype)) if datatype else ox.Literal(value)
+    except ValueError:  # a lone surrogate: no RDF text can hold it
+        raise _RowRejected(f"{brief(value)} is not storable text") from None
 
 
 # ---------------------------------------------------------------------------------------------- metadata
@@ -157,8 +161,11 @@ def _set_statements(
     if not declared:
         raise InputError("metadata has no mapping_set_id", path=path)
     declared_iri = prefixes.expand(declared) or declared
-    name = import_graph_name(declared_iri)
-    node = mapping_set_iri(name)
+    try:
+        name = import_graph_name(declared_iri)
+        node = mapping_set_iri(name)
+    except ValueError as exc:
+        raise InputError(f"metadata slot mapping_set_id: {exc}", path=path) from None
     out: list[tuple[str, Term]] = [
         (RDF + "type", _iri(CG + "MappingSet")),
         (DCTERMS + "title", _literal(_one(meta, "mapping_set_title", path) or declared)),
@@ -317,6 +324,8 @@ def _table_rows(lines: list[str], offset: int, path: str) -> Iterator[tuple[int,
         columns = [c.strip() for c in next(reader)]
     except StopIteration:
         raise InputError("no table after the metadata block", path=path, line=offset + 1) from None
+    except csv.Error as exc:
+        raise InputError(f"table header cannot be read: {exc}", path=path, line=offset + 1) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InputError(f"table lacks the required column(s) {', '.join(missing)}", path=path, line=offset + 1)
@@ -362,7 +371,10 @@ def read_sssom(path: Path | str, *, known_controls: Collection[str] | None = Non
         raise InputError("metadata slot curie_map must map prefixes to IRIs", path=where)
     prefixes = PrefixMap({str(k): v for k, v in curie_map.items()})
     names = _extension_names(meta, prefixes, where)
-    name, set_iri, set_pairs = _set_statements(meta, names, prefixes, where)
+    try:
+        name, set_iri, set_pairs = _set_statements(meta, names, prefixes, where)
+    except _RowRejected as exc:
+        raise InputError(f"metadata: {exc}", path=where) from None
     dataset = ImportedDataset(kind="sssom", name=name, source_path=where, triples=[])
     seen: dict[tuple[str, str], int] = {}
     justifications: Counter[str] = Counter()
