@@ -147,7 +147,15 @@ class ResponseCache(SchemaExtension):
             self.responses.put(key, generation, text)
 
 
+class ResponseCacheFactory:
+    """The schema's extension factory: one store of answers per schema, a fresh extension per request."""
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
+        self.responses = ResponseStore(max_bytes, max_entry_bytes)
+
+    def __call__(self) -> SchemaExtension:
+        return ResponseCache(self.responses)
+
+
 def response_cache(max_bytes: int, max_entry_bytes: int) -> Callable[[], SchemaExtension]:
-    """The extension factory: one store of answers per schema, a fresh extension per request."""
-    responses = ResponseStore(max_bytes, max_entry_bytes)
-    return lambda: ResponseCache(responses)
+    return ResponseCacheFactory(max_bytes, max_entry_bytes)
