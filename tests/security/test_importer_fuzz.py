@@ -9,7 +9,10 @@ reproducible; the example counts are kept small so the suite stays fast (see EXA
 from __future__ import annotations
 
 import json
+import os
+import random
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +26,11 @@ from controlgraph.data.loader import parse_file
 from controlgraph.errors import ControlGraphError
 from controlgraph.importers import GraphContext, import_file, read_file
 from controlgraph.store.embedded import EmbeddedStore
+from importer_inputs import STRATEGIES, Seeds, context_for, framework_context, injected_terms, options_for, write_input
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = {"bytes": 40, "structure": 40, "commit": 3}  # per target; see docs/security.md for the totals
+# Per target; see docs/security.md for the totals.
+EXAMPLES = {"bytes": 40, "structure": 40, "commit": 3, "generated": 6}
 FUZZ = settings(max_examples=EXAMPLES["bytes"], deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
@@ -261,3 +266,52 @@ def test_refused_imports_leave_the_store_as_it_was(built_store: EmbeddedStore, r
 
     run()
     assert outcomes
+
+
+# ------------------------------------------------------------------ generated inputs (tests/importer_inputs.py)
+# The strategies bench/fuzz_importers.py drives by the ten thousand, a few inputs each here: alias bombs
+# (CISO libraries, SSSOM metadata), IRI / Turtle break-outs and formula text in every string the
+# importers read (CCM url, OSCAL href, CISO copyright aimed at half of the time), damaged workbook XML,
+# links out of a CCM bundle. Only ControlGraphError may escape, no dataset holds an injected term, no
+# input takes over 10 s, and a refused input leaves the work folder as it was.
+
+GENERATED = [(kind, strategy) for kind, strategies in STRATEGIES.items() for strategy in strategies]
+
+
+@pytest.fixture(scope="module")
+def seeds(reference_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Seeds:
+    return Seeds.make(reference_dir, tmp_path_factory.mktemp("fuzz-seeds"))
+
+
+@pytest.fixture(scope="module")
+def shipped_frameworks() -> GraphContext:
+    return framework_context(REPO / "mappings")
+
+
+def _files(root: Path) -> set[tuple[str, int]]:
+    return {(os.path.join(d, n), os.lstat(os.path.join(d, n)).st_size)
+            for d, dirs, files in os.walk(root) for n in dirs + files}
+
+
+@pytest.mark.parametrize(("kind", "strategy"), GENERATED, ids=[f"{k}-{s}" for k, s in GENERATED])
+def test_generated_hostile_inputs(kind: str, strategy: str, seeds: Seeds, shipped_frameworks: GraphContext) -> None:
+    rng = random.Random(f"21-{kind}-{strategy}")
+    target = seeds.target(kind)
+    outcomes = []
+    for _ in range(EXAMPLES["generated"]):
+        write_input(kind, strategy, seeds, rng)
+        before = _files(seeds.root)
+        started = time.monotonic()
+        try:
+            dataset = read_file(kind, target, context_for(kind, shipped_frameworks, rng), options_for(kind, rng))
+        except ControlGraphError as exc:
+            assert str(exc).strip() and "\n" not in str(exc).strip()[:300]
+            assert _files(seeds.root) == before, "a refused input wrote files"
+            outcomes.append("refused")
+        else:
+            assert injected_terms(dataset.triples) == []
+            outcomes.append("read")
+        assert time.monotonic() - started < 10
+    if kind == "ccm":
+        seeds.reset_ccm()
+    assert len(outcomes) == EXAMPLES["generated"]
