@@ -118,7 +118,11 @@ def run(kind: str, count: int, seeds: Seeds, limit: float, commit_every: int, se
     target = seeds.target(kind)
     for i in range(count):
         strategy = strategies[i % len(strategies)]
-        write_input(kind, strategy, seeds, rng)
+        try:
+            write_input(kind, strategy, seeds, rng)
+        except (RecursionError, ValueError, OSError) as exc:  # the generator could not write this one
+            figures.first_tracebacks.append(f"{strategy}: input not generated: {type(exc).__name__}")
+            continue
         context, options = context_for(kind, full, rng), options_for(kind, rng)
         skip = target if kind != "ccm" else seeds.root / "__none__"
         before = _folder_state(seeds.root, skip)

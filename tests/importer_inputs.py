@@ -265,11 +265,18 @@ def inject_strings(doc: Any, rng: random.Random) -> Any:
     return doc
 
 
+def json_text(doc: Any) -> str:
+    try:
+        return json.dumps(doc)
+    except RecursionError:  # nested past what the encoder can write: send deep nesting as such
+        return "[" * 100_000 + "]" * 100_000
+
+
 def yaml_text(doc: Any) -> str:
     try:
         return yaml.safe_dump(doc, allow_unicode=False, sort_keys=False)
     except (yaml.YAMLError, RecursionError, UnicodeError):
-        return json.dumps(doc)  # JSON is YAML; the dumper refuses some values (lone surrogates)
+        return json_text(doc)  # JSON is YAML; the dumper refuses some values (lone surrogates)
 
 
 def yaml_with_aliases(doc: dict[str, Any], rng: random.Random) -> str:
@@ -392,7 +399,7 @@ def write_input(kind: str, strategy: str, seeds: Seeds, rng: random.Random) -> N
         else:
             change: Callable[[Any, random.Random], Any] = mutate_structure if strategy == "structure" \
                 else inject_strings
-            path.write_text(json.dumps(change(json.loads(original), rng)), "utf-8")
+            path.write_text(json_text(change(json.loads(original), rng)), "utf-8")
     elif kind == "csf-xlsx":
         data = {"bytes": mutate_bytes, "xml": mutate_xlsx_part, "inject": _inject_xlsx}[strategy](seeds.csf, rng)
         target.write_bytes(data)
@@ -409,7 +416,7 @@ def write_input(kind: str, strategy: str, seeds: Seeds, rng: random.Random) -> N
             target.write_bytes(mutate_bytes(json.dumps(seeds.oscal).encode(), rng))
         else:
             change = mutate_structure if strategy == "structure" else inject_strings
-            target.write_text(json.dumps(change(seeds.oscal, rng)), "utf-8")
+            target.write_text(json_text(change(seeds.oscal, rng)), "utf-8")
     else:
         if strategy == "bytes":
             target.write_bytes(mutate_bytes(SSSOM_SEED.encode(), rng))
