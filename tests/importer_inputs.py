@@ -25,6 +25,7 @@ never hold a term under it (:func:`injected_terms`).
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -241,7 +242,7 @@ def mutate_structure(doc: Any, rng: random.Random) -> Any:
                     value = [value]
                 doc = _set(doc, path, value)
             else:
-                doc = _set(doc, path, rng.choice(HOSTILE_VALUES))
+                doc = _set(doc, path, copy.deepcopy(rng.choice(HOSTILE_VALUES)))  # never one object twice
         except (KeyError, IndexError, TypeError):
             continue
     return doc

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 
 class ControlGraphError(Exception):
-    """Base of every deliberate controlgraph error."""
+    """Base of every deliberate controlgraph error.
+
+    Its text is one line whatever values it quotes: a line break taken from a user's file is shown as
+    ``\\n``, so a message can neither spread over several lines nor pass for more than one message.
+    """
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if "\n" in text or "\r" in text:
+            return text.replace("\r", "\\r").replace("\n", "\\n")
+        return text
 
 
 class ConfigurationError(ControlGraphError):

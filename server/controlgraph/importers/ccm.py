@@ -119,7 +119,7 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
     primary = expect_dict(load_json(primary_path, what, within=folder), str(primary_path), "the CCM dataset")
     version = expect_str(primary.get("version"), f"{primary_path}: /version", "the CCM version")
     if not version.startswith("4."):
-        raise InputError(f"CCM version {version} is not a v4 release; this importer reads CCM v4",
+        raise InputError(f"CCM version {brief(version)} is not a v4 release; this importer reads CCM v4",
                          path=str(primary_path))
     builder = DatasetBuilder(KIND, f"csa-ccm-{version}", str(path))
     source = _source(primary.get("url"), str(primary_path), builder)
