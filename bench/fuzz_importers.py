@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 import traceback
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -76,7 +75,7 @@ class Figures:
     commits: int = 0
     commits_refused: int = 0
     store_changed_on_error: int = 0
-    by_strategy: Counter[str] = field(default_factory=Counter)
+    by_strategy: dict[str, int] = field(default_factory=dict)  # a Counter would not survive asdict
     first_tracebacks: list[str] = field(default_factory=list)
 
 
@@ -131,7 +130,7 @@ def run(kind: str, count: int, seeds: Seeds, limit: float, commit_every: int, se
         before = _folder_state(seeds.root, skip)
         generation = store.read_cache.generation
         figures.inputs += 1
-        figures.by_strategy[strategy] += 1
+        figures.by_strategy[strategy] = figures.by_strategy.get(strategy, 0) + 1
         started = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, limit)
         dataset = None
