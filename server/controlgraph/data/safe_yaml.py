@@ -47,6 +47,9 @@ def load_plain_yaml(text: str, *, path: str, what: str, first_line: int = 1) -> 
         column = f" at column {mark.column + 1}" if mark is not None else ""
         problem = exc.problem or exc.context or "malformed YAML"
         raise InputError(f"not valid YAML{column}: {problem} (expected {what})", path=path, line=line) from None
+    except (ValueError, OverflowError) as exc:  # a plain scalar YAML reads as a date that is none (2024-13-01)
+        raise InputError(f"not valid YAML: a value cannot be read ({str(exc)[:100]}; expected {what})",
+                         path=path) from None
     except (yaml.YAMLError, RecursionError) as exc:
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise InputError(f"not valid YAML: {first} (expected {what})", path=path) from None
