@@ -90,6 +90,8 @@ def graph(built_store: EmbeddedStore) -> Graph:
                 g.sets[s][p] = o
             elif p == CG + "supersedes":
                 g.supersedes.append((s, o))
+    for node in [m for m, props in g.mappings.items() if "rel" not in props]:
+        del g.mappings[node]  # a cover set belongs to a mapping set too, but is no pairwise mapping
     return g
 
 
