@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,15 +36,52 @@ def mappings_dir() -> Path:
     return MAPPINGS
 
 
-@pytest.fixture(scope="session")
-def built_store():  # type: ignore[no-untyped-def]
-    """The shipped graph, built once per test session into an in-memory embedded store."""
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of the whole run: with pytest-xdist, the one every worker's folder sits in."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped graph, built ONCE per test run into an on-disk store that tests never open for writing.
+
+    Under pytest-xdist every worker asks for it; a file lock lets the first build it and the others wait,
+    so a run builds the shipped graph once however many workers it has. Fixtures hand out copies.
+    """
+    import fcntl
+
     from controlgraph.pipeline.build import build
     from controlgraph.settings import Settings
     from controlgraph.store.embedded import EmbeddedStore
 
+    root = _run_root(tmp_path_factory)
+    master, done = root / "shipped-store", root / "shipped-store.done"
+    with (root / "shipped-store.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if master.exists():  # a worker died while building
+                shutil.rmtree(master)
+            store = EmbeddedStore(master)
+            build(Settings.from_env({}, store=str(master)), store)
+            store.close()
+            del store
+            done.write_text("built\n")
+    return master
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The shipped graph in an in-memory embedded store, shared by the session (tests must not write to it).
+
+    Copied from the run's one build (:func:`_shipped_store`) rather than built again: a copy of the quads
+    takes a fraction of a build, whose SHACL validation dominates.
+    """
+    from controlgraph.store.embedded import EmbeddedStore
+
+    source = EmbeddedStore(_shipped_store(tmp_path_factory), read_only=True)
     store = EmbeddedStore(None)
-    build(Settings.from_env({}, store="memory"), store)
+    store.replace_everything({g: source.graph_triples(g) for g in source.graph_names()})
+    source.close()
     return store
 
 
@@ -103,14 +141,11 @@ def oxigraph_process(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped graph built once per session into an on-disk embedded store; returns its directory."""
-    from controlgraph.pipeline.build import build
-    from controlgraph.settings import Settings
-    from controlgraph.store.embedded import EmbeddedStore
+    """The shipped graph in an on-disk embedded store of this session (worker); returns its directory.
 
+    A copy of the run's one build: tests and the benches they start open it (opening for writing
+    publishes read snapshots inside it), so each worker has its own.
+    """
     path = tmp_path_factory.mktemp("built") / "store"
-    store = EmbeddedStore(path)
-    build(Settings.from_env({}, store=str(path)), store)
-    store.close()
-    del store
+    shutil.copytree(_shipped_store(tmp_path_factory), path)
     return path

@@ -7,7 +7,7 @@ Like pySHACL itself, validation returns a report; the caller decides what a viol
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -17,6 +17,7 @@ from rdflib.namespace import SH
 
 from controlgraph.data import rdflib_query_cache
 from controlgraph.data.interop import rdflib_graph
+from controlgraph.data.validation_scope import LinkIndex, affected_nodes
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import PREFIXES
 
@@ -41,8 +42,15 @@ def validate_triples(
     shapes: Iterable[ox.Triple],
     *,
     origin: Mapping[str, str] | None = None,
+    focus: Collection[str] | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` against ``shapes``; ``origin`` maps a node (N-Triples form) to its source file."""
+    """Validate ``data`` against ``shapes``; ``origin`` maps a node (N-Triples form) to its source file.
+
+    ``focus`` (IRIs) limits the validation to those focus nodes, with all of ``data`` as context; an
+    empty collection validates nothing. ``None`` (the default) validates every target.
+    """
+    if focus is not None and not focus:
+        return ValidationReport([])
     data_graph = rdflib_graph(data)
     shapes_graph = rdflib_graph(shapes)
     with _PYSHACL_LOCK:
@@ -52,11 +60,31 @@ def validate_triples(
             inference="none",
             advanced=False,
             allow_warnings=True,
+            # With no shapes named (use_shapes), pyshacl keeps each shape's own targets, filtered to these.
+            focus_nodes=sorted(focus) if focus is not None else None,
         )
     assert isinstance(results, rdflib.Graph)
     violations = [_violation(results, r, origin or {}) for r in results.subjects(rdflib.RDF.type, SH.ValidationResult)]
     violations.sort(key=lambda v: (v.path, v.focus_node, v.constraint, v.message))
     return ValidationReport(violations)
+
+
+def validate_change(
+    data: Sequence[ox.Triple],
+    shapes: Iterable[ox.Triple],
+    changed: Iterable[ox.Triple],
+    *,
+    origin: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Validate what ``changed`` (triples added to or removed from a graph that conformed) can affect.
+
+    ``data`` is the whole graph after the change, the context. Reports the violations a full validation
+    of ``data`` reports, given that the graph before the change conformed (see
+    :mod:`controlgraph.data.validation_scope` for which focus nodes that takes).
+    """
+    delta = list(changed)
+    scope = affected_nodes(delta, LinkIndex().add(data).add(delta))
+    return validate_triples(data, shapes, origin=origin, focus=None if scope.full else scope.nodes)
 
 
 _COMPACT = [(str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")] + [
