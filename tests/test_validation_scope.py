@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from test_build_pipeline import BAD_INPUTS
 
 from controlgraph.data.datasets import DatasetFile, data_file, shipped_datasets
 from controlgraph.data.loader import load_files
 from controlgraph.data.validation import validate_change, validate_triples
 from controlgraph.data.validation_scope import LinkIndex, affected_nodes
 from controlgraph.vocabulary import CG, CONTROL, MAPPING, RDF, SKOS
+from test_build_pipeline import BAD_INPUTS
 
 REPO = Path(__file__).resolve().parent.parent
 SLICE = ["nist-csf-2.0", "nist-csf-1.1", "iso27001-2022", "iso27001-2013", "nist-csf-2.0--iso27001-2022--olir"]
@@ -92,7 +92,8 @@ def _control_loses_its_type(data: Triples) -> tuple[Triples, Triples, Triples]:
 
 def _duplicate_notation(data: Triples) -> tuple[Triples, Triples, Triples]:
     old = _objects(data, CSF + "PR.AA-02", SKOS + "notation")
-    new = [ox.Triple(t.subject, t.predicate, _objects(data, CSF + "PR.AA-01", SKOS + "notation")[0].object) for t in old]
+    taken = _objects(data, CSF + "PR.AA-01", SKOS + "notation")[0].object
+    new = [ox.Triple(t.subject, t.predicate, taken) for t in old]
     return new, old, []
 
 
@@ -110,7 +111,8 @@ def _mapping_twin(data: Triples, relation: str) -> tuple[ox.NamedNode, Triples]:
     obj = _objects(data, node.value, CG + "mappingObject")[0].object
     twin = _nn(MAPPING + "test/twin")
     copied = (CG + "relation", CG + "mappingSubject", CG + "mappingObject")
-    triples = [ox.Triple(twin, t.predicate, t.object) for t in data if t.subject == node and t.predicate.value not in copied]
+    triples = [ox.Triple(twin, t.predicate, t.object) for t in data
+               if t.subject == node and t.predicate.value not in copied]
     triples += [ox.Triple(twin, _nn(CG + "relation"), _nn(relation)),
                 ox.Triple(twin, _nn(CG + "mappingSubject"), obj), ox.Triple(twin, _nn(CG + "mappingObject"), subject)]
     return node, triples
@@ -186,7 +188,7 @@ def test_scope_is_small_for_a_small_change(base: tuple[Triples, Triples]) -> Non
     """One new mapping affects a few hundred nodes (its set's controls), not the thousands of the slice."""
     data, _shapes = base
     added = load_files([data_file(REPO / "mappings" / "sets" / "nist-csf-2.0--iso27001-2022--olir.ttl")])
-    mapping = [t for t in added.datasets[0].triples if t.predicate.value == CG + "mappingSubject"][0].subject
+    mapping = next(t for t in added.datasets[0].triples if t.predicate.value == CG + "mappingSubject").subject
     changed = [t for t in data if t.subject == mapping]
     scope = affected_nodes(changed, LinkIndex().add(data))
     assert not scope.full

@@ -21,6 +21,7 @@ from controlgraph.data.interop import term_value
 from controlgraph.data.loader import LoadedData, LoadedDataset, load_files
 from controlgraph.data.validation import ValidationReport, validate_triples
 from controlgraph.errors import ValidationFailed
+from controlgraph.pipeline.build_validation import BUILD_GRAPH, validate_build
 from controlgraph.reasoning.inputs import shared_graphs
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
 from controlgraph.settings import Settings
@@ -33,10 +34,8 @@ from controlgraph.vocabulary import (
     RDF,
     TENANT_GRAPH,
     Authority,
-    graph_iri,
 )
 
-BUILD_GRAPH = graph_iri("build")
 PHASES = ("load", "validate", "reason", "store")
 
 Progress = Callable[[str, str], None]  # (phase, message)
@@ -67,6 +66,9 @@ class BuildResult:
     inference: dict[str, int] = field(default_factory=dict)  # the composition engine's counts
     triples: int = 0
     carried_over_graphs: list[str] = field(default_factory=list)
+    # "full", "changed" (only what the changed datasets can affect) or "unchanged" (nothing to validate)
+    validation: str = "full"
+    changed_datasets: list[str] = field(default_factory=list)
 
 
 def carried_over(store: GraphStore) -> dict[str, list[ox.Triple]]:
@@ -87,6 +89,7 @@ def _graph_label(graph: str) -> str:
 
 
 def validate_loaded(loaded: LoadedData) -> ValidationReport:
+    """A full validation of the loaded data (a build validates only what changed: :mod:`.build_validation`)."""
     shapes = [t for d in loaded.by_role("shapes") for t in d.triples]
     data = [t for d in loaded.datasets if d.source.role != "shapes" for t in d.triples]
     return validate_triples(data, shapes, origin=loaded.subject_origin)
@@ -115,7 +118,9 @@ def build(
 
     clock = time.perf_counter()
     say("validate", f"checking {loaded.triple_count():,} triples against the SHACL shapes")
-    report = validate_loaded(loaded)
+    validation = validate_build(loaded, store)
+    report = validation.report
+    result.validation, result.changed_datasets = validation.mode, validation.changed_graphs
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     result.seconds["validate"] = time.perf_counter() - clock
@@ -131,7 +136,7 @@ def build(
     result.inference = stats
     result.asserted_mappings = sum(len(e) for e in edges_by_graph.values())
     _summarise(loaded, result)
-    graphs[BUILD_GRAPH] = _build_metadata(result)
+    graphs[BUILD_GRAPH] = _build_metadata(result) + validation.record
     result.seconds["reason"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
