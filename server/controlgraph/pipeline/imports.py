@@ -17,7 +17,8 @@ import pyoxigraph as ox
 
 from controlgraph.data.datasets import SHAPES_GRAPH
 from controlgraph.data.literals import check_literal_lengths
-from controlgraph.data.validation import validate_triples
+from controlgraph.data.validation import validate_change
+from controlgraph.data.validation_scope import triple_difference
 from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
@@ -78,7 +79,11 @@ def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
 def commit_dataset(
     store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3
 ) -> CommitOutcome:
-    """Validate ``triples`` as the new content of ``graph`` in context, then write atomically."""
+    """Validate ``triples`` as the new content of ``graph`` in context, then write atomically.
+
+    The store conformed before; only the focus nodes the difference between the graph's old and new content
+    can affect are validated, with every shared graph as context (the violations a full validation reports).
+    """
     if not triples:
         raise ImportRejected(f"{label}: nothing to import")
     check_literal_lengths(triples, label)
@@ -93,7 +98,9 @@ def commit_dataset(
         context[name] = _without_relation_triples(store.graph_triples(name))
     shapes = store.graph_triples(SHAPES_GRAPH)
     origin = {str(t.subject): label for t in new_content}
-    report = validate_triples([*(t for ts in context.values() for t in ts), *new_content], shapes, origin=origin)
+    data = [*(t for ts in context.values() for t in ts), *new_content]
+    report = validate_change(data, shapes, triple_difference(_without_relation_triples(previous), new_content),
+                             origin=origin)
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
 
