@@ -2,12 +2,14 @@
 """Set-up and run controlgraph on a fresh machine that has only Python 3.11+ and pip.
 
     python3 run.py serve   # install, build the graph, serve it on http://127.0.0.1:8000
-    python3 run.py test    # install with the test tools, run the whole test suite
+    python3 run.py test    # install with the test tools, run the whole test suite (parallel workers)
     python3 run.py lint    # ruff and mypy, as CI runs them
 
 Everything goes into ./.venv, pinned by constraints.txt; a second run reinstalls only when
 pyproject.toml or constraints.txt changed. Extra arguments go to the underlying command
-(`python3 run.py test -k sparql`, `python3 run.py serve --port 9000`).
+(`python3 run.py test -k sparql`, `python3 run.py serve --port 9000`). `test` runs one pytest-xdist
+worker per CPU, each taking whole test files (`-n auto --dist loadfile`) unless the arguments choose
+(`-n 0`, `-p no:xdist`); `python3 run.py test -m "not slow"` is the fast subset (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def _install_browser() -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, stdout=subprocess.DEVNULL, env=env)
 
 
+def _parallel(args: list[str]) -> list[str]:
+    """pytest-xdist workers, one per CPU, unless the arguments already say how many (or turn xdist off)."""
+    chosen = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in args)
+    return [] if chosen else ["-n", "auto", "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] not in ("serve", "test", "lint"):
         sys.exit(__doc__)
@@ -69,7 +77,7 @@ def main(argv: list[str]) -> None:
     elif command == "test":
         _install("test")
         _install_browser()
-        _run(BIN / "python", "-m", "pytest", *rest)
+        _run(BIN / "python", "-m", "pytest", *_parallel(rest), *rest)
     else:
         _install("test")
         _run(BIN / "ruff", "check", ".")

@@ -1,4 +1,8 @@
-"""Shared fixtures: where the repository, its data and the public reference files are."""
+"""Shared fixtures: where the repository, its data and the public reference files are; the slow modules.
+
+The shipped graph is built once per test run (see :func:`_shipped_store`), however many pytest-xdist
+workers there are; fixtures hand out copies. docs/testing.md tells how the suite runs and its fast subset.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,45 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = REPO / "mappings"
 ONTOLOGY = REPO / "ontology"
+
+
+# The modules that take longest (subprocess servers, kill/restart cycles, whole imports, fuzzing), longest
+# first. They carry the `slow` marker: `pytest -m "not slow"` is the edit loop's fast subset, and the full
+# run starts them first, so that with parallel workers no long module is left to run alone at the end.
+SLOW_MODULES = (
+    "tests/test_wheel_install.py",
+    "tests/reliability/test_import_killed.py",
+    "tests/security/test_importer_fuzz.py",
+    "tests/test_sssom_import_rows.py",
+    "tests/test_sssom_roundtrip.py",
+    "tests/store/test_remote_store.py",
+    "tests/reliability/test_crash_writes.py",
+    "tests/test_sssom_cli.py",
+    "tests/security/test_tenant_isolation.py",
+    "tests/web/test_graphql_api.py",
+    "tests/reliability/test_remote_outage.py",
+    "tests/web/test_sparql_timeout_server.py",
+    "tests/test_build_pipeline.py",
+    "tests/reliability/test_soak.py",
+    "tests/security/test_schemathesis.py",
+    "tests/test_validation_scope.py",
+    "tests/reliability/test_build_killed.py",
+    "tests/importers/test_ccm.py",
+    "tests/importers/test_ciso_yaml.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow modules' tests `slow` and run them first (a stable sort keeps the order within)."""
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
+
+    def module_rank(item: pytest.Item) -> int:
+        return rank.get(Path(str(item.path)).relative_to(REPO).as_posix(), len(rank))
+
+    for item in items:
+        if module_rank(item) < len(rank):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=module_rank)
 
 
 def _reference_dir() -> Path:

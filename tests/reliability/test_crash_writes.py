@@ -11,19 +11,20 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sigkill_during_writes_loses_no_acknowledged_write(built_disk_store: Path, tmp_path: Path) -> None:
-    """12 kill/restart cycles; after each restart, and in the store opened directly at the end, every
-    acknowledged createMapping (with its audit record) is present and every acknowledged retraction holds."""
+    """6 kill/restart cycles (bench/crash.py runs 40 by default); after each restart, and in the store
+    opened directly at the end, every acknowledged createMapping (with its audit record) is present and
+    every acknowledged retraction holds."""
     out = tmp_path / "crash.json"
     done = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "crash.py"), "--cycles", "12", "--min-kill", "0.5", "--max-kill", "4",
+        [sys.executable, str(REPO / "bench" / "crash.py"), "--cycles", "6", "--min-kill", "0.5", "--max-kill", "4",
          "--seed", "7", "--store", str(built_disk_store), "--json", str(out)],
         capture_output=True, text=True, timeout=400,
     )
     assert out.exists(), done.stdout + done.stderr
     result = json.loads(out.read_text())
     assert result["lost_count"] == 0, (result["lost"], result["server_log_tail"])
-    assert result["kills"] == 12
-    assert result["acknowledged_writes"] >= 12, result  # the kills landed in a live stream of writes
+    assert result["kills"] == 6
+    assert result["acknowledged_writes"] >= 6, result  # the kills landed in a live stream of writes
     assert result["answered_not_acknowledged"] == 0, result["answered_examples"]
     assert result["checks"] >= result["acknowledged_writes"], result
     assert done.returncode == 0, done.stdout + done.stderr

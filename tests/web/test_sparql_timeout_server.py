@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,11 +21,11 @@ SIMPLE = "SELECT ?slug WHERE { ?f <https://w3id.org/controlgraph/ontology#slug> 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     location = tmp_path_factory.mktemp("served") / "store"
     binary = str(Path(sys.executable).parent / "controlgraph")
-    # Built by the CLI in its own process: RocksDB lets one process at a time open the store for writing.
-    subprocess.run([binary, "--store", str(location), "build"], check=True, capture_output=True)
+    # A copy of the session's built store (RocksDB lets one process at a time open a store for writing).
+    shutil.copytree(built_disk_store, location)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -78,13 +78,16 @@ def validate_change(
 ) -> ValidationReport:
     """Validate what ``changed`` (triples added to or removed from a graph that conformed) can affect.
 
-    ``data`` is the whole graph after the change, the context. Reports the violations a full validation
+    ``data`` is the whole graph after the change; the triples the shapes read from the focus nodes are
+    the context handed to pyshacl. Reports the violations a full validation
     of ``data`` reports, given that the graph before the change conformed (see
     :mod:`controlgraph.data.validation_scope` for which focus nodes that takes).
     """
     delta = list(changed)
     scope = affected_nodes(delta, LinkIndex().add(data).add(delta))
-    return validate_triples(data, shapes, origin=origin, focus=None if scope.full else scope.nodes)
+    if scope.full:
+        return validate_triples(data, shapes, origin=origin)
+    return validate_triples(scope.context_triples(data), shapes, origin=origin, focus=scope.nodes)
 
 
 _COMPACT = [(str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")] + [

@@ -48,10 +48,22 @@ def is_vocabulary(iri: str) -> bool:
 
 @dataclass
 class Scope:
-    """The focus nodes to validate (IRIs), or ``full`` when only a full validation is sound."""
+    """The focus nodes to validate (IRIs), or ``full`` when only a full validation is sound.
+
+    ``context`` holds the nodes whose triples the shapes read when validating ``nodes`` (the reach in the
+    module text: F, out(F), in(F), out(in(F)), in(out(in(F))) for every focus node F).
+    """
 
     nodes: set[str] = field(default_factory=set)
     full: bool = False
+    context: set[str] = field(default_factory=set)
+
+    def context_triples(self, data: Iterable[ox.Triple]) -> list[ox.Triple]:
+        """The triples of ``data`` a validation of :attr:`nodes` reads: those of the context nodes, and
+        the vocabulary's own (the ontology's class hierarchy serves ``sh:class`` and ``sh:targetClass``)."""
+        context = self.context
+        return [t for t in data if (t.subject.value if isinstance(t.subject, ox.NamedNode) else str(t.subject))
+                in context or (isinstance(t.subject, ox.NamedNode) and is_vocabulary(t.subject.value))]
 
 
 class LinkIndex:
@@ -100,7 +112,10 @@ def affected_nodes(changed: Iterable[ox.Triple], links: LinkIndex) -> Scope:
     scope = subjects | linking | linked | step(linking, out) | step(step(linked, into), out)
     if any(n.startswith(("_:", "<<")) for n in scope):
         return Scope(full=True)
-    return Scope(nodes=scope)
+    reached_in = step(scope, into)
+    reached_in_out = step(reached_in, out)
+    context = scope | step(scope, out) | reached_in | reached_in_out | step(reached_in_out, into)
+    return Scope(nodes=scope, context=context)
 
 
 def triple_difference(before: Iterable[ox.Triple], after: Iterable[ox.Triple]) -> list[ox.Triple]:
