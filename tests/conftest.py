@@ -18,8 +18,9 @@ ONTOLOGY = REPO / "ontology"
 
 
 # The modules that take longest (subprocess servers, kill/restart cycles, whole imports, fuzzing), longest
-# first. They carry the `slow` marker: `pytest -m "not slow"` is the edit loop's fast subset, and the full
-# run starts them first, so that with parallel workers no long module is left to run alone at the end.
+# first as measured with --durations (docs/testing.md). They carry the `slow` marker: `pytest -m "not slow"`
+# is the edit loop's fast subset, and the full run starts them first, so that with parallel workers no
+# long module is left to run alone at the end.
 SLOW_MODULES = (
     "tests/test_wheel_install.py",
     "tests/reliability/test_import_killed.py",
@@ -40,6 +41,10 @@ SLOW_MODULES = (
     "tests/reliability/test_build_killed.py",
     "tests/importers/test_ccm.py",
     "tests/importers/test_ciso_yaml.py",
+    # added since the figures above were taken: a browser, query worker processes, slow-client timeouts
+    "tests/web/test_explorer_browser.py",
+    "tests/security/test_query_workers.py",
+    "tests/security/test_slow_clients.py",
 )
 
 
