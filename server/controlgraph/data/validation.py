@@ -25,6 +25,10 @@ from controlgraph.vocabulary import PREFIXES
 # validations at once in one process (two tenants writing) failed with "Param.postParse2() missing 1
 # required positional argument". Validations in a process run one at a time.
 _PYSHACL_LOCK = threading.Lock()
+# pyshacl keeps the focus nodes in a list and scans it once per target of every shape: the work grows with
+# (focus nodes x targets in the context). Above this product (a few seconds of scans) a full validation is
+# cheaper: a large import (a whole framework) is validated in full, a few mappings by their scope.
+_MAX_FOCUS_FILTER_WORK = 1_500_000
 rdflib_query_cache.install()  # the shapes' SPARQL constraints are parsed once, not per validation
 
 
@@ -87,7 +91,10 @@ def validate_change(
     scope = affected_nodes(delta, LinkIndex().add(data).add(delta))
     if scope.full:
         return validate_triples(data, shapes, origin=origin)
-    return validate_triples(scope.context_triples(data), shapes, origin=origin, focus=scope.nodes)
+    context = scope.context_triples(data)
+    if len(scope.nodes) * len({t.subject for t in context}) > _MAX_FOCUS_FILTER_WORK:
+        return validate_triples(data, shapes, origin=origin)  # a large change: the full validation is cheaper
+    return validate_triples(context, shapes, origin=origin, focus=scope.nodes)
 
 
 _COMPACT = [(str(SH), "sh:"), ("https://w3id.org/controlgraph/shapes#", "cgsh:")] + [
