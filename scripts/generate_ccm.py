@@ -18,21 +18,19 @@ Run: ``cd /work/main && PYTHONPATH=server .venv/bin/python scripts/generate_ccm.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
+from generators.common import DATALOG as DATALOG_DIR
+from generators.common import FRAMEWORKS, REPO, LogEntry, reference_dir, write_datalog
 
-REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "mappings" / "frameworks" / "csa-ccm-4.ttl"
-DATALOG = REPO / "mappings" / "datalog" / "csa-ccm-4.csv"
+OUTPUT = FRAMEWORKS / "csa-ccm-4.ttl"
+DATALOG = DATALOG_DIR / "csa-ccm-4.csv"
 
 SLUG = "csa-ccm-4"
 EXPECTED_VERSION = "4.0.12"
@@ -62,20 +60,6 @@ SERVICE_MODELS = ("IaaS", "PaaS", "SaaS")
 # Ownership values as CSA spells them in ownership.json; the catalog keeps that spelling.
 OWNERS = ("CSP-Owned", "CSC-Owned", "Shared")
 CONTROL_ID = re.compile(r"^([A-Z&]+)-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    source_file: str
-    source_row: str
-    value: str
-    action: str  # "rejected" or "repaired"
-    reason: str
-
-
-def reference_dir() -> Path:
-    configured = os.environ.get("CONTROLGRAPH_REFERENCE")
-    return Path(configured) if configured else REPO.parent / "shared" / "reference"
 
 
 def load_json(path: Path) -> Any:
@@ -189,15 +173,6 @@ def check_counts(records: Sequence[ControlRecord]) -> None:
         raise ValueError(f"expected 17 domains and 197 controls, read {domains} and {controls}")
 
 
-def write_datalog(path: Path, entries: Sequence[LogEntry]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["source_file", "source_row", "value", "action", "reason"])
-        for e in entries:
-            writer.writerow([e.source_file, e.source_row, e.value, e.action, e.reason])
-
-
 def main() -> None:
     reference = reference_dir()
     primary = load_json(reference / PRIMARY)
@@ -229,7 +204,7 @@ def main() -> None:
         "Identifiers, official titles, CCM-Lite membership and ownership only (CSA licence).",
     )
     write_text(OUTPUT, catalog_turtle(meta, records, header))
-    write_datalog(DATALOG, log)
+    write_datalog(SLUG, log)
     lite = sum(1 for r in records if r.member_of)
     owned = sum(1 for r in records if r.responsibility)
     print(f"{OUTPUT.relative_to(REPO)}: {len(records)} items, {lite} in CCM-Lite, {owned} with ownership")

@@ -22,7 +22,6 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -40,14 +39,9 @@ from controlgraph.data.authoring import (
     write_text,
 )
 from controlgraph.vocabulary import Authority, Rationale, Relation
-
-REPO = Path(__file__).resolve().parents[1]
-CURATION = REPO / "mappings" / "curation"
-MAPPINGS = REPO / "mappings"
-DATALOG = MAPPINGS / "datalog"
+from generators.common import CURATION, DATALOG, DATALOG_COLUMNS, MAPPINGS, REPO, reference_dir
 
 CURATION_COLUMNS = ("subject", "object", "relation", "rationale", "strength", "confidence", "comment")
-DATALOG_COLUMNS = ("source_file", "source_row", "value", "action", "reason")
 JUSTIFICATION = "ManualMappingCuration"
 MAX_COMMENT_SENTENCES = 2
 
@@ -168,11 +162,6 @@ class RowError(ValueError):
 
 
 # ----------------------------------------------------------------------------- reference identifiers
-
-
-def reference_dir() -> Path:
-    configured = os.environ.get("CONTROLGRAPH_REFERENCE")
-    return Path(configured) if configured else REPO.parent / "shared" / "reference"
 
 
 def _iso27002_2022_ids(reference: Path) -> frozenset[str]:
