@@ -38,6 +38,20 @@ THEMES_27002_2022 = {
     "8": "Technological controls",
 }
 
+# Where a 27002:2022 control title differs from the 27001:2022 Annex A title of the same control:
+# notation -> (27001 Annex A title, 27002 title). Each edition keeps its own title.
+TITLES_27002_2022 = {
+    "5.21": (
+        "Managing information security in the ICT supply chain",
+        "Managing information security in the information and communication technology (ICT) supply chain",
+    ),
+    "5.34": (
+        "Privacy and protection of PII",
+        "Privacy and protection of personal identifiable information (PII)",
+    ),
+    "8.1": ("User end point devices", "User endpoint devices"),
+}
+
 # Who the ISO/IEC 27017 guidance of each CLD control addresses. The standard gives guidance in two
 # columns (cloud service customer, cloud service provider); for CLD.9.5.1 and CLD.13.1.4 the customer
 # column reads "no additional implementation guidance". Checked against the common text published
@@ -66,7 +80,8 @@ def iso27001_2022_records(outline: Outline) -> list[ControlRecord]:
     ]
 
 
-def iso27002_2022_records(outline: Outline) -> list[ControlRecord]:
+def iso27002_2022_records(outline: Outline, log: DataLogs) -> list[ControlRecord]:
+    """Annex A without the 'A.': themes titled as the 27002 clauses, controls with 27002's own titles."""
     records: list[ControlRecord] = []
     for n in outline.nodes:
         if not is_annex_a(n.ref_id):
@@ -74,10 +89,16 @@ def iso27002_2022_records(outline: Outline) -> list[ControlRecord]:
         notation = strip_annex_prefix(n.ref_id)
         if depth(notation) == 1:
             records.append(ControlRecord(notation, THEMES_27002_2022[notation], "theme"))
-        else:
-            records.append(
-                ControlRecord(notation, n.title, "control", parent=strip_annex_prefix(str(n.parent)))
-            )
+            continue
+        title = n.title
+        if notation in TITLES_27002_2022:
+            annex_title, title = TITLES_27002_2022[notation]
+            if n.title != annex_title:
+                raise ValueError(f"{CISO_2022} {n.ref_id}: expected Annex A title {annex_title!r}, found {n.title!r}")
+            value = f"{n.ref_id}: {annex_title!r} -> {title!r}"
+            reason = "ISO/IEC 27002:2022 spells out the title that 27001:2022 Annex A abbreviates"
+            log.record("iso27002-2022", LogEntry(CISO_2022, str(n.row), value, "repaired", reason))
+        records.append(ControlRecord(notation, title, "control", parent=strip_annex_prefix(str(n.parent))))
     return records
 
 
@@ -194,7 +215,7 @@ def write_catalogs(reference: Path, log: DataLogs) -> dict[str, list[ControlReco
     outline_2013 = read_outline(reference, CISO_2013)
     catalogs: dict[str, list[ControlRecord]] = {
         "iso27001-2022": iso27001_2022_records(outline_2022),
-        "iso27002-2022": iso27002_2022_records(outline_2022),
+        "iso27002-2022": iso27002_2022_records(outline_2022, log),
         "iso27001-2013": iso27001_2013_records(outline_2013),
         "iso27002-2013": iso27002_2013_records(outline_2013),
     }

@@ -59,6 +59,7 @@ _TITLE_CORRECTIONS: dict[str, list[tuple[str, str, str, str]]] = {
             "Information security risk assessment",
             "the clause heading is 'Information security risk assessment'; 'requirement' was added",
         ),
+        ("6.3", "Planning for changes", "Planning of changes", "the clause heading reads 'Planning of changes'"),
         (
             "7.5",
             "Documented Information",

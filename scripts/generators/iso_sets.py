@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
 
 from controlgraph.data.authoring import ControlRecord, MappingRecord, MappingSetMeta, Provenance
 from controlgraph.vocabulary import Authority, Rationale, Relation
 from generators.common import DataLogs, write_mapping_set
+from generators.iso_clauses import clause_mappings, clause_meta
 from generators.iso_outline import CISO_2013, CISO_2022, is_annex_a, read_outline, strip_annex_prefix
 from generators.iso_provenance import PROV_27001_2013, PROV_27001_2022, PROV_27017_2015, PROV_27018_2019
-from generators.iso_transition import apply_review, correspondence_meta, read_correspondence
+from generators.iso_transition import apply_annex_b, apply_review, correspondence_meta, read_correspondence
+
+# The project's derived sets: when the derivation rule was last decided, and the project's licence.
+DERIVED_ON = dt.date(2026, 12, 6)
+PROJECT_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 
 
 def identity_mappings(
@@ -57,6 +63,7 @@ def write_mapping_sets(reference: Path, catalogs: dict[str, list[ControlRecord]]
     outline_2013 = read_outline(reference, CISO_2013)
     correspondence = read_correspondence(reference, outline_2013, outline_2022, log)
     apply_review(reference, correspondence, log)
+    apply_annex_b(correspondence, log)
 
     sets: list[tuple[MappingSetMeta, list[MappingRecord]]] = [
         (
@@ -78,6 +85,7 @@ def write_mapping_sets(reference: Path, catalogs: dict[str, list[ControlRecord]]
             ),
         ),
         (correspondence_meta(), correspondence.records()),
+        (clause_meta(), clause_mappings(reference, outline_2013, outline_2022, log)),
         (
             _structural_meta("iso27017-2015", "ISO/IEC 27017:2015", "cloud service", PROV_27017_2015),
             structural_mappings(
@@ -117,15 +125,22 @@ def _identity_meta(edition: str, provenance: Provenance) -> MappingSetMeta:
     )
 
 
-def _structural_meta(slug: str, name: str, sector: str, provenance: Provenance) -> MappingSetMeta:
+def _structural_meta(slug: str, name: str, sector: str, standard: Provenance) -> MappingSetMeta:
     return MappingSetMeta(
         set_id=f"{slug}--iso27002-2013",
-        title=f"{name} to ISO/IEC 27002:2013 (same-numbered controls)",
-        provenance=provenance,
-        authority=Authority.OFFICIAL,
+        title=f"{name} to ISO/IEC 27002:2013 (same-numbered controls, derived by the project)",
+        provenance=Provenance(
+            publisher="controlgraph project (derived from the standards' numbering)",
+            source=standard.source,
+            version=f"derived from the numbering of {standard.version} and ISO/IEC 27002:2013",
+            issued=DERIVED_ON,
+            licence=PROJECT_LICENCE,
+        ),
+        authority=Authority.PROJECT_CURATED,
         subject_framework=slug,
         object_framework="iso27002-2013",
         description=(
+            f"ISO/IEC publishes no such mapping set: the project derives it from the standards' numbering. "
             f"{name} keeps the numbering of ISO/IEC 27002:2013 and states that it extends it: each of its "
             f"controls x is the 27002:2013 control x plus {sector} guidance, so {name} x superset-of "
             f"27002:2013 x (27002:2013 x subset-of {name} x). Where the standard adds no guidance to a "

@@ -22,6 +22,7 @@ from generators.common import (
     read_csv,
     read_yaml,
 )
+from generators.iso_annex_b import ADDED_PAIR_TYPES, CORRECTED, MERGED_TYPED_EQUAL, MISSING_PAIRS, RATIONALE
 from generators.iso_outline import Outline, OutlineNode, is_annex_a, numeric_key, strip_annex_prefix
 
 CISO_2013_TO_2022 = "ciso-assistant/mapping-iso27001-2013-to-iso27001-2022.yaml"
@@ -37,6 +38,7 @@ class Correspondence:
     """2013 control -> (2022 control, record), in source order, keyed by the 2013 Annex A ref_id."""
 
     by_2013: dict[str, list[tuple[str, MappingRecord]]] = field(default_factory=dict)
+    source_rows: dict[tuple[str, str], int] = field(default_factory=dict)  # pair -> row in the source
 
     def add(self, ref_2013: str, ref_2022: str, record: MappingRecord) -> None:
         self.by_2013.setdefault(ref_2013, []).append((ref_2022, record))
@@ -99,6 +101,7 @@ def read_correspondence(
             f"{target.ref_id}.",
         )
         result.add(source.ref_id, target.ref_id, record)
+        result.source_rows[(source.ref_id, target.ref_id)] = row_number
     return result
 
 
@@ -106,7 +109,7 @@ def _rejection_reason(source: OutlineNode | None, target: OutlineNode | None, re
     if source is None or target is None:
         return "requirement URN not found in the CISO Assistant outlines"
     if not (is_annex_a(source.ref_id) and is_annex_a(target.ref_id)):
-        return "management-system clause of ISO/IEC 27001, not a 27002 control; out of scope of this set"
+        return "management-system clause of ISO/IEC 27001, not a 27002 control: in iso27001-2013--iso27001-2022"
     if relationship not in CISO_ASSISTANT_RELATIONS:
         return f"unknown relationship {relationship!r}"
     return ""
@@ -178,15 +181,18 @@ def _retarget(
 def _add_missing(
     correspondence: Correspondence, ref_2013: str, expected: str, row_number: int, value: str, log: DataLogs
 ) -> None:
+    if (ref_2013, expected) not in ADDED_PAIR_TYPES:
+        raise ValueError(f"{REVIEW_2013_TO_2022} row {row_number}: no Annex B type recorded for {value}")
+    relation, why = ADDED_PAIR_TYPES[(ref_2013, expected)]
     record = _correspondence_record(
         ref_2013,
         expected,
-        Relation.INTERSECTS_WITH,
-        Rationale.SYNTACTIC,
+        relation,
+        RATIONALE,
         None,
-        "Missing from intuitem's set; pair added per ISO/IEC 27002:2022 Annex B (reviewer correction). "
-        "No source gives the relation type, so it is read as intersects-with.",
-        relation_source="defaulted",
+        f"Missing from intuitem's set; pair added per ISO/IEC 27002:2022 Annex B (reviewer correction). "
+        f"Typed {relation.value} by the project from Annex B: {why}.",
+        relation_source=CORRECTED,
     )
     correspondence.add(ref_2013, expected, record)
     log.record(
@@ -196,12 +202,65 @@ def _add_missing(
             str(row_number),
             value,
             "repaired",
-            f"added: pair {ref_2013} -> {expected} missing from the source; relation defaulted "
-            "to intersects-with",
+            f"added: pair {ref_2013} -> {expected} missing from the source; typed {relation.value} from "
+            f"Annex B ({why})",
         ),
     )
 
 
+def apply_annex_b(correspondence: Correspondence, log: DataLogs) -> None:
+    """Retype the merges the source calls equal, and add the Annex B pairs nobody listed."""
+    for (ref_2013, ref_2022), others in MERGED_TYPED_EQUAL.items():
+        pairs = correspondence.by_2013.get(ref_2013, [])
+        matches = [record for target, record in pairs if target == ref_2022]
+        if len(matches) != 1 or matches[0].relation is not Relation.EQUAL:
+            raise ValueError(f"{ref_2013} -> {ref_2022}: expected one source pair typed equal, found {matches}")
+        record = matches[0]
+        fixed = replace(
+            record,
+            relation=Relation.SUBSET_OF,
+            relation_source=CORRECTED,
+            comment=(
+                f"intuitem types ISO/IEC 27001:2013 {ref_2013} equal to ISO/IEC 27001:2022 {ref_2022}; Annex B "
+                f"merges it with {others} into {strip_annex_prefix(ref_2022)}, so it is subset-of (project "
+                f"correction)."
+            ),
+        )
+        correspondence.by_2013[ref_2013] = [(t, fixed if r is record else r) for t, r in pairs]
+        log.record(
+            CORRESPONDENCE_SET,
+            LogEntry(
+                CISO_2013_TO_2022,
+                str(correspondence.source_rows[(ref_2013, ref_2022)]),
+                f"{ref_2013} equal {ref_2022}",
+                "repaired",
+                f"retyped subset-of: Annex B merges {ref_2013} with {others} into {ref_2022} (project correction)",
+            ),
+        )
+    for (ref_2013, ref_2022), (relation, why) in MISSING_PAIRS.items():
+        if any(target == ref_2022 for target, _ in correspondence.by_2013.get(ref_2013, [])):
+            raise ValueError(f"{ref_2013} -> {ref_2022} is now in the source: drop it from MISSING_PAIRS")
+        record = _correspondence_record(
+            ref_2013,
+            ref_2022,
+            relation,
+            RATIONALE,
+            None,
+            f"Missing from intuitem's set and from the reviewer's list; added by the project per ISO/IEC "
+            f"27002:2022 Annex B and typed {relation.value}: {why}.",
+            relation_source=CORRECTED,
+        )
+        correspondence.add(ref_2013, ref_2022, record)
+        log.record(
+            CORRESPONDENCE_SET,
+            LogEntry(
+                "ISO/IEC 27002:2022 Annex B",
+                "Table B.2",
+                f"{ref_2013} -> {ref_2022}",
+                "repaired",
+                f"added: Annex B pair missing from the source; typed {relation.value} ({why})",
+            ),
+        )
 
 
 def correspondence_meta() -> MappingSetMeta:
@@ -225,10 +284,13 @@ def correspondence_meta() -> MappingSetMeta:
         description=(
             "Subject: 2013 control; object: 2022 control. Pairs and relations from intuitem's "
             "27001:2013 to 27001:2022 Annex A mapping, renumbered to 27002 (A.x.y.z to x.y.z, A.x.y to "
-            "x.y); the management-system clauses are left out. Corrected by the project per 27002:2022 "
-            "Annex B Table B.2: 13.2.1-3 retargeted from 8.14 to 5.14 (relation kept), and 9 missing "
-            "pairs added as intersects-with (relation defaulted). Corrections are listed in "
-            "mappings/datalog/iso27002-2013--iso27002-2022.csv."
+            "x.y); the management-system clauses are in the set iso27001-2013--iso27001-2022. Corrected by "
+            "the project per 27002:2022 Annex B Table B.2: 13.2.1-3 retargeted from 8.14 to 5.14 (relation "
+            "kept); 9 missing pairs added and typed from Annex B (equal where a control is carried over "
+            "alone, subset-of where it is merged); 18.2.3 -> 8.8 added (subset-of); and six merges the "
+            "source types equal (12.1.2 -> 8.32, 12.1.4 -> 8.31, 12.5.1 -> 8.19, 16.1.2 -> 6.8, "
+            "18.1.1 -> 5.31, 18.2.2 -> 5.36) shipped as subset-of. Corrected pairs carry relation source "
+            "'corrected'; each correction is listed in mappings/datalog/iso27002-2013--iso27002-2022.csv."
         ),
     )
 
