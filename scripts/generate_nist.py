@@ -25,7 +25,13 @@ from controlgraph.data.authoring import ControlRecord, FrameworkMeta, MappingRec
 from generators import common
 from generators.common import DataLog, read_library_nodes, read_mapping_library, reference_dir
 from generators.nist_csf import CSF2_META, CSF11_META, csf2_controls, csf11_controls, read_csf2_core
-from generators.nist_library_sets import CSF11_CSF2_META, CSF11_ISO_META, LibraryFramework, library_mappings
+from generators.nist_library_sets import (
+    CSF11_CSF2_META,
+    CSF11_ISO_META,
+    LibraryFramework,
+    library_mappings,
+    with_quality_findings,
+)
 from generators.nist_olir import (
     CCM_CSF2_META,
     CSF2_ISO_META,
@@ -45,6 +51,7 @@ from generators.nist_sources import (
     CSF11_TO_ISO_LIBRARY,
     ISO_SLUG,
 )
+from generators.nist_transition import missing_core_pairs
 
 
 def write_catalog(meta: FrameworkMeta, controls: Sequence[ControlRecord], log: DataLog) -> None:
@@ -84,13 +91,18 @@ def main() -> None:
     csf11_side = LibraryFramework("urn:intuitem:risk:framework:nist-csf-1.1", CSF11_SLUG, csf11_notations)
     csf2_side = LibraryFramework("urn:intuitem:risk:framework:nist-csf-2.0", CSF2_SLUG, csf2_notations)
     iso_side = LibraryFramework("urn:intuitem:risk:framework:iso27001-2022", ISO_SLUG, iso)
-    for meta, library, target in (
-        (CSF11_CSF2_META, CSF11_TO_CSF2_LIBRARY, csf2_side),
-        (CSF11_ISO_META, CSF11_TO_ISO_LIBRARY, iso_side),
-    ):
-        log = DataLog(meta.set_id)
-        mapping_set = read_mapping_library(reference / library)
-        write_mapping_set(meta, library_mappings(library, mapping_set, csf11_side, target, log), log)
+    log = DataLog(CSF11_CSF2_META.set_id)
+    transition = library_mappings(
+        CSF11_TO_CSF2_LIBRARY, read_mapping_library(reference / CSF11_TO_CSF2_LIBRARY), csf11_side, csf2_side, log
+    )
+    transition += missing_core_pairs(reference, transition, csf11_notations, csf2_notations, log)
+    write_mapping_set(CSF11_CSF2_META, transition, log)
+
+    log = DataLog(CSF11_ISO_META.set_id)
+    csf11_iso = library_mappings(
+        CSF11_TO_ISO_LIBRARY, read_mapping_library(reference / CSF11_TO_ISO_LIBRARY), csf11_side, iso_side, log
+    )
+    write_mapping_set(CSF11_ISO_META, with_quality_findings(csf11_iso), log)
 
 
 if __name__ == "__main__":

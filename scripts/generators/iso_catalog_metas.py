@@ -139,8 +139,9 @@ def framework_metas() -> list[tuple[FrameworkMeta, list[str]]]:
                 PROV_27017_2015,
                 "Follows the ISO/IEC 27002:2013 clauses, objectives and controls (same numbers and titles), "
                 "adding cloud-specific guidance for customers and providers to most of them, plus 2 new "
-                "objectives (CLD.6.3, CLD.9.5) and 7 cloud controls (CLD.x.y.z). cg:responsibility on a CLD "
-                "control says whose guidance the standard gives.",
+                "objectives (CLD.6.3, CLD.9.5) and 7 cloud controls (CLD.x.y.z). cg:responsibleParty on each "
+                "control to which the standard adds cloud guidance says whose guidance it gives: the cloud "
+                "service customer, the cloud service provider, or both (shared).",
                 union=True,
             ),
             catalog_header(
@@ -149,7 +150,8 @@ def framework_metas() -> list[tuple[FrameworkMeta, list[str]]]:
                     OUTLINE_2013,
                     "(the 27002:2013 items, its Annex A without the 'A.' prefix).",
                     "CLD items: shared/reference/iso-outline/iso27017-2015_cld_controls.csv, under the",
-                    "parent it names; responsibility per CLD control checked against ITU-T X.1631.",
+                    "parent it names. Responsibility (whose guidance the standard gives, per control):",
+                    "scripts/generators/iso27017_responsibility.py, read from ITU-T X.1631.",
                 ],
             ),
         ),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from controlgraph.data.authoring import ControlRecord
 from generators.common import DataLogs, LogEntry, normalise_space, read_csv, write_catalog
+from generators.iso27017_responsibility import RESPONSIBILITY_27017
 from generators.iso_catalog_metas import framework_metas
 from generators.iso_outline import (
     CISO_2013,
@@ -51,21 +52,6 @@ TITLES_27002_2022 = {
     ),
     "8.1": ("User end point devices", "User endpoint devices"),
 }
-
-# Who the ISO/IEC 27017 guidance of each CLD control addresses. The standard gives guidance in two
-# columns (cloud service customer, cloud service provider); for CLD.9.5.1 and CLD.13.1.4 the customer
-# column reads "no additional implementation guidance". Checked against the common text published
-# by ITU-T as Recommendation X.1631 (identical to ISO/IEC 27017:2015).
-CLD_RESPONSIBILITY = {
-    "CLD.6.3.1": "both",
-    "CLD.8.1.5": "both",
-    "CLD.9.5.1": "cloud service provider",
-    "CLD.9.5.2": "both",
-    "CLD.12.1.5": "both",
-    "CLD.12.4.5": "both",
-    "CLD.13.1.4": "cloud service provider",
-}
-
 
 def iso27001_2022_records(outline: Outline) -> list[ControlRecord]:
     """Clauses 4-10 with sub-clauses, then Annex A themes (top concepts) and controls."""
@@ -175,11 +161,14 @@ def iso27017_records(
             title=normalise_space(row["title"]),
             kind=kind,
             parent=parent,
-            responsibility=CLD_RESPONSIBILITY.get(row["id"]),
         )
         records.insert(_insert_position(records, parent), record)
         titles[record.notation] = record.title
-    return _renumbered(records)
+    unknown = sorted(set(RESPONSIBILITY_27017) - set(titles))
+    if unknown:
+        raise ValueError(f"RESPONSIBILITY_27017 names items that are not in ISO/IEC 27017: {unknown}")
+    with_party = [replace(r, responsible_party=RESPONSIBILITY_27017.get(r.notation)) for r in records]
+    return _renumbered(with_party)
 
 
 def _renumbered(records: Sequence[ControlRecord]) -> list[ControlRecord]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -87,6 +88,46 @@ def library_mapping(
                          rationale=rationale)
 
 
+# Pairs of the CSF 1.1 -> ISO/IEC 27001:2022 library that CSF 1.1's own informative references contradict:
+# (CSF 1.1 item, 27001:2022 item) -> the evidence. Kept as published, flagged with cg:qualityFinding.
+QUALITY_FINDING = "https://w3id.org/controlgraph/ontology#qualityFinding"
+_TRUNCATED = (
+    "Suspect pair: CSF 1.1 cites ISO/IEC 27001:2013 A.17.1.x here (continuity), which 27002:2022 Annex B "
+    "carries into 5.29/5.30; A.5.3 (segregation of duties) looks like a truncated A.5.30."
+)
+_HANDLING = (
+    "Suspect pair: CSF 1.1 cites ISO/IEC 27001:2013 A.8.2.3 (handling of assets), which 27002:2022 Annex B "
+    "carries into 5.10; A.8.8 (technical vulnerabilities) looks like the 2013 number read as a 2022 one."
+)
+_SEGREGATION = (
+    "Suspect pair: CSF 1.1 cites ISO/IEC 27001:2013 {cited} here, which 27002:2022 Annex B carries into "
+    "{carried}; A.6.8 (event reporting) matches neither."
+)
+SUSPECT_PAIRS: dict[tuple[str, str], str] = {
+    ("PR.IP-9", "A.5.3"): _TRUNCATED,
+    ("PR.IP-10", "A.5.3"): _TRUNCATED,
+    ("PR.DS-1", "A.8.8"): _HANDLING,
+    ("PR.DS-3", "A.8.8"): _HANDLING,
+    ("PR.IP-6", "A.8.8"): _HANDLING,
+    ("PR.AC-4", "A.6.8"): _SEGREGATION.format(cited="A.6.1.2 (segregation of duties)", carried="5.3"),
+    ("PR.AC-6", "A.6.8"): _SEGREGATION.format(cited="A.7.1.1 (screening)", carried="6.1"),
+}
+
+
+def with_quality_findings(records: Sequence[MappingRecord]) -> list[MappingRecord]:
+    """The records, the suspect pairs carrying their finding; fails if a listed pair is no longer published."""
+    found = {(r.subject[1], r.object[1]) for r in records}
+    gone = sorted(set(SUSPECT_PAIRS) - found)
+    if gone:
+        raise ValueError(f"suspect pairs no longer in the source (review SUSPECT_PAIRS): {gone}")
+    return [
+        replace(r, extra={**r.extra, QUALITY_FINDING: SUSPECT_PAIRS[(r.subject[1], r.object[1])]})
+        if (r.subject[1], r.object[1]) in SUSPECT_PAIRS
+        else r
+        for r in records
+    ]
+
+
 # ---------------------------------------------------------------------------------- mapping set metas
 
 CSF11_CSF2_META = MappingSetMeta(
@@ -108,9 +149,10 @@ CSF11_CSF2_META = MappingSetMeta(
     description=(
         "Where each CSF 1.1 function, category and subcategory went in CSF 2.0. Subjects are CSF 1.1 items. "
         "Relationship types are the source's (all intersects-with in this edition). Read from "
-        f"{CISO_ASSISTANT_LIBRARIES}map-nist-csf-1.1-nist-csf-2.0.yaml. NIST's CSF 2.0 core marks ID.GV-4 "
-        "as moved to GV.RM-04, while this mapping and the Reference Tool relate it to GV.RM-03 only; the "
-        "pairs are kept as published."
+        f"{CISO_ASSISTANT_LIBRARIES}map-nist-csf-1.1-nist-csf-2.0.yaml. Three destinations that NIST's own "
+        "CSF 2.0 core records for withdrawn items are missing from that mapping and are added from the core "
+        "(relation defaulted to intersects-with, listed in the data log): ID.GV-4 moved to GV.RM-04, PR.MA "
+        "incorporated into ID.AM-08, RC.CO-2 incorporated into RC.CO-04."
     ),
 )
 
@@ -118,22 +160,28 @@ CSF11_ISO_META = MappingSetMeta(
     set_id="nist-csf-1.1--iso27001-2022",
     title="NIST CSF 1.1 to ISO/IEC 27001:2022 (CISO Assistant library)",
     provenance=Provenance(
-        publisher="NIST and ISO/IEC, as named by the CISO Assistant library (packaged by intuitem)",
+        publisher="intuitem (CISO Assistant library)",
         source=f"{CISO_ASSISTANT_LIBRARIES}map-nist-csf-1.1-iso27001-2022.yaml",
         version="CISO Assistant library map-nist-csf-1.1-iso27001-2022, version 1",
         issued=dt.date(2024, 6, 24),
         licence=(
-            "Copyright NIST and ISO/IEC as stated by the library; CISO Assistant repository AGPL-3.0. Only "
-            "identifier pairs and relation types are shipped."
+            "CISO Assistant repository, AGPL-3.0 (https://github.com/intuitem/ciso-assistant-community); the "
+            "library names NIST and ISO/IEC as copyright holders of the frameworks. Only identifier pairs and "
+            "relation types are shipped."
         ),
     ),
     authority=Authority.THIRD_PARTY,
     subject_framework=CSF11_SLUG,
     object_framework=ISO_SLUG,
     description=(
-        "CSF 1.1 subcategories to ISO/IEC 27001:2022 Annex A controls, as packaged in CISO Assistant, which "
-        "names NIST and ISO/IEC as provider but no specific publication. Subjects are CSF 1.1 items. "
-        "Relationship types are the source's (all intersects-with)."
+        "CSF 1.1 subcategories to ISO/IEC 27001:2022 Annex A controls: intuitem's pairs, packaged in CISO "
+        "Assistant (the library names NIST and ISO/IEC as provider, but neither published this set). "
+        "Subjects are CSF 1.1 items. Relationship types are the source's (all intersects-with). The pairs "
+        "are kept as published, but seven look wrong against CSF 1.1's own informative references to "
+        "ISO/IEC 27001:2013 read through 27002:2022 Annex B (PR.IP-9 and PR.IP-10 -> A.5.3, apparently a "
+        "truncated A.5.30; PR.DS-1, PR.DS-3 and PR.IP-6 -> A.8.8, where CSF 1.1 cites A.8.2.3, now 5.10; "
+        "PR.AC-4 and PR.AC-6 -> A.6.8, where CSF 1.1 cites A.6.1.2 and A.7.1.1): each carries "
+        "cg:qualityFinding with its evidence."
     ),
 )
 
