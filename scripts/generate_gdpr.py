@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-from controlgraph.data.authoring import FrameworkMeta, Provenance
+from controlgraph.data.authoring import SKOS, FrameworkMeta, LinkSource, Provenance
 from gdpr_semantics import with_semantics
 from generators.common import REPO, count_kinds, read_yaml, reference_dir, write_catalog, write_datalog
 from generators.gdpr_dpv import DPV_CSV, dpv_links, with_close_matches
@@ -50,10 +50,26 @@ DESCRIPTION = (
     "single unnumbered paragraph (e.g. Art.10, Art.16) have no children. The 26 definitions of Art.4 are "
     "points of one unnumbered paragraph (kind 'point', notation Art.4(1)...Art.4(26)), as are the points "
     "of Art.50 (Art.50(a)...). Unnumbered subparagraphs and indents have no identifier of their own and "
-    "are part of their parent. W3C DPV concepts that denote a provision are linked by skos:closeMatch."
+    "are part of their parent. W3C DPV concepts that denote a provision are linked by skos:closeMatch; "
+    "where those links come from (DPV GDPR extension 2.2, W3C document licence) is on the cg:linkSource node."
 )
 NOT_SHIPPED = (
     "Recitals and the text of every article, paragraph and point (read it at each item's EUR-Lex address)."
+)
+
+# Where the skos:closeMatch links come from (issue 17 item 4): the DPV GDPR extension's own metadata
+# (w3c-dpv/eu-gdpr-2.2.ttl: dct:publisher, dct:license, dct:modified, owl:versionInfo).
+DPV_GDPR = LinkSource(
+    iri="https://w3id.org/dpv/legal/eu/gdpr",
+    title="W3C Data Privacy Vocabulary (DPV): EU GDPR extension",
+    provenance=Provenance(
+        publisher="W3C Data Privacy Vocabularies and Controls Community Group (DPVCG)",
+        source="https://w3id.org/dpv/legal/eu/gdpr",
+        version="2.2 (modified 2025-08-01)",
+        issued=dt.date(2025, 8, 1),
+        licence="https://www.w3.org/copyright/document-license-2023/",
+    ),
+    link_property=SKOS + "closeMatch",
 )
 
 
@@ -73,6 +89,7 @@ def main() -> None:
         description=DESCRIPTION,
         parent_is_union_of_children=True,
         not_shipped=NOT_SHIPPED,
+        link_sources=(DPV_GDPR,),
     )
     header = (
         "Regulation (EU) 2016/679 (GDPR): chapters, sections, articles, paragraphs and points.",
