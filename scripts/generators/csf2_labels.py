@@ -124,7 +124,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "GV.SC-08": (
         "Suppliers in incident activities",
-        "Key third parties are brought into how incidents are prepared for, handled and recovered from.",
+        "Plan, rehearse and recover from incidents together with the suppliers that matter.",
     ),
     "GV.SC-09": (
         "Supply chain security monitored over life cycle",
@@ -135,24 +135,24 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Plans cover access, data and obligations once a supplier contract or partnership ends.",
     ),
     "ID.AM-01": (
-        "Inventory of managed hardware",
+        "Hardware asset register",
         "Keep an up-to-date list of the devices the organisation manages.",
     ),
     "ID.AM-02": (
         "Inventory of software and services",
-        "Keep an up-to-date list of managed software, services and systems.",
+        "List the applications, platforms and systems you run, and keep the list current.",
     ),
     "ID.AM-03": (
         "Network communications and data flows",
         "Document approved connections and where data travels, internally and externally.",
     ),
     "ID.AM-04": (
-        "Inventory of supplier services",
-        "Keep a register of the services bought in from suppliers.",
+        "Register of bought-in services",
+        "List what outside providers run or deliver for you, and keep that list current.",
     ),
     "ID.AM-05": (
         "Assets prioritised by importance",
-        "Rank assets by sensitivity, criticality, resource needs and effect on the mission.",
+        "Decide which assets deserve protection first, weighing how sensitive and important they are.",
     ),
     "ID.AM-07": (
         "Inventory of data and metadata",
@@ -160,7 +160,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.AM-08": (
         "Asset life cycle management",
-        "Look after systems, devices, software, services and data from acquisition to disposal.",
+        "Look after every asset from the day it is bought to the day it is disposed of.",
     ),
     "ID.RA-01": (
         "Identification of asset vulnerabilities",
@@ -168,7 +168,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.RA-02": (
         "Threat intelligence from sharing sources",
-        "Take in threat intelligence from sharing communities and other feeds.",
+        "Subscribe to threat feeds and trusted communities that pass on warnings.",
     ),
     "ID.RA-03": (
         "Identification of threats",
@@ -188,7 +188,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.RA-07": (
         "Change and exception management",
-        "Changes and exceptions get a risk check, a record and follow-up.",
+        "Nothing is altered or waived without weighing the risk, writing it down and following it up.",
     ),
     "ID.RA-08": (
         "Handling of vulnerability disclosures",
@@ -203,7 +203,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Evaluate critical suppliers before acquiring anything from them.",
     ),
     "ID.IM-01": (
-        "Improvements from evaluations",
+        "Lessons drawn from assessments",
         "Reviews and assessments yield improvement actions.",
     ),
     "ID.IM-02": (
@@ -231,7 +231,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "People, services and hardware prove who they are before being let in.",
     ),
     "PR.AA-04": (
-        "Protection of identity assertions",
+        "Safeguarding federated identity claims",
         "Tokens and assertions about identity are safeguarded in transit and checked on receipt.",
     ),
     "PR.AA-05": (
@@ -240,7 +240,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "PR.AA-06": (
         "Management of physical access",
-        "Control and watch physical entry to assets in line with risk.",
+        "Gate and observe entry to sites and rooms, with controls scaled to the risk.",
     ),
     "PR.AT-01": (
         "General security awareness training",
@@ -263,12 +263,12 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Data being processed stays confidential, intact and available.",
     ),
     "PR.DS-11": (
-        "Data backups created and tested",
+        "Backup copies and restore tests",
         "Make, protect, keep and test backup copies of data.",
     ),
     "PR.PS-01": (
-        "Configuration management practices",
-        "Secure configuration practices are defined and followed.",
+        "Secure baseline settings",
+        "Decide how systems must be set up securely and keep them that way.",
     ),
     "PR.PS-02": (
         "Software maintenance and removal",
@@ -283,7 +283,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Produce logs and feed them to monitoring.",
     ),
     "PR.PS-05": (
-        "Prevention of unauthorised software",
+        "Blocking unapproved software",
         "Block the installation or running of software that is not approved.",
     ),
     "PR.PS-06": (
@@ -348,18 +348,18 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "DE.AE-08": (
         "Declaration of incidents",
-        "Declare an incident once events meet the agreed criteria.",
+        "Agreed thresholds decide when something counts as an incident and is handled as one.",
     ),
     "RS.MA-01": (
         "Execution of incident response plan",
-        "Put the response plan into action, with outside parties as needed, after an incident is called.",
+        "When an incident is called, work through the plan, bringing in outside help as needed.",
     ),
     "RS.MA-02": (
         "Triage of incident reports",
-        "Check and confirm incoming incident reports.",
+        "Sift what gets reported to tell real incidents from noise.",
     ),
     "RS.MA-03": (
-        "Incident categorisation and prioritisation",
+        "Ranking incidents by type and urgency",
         "Classify incidents and decide which to handle first.",
     ),
     "RS.MA-04": (
@@ -380,7 +380,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RS.AN-07": (
         "Collection of incident evidence",
-        "Gather incident data and metadata while keeping them trustworthy and traceable.",
+        "Preserve logs and other evidence so later analysis can rely on them and trace where they came from.",
     ),
     "RS.AN-08": (
         "Estimation of incident magnitude",
@@ -388,7 +388,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RS.CO-02": (
         "Notification of incidents to stakeholders",
-        "Tell the right internal and external parties that an incident occurred.",
+        "Everyone inside or outside the organisation who needs to know hears about an incident.",
     ),
     "RS.CO-03": (
         "Sharing of incident information",
@@ -404,14 +404,14 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RC.RP-01": (
         "Execution of recovery plan",
-        "Start the recovery part of the response plan when the response process hands over.",
+        "Once response work hands over, carry out the recovery steps the plan sets out.",
     ),
     "RC.RP-02": (
         "Selection and performance of recovery actions",
         "Choose, scope, order and carry out recovery work.",
     ),
     "RC.RP-03": (
-        "Backup integrity verified before restoration",
+        "Checking restore sources before use",
         "Check backups and other restore sources are sound before relying on them.",
     ),
     "RC.RP-04": (
@@ -420,11 +420,11 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RC.RP-05": (
         "Verification of restored assets",
-        "Check restored assets, bring services back and confirm normal running.",
+        "Before calling recovery done, confirm what was rebuilt is sound and the business runs as usual.",
     ),
     "RC.RP-06": (
         "Declaring the end of recovery",
-        "Close recovery against agreed criteria and finish the incident paperwork.",
+        "Sign off the recovery only once the agreed exit conditions hold, and close the incident file.",
     ),
     "RC.CO-03": (
         "Communication of recovery progress",
