@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prose_reference import ReferenceText, ShingleIndex, content_stems, coverage, reference_texts, sequence_ratio
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+from prose_reference import ReferenceText, ShingleIndex, content_stems, coverage, reference_texts, sequence_ratio
 
 CG = "https://w3id.org/controlgraph/ontology#"
 CONTROL = "https://w3id.org/controlgraph/id/control/"
