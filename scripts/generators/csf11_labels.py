@@ -80,7 +80,7 @@ CSF_1_1_SUBCATEGORY_TITLES: dict[str, str] = {
     "DE.CM-1": "Monitoring of the network",
     "DE.CM-2": "Monitoring of the physical environment",
     "DE.CM-3": "Monitoring of personnel activity",
-    "DE.CM-4": "Malware detection",
+    "DE.CM-4": "Detecting malicious software",
     "DE.CM-5": "Spotting unapproved mobile code",
     "DE.CM-6": "Monitoring of external service providers",
     "DE.CM-7": "Monitoring for unauthorised activity",
