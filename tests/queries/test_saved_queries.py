@@ -93,6 +93,9 @@ def graph(built_store: EmbeddedStore) -> Graph:
                 g.sets[s][p] = o
             elif p == CG + "supersedes":
                 g.supersedes.append((s, o))
+    # Cover-set statements (cg:CoverSet) sit in mapping sets too but are not mappings: keep only mappings.
+    for node in [m for m, props in g.mappings.items() if "rel" not in props]:
+        del g.mappings[node]
     return g
 
 
