@@ -3,11 +3,10 @@
 Reads the CSA CCM v4.0.12 machine-readable bundle in ``../shared/reference/csa-ccm-4.0.12``
 (override the reference folder with $CONTROLGRAPH_REFERENCE):
 
-- ``json-dataset/CCM/primary-dataset.json``: domain and control identifiers, official titles and the
-  CCM-Lite flag. The control specifications are never read into the output: the CSA licence forbids
-  redistributing the matrix, so only these facts are shipped.
-- ``json-dataset/CCM/applicability/ownership.json``: CSA's typical shared-responsibility ownership of
-  each control per service model (IaaS, PaaS, SaaS), shipped as ``cg:responsibility``.
+- ``json-dataset/CCM/primary-dataset.json``: domain and control identifiers and official titles. The CSA
+  licence allows the project to ship at most identifiers and titles, so nothing else is read into the
+  output: not the specifications, not CCM-Lite membership, not the applicability/ownership matrix
+  (``controlgraph import ccm`` adds those from the user's own copy of the bundle).
 - ``oscal-dataset/ccm-v4.0.12-oscal.json``: only its metadata, for the publication date of the release.
 
 Writes ``mappings/csa-ccm-4.ttl`` through :mod:`controlgraph.data.authoring` and, for every source row it
@@ -18,64 +17,44 @@ Run: ``cd /work/main && PYTHONPATH=server .venv/bin/python scripts/generate_ccm.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance, catalog_turtle, write_text
+from generators.common import DATALOG as DATALOG_DIR
+from generators.common import FRAMEWORKS, REPO, LogEntry, reference_dir, write_datalog
 
-REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "mappings" / "frameworks" / "csa-ccm-4.ttl"
-DATALOG = REPO / "mappings" / "datalog" / "csa-ccm-4.csv"
+OUTPUT = FRAMEWORKS / "csa-ccm-4.ttl"
+DATALOG = DATALOG_DIR / "csa-ccm-4.csv"
 
 SLUG = "csa-ccm-4"
 EXPECTED_VERSION = "4.0.12"
 PRIMARY = "csa-ccm-4.0.12/json-dataset/CCM/primary-dataset.json"
-OWNERSHIP = "csa-ccm-4.0.12/json-dataset/CCM/applicability/ownership.json"
 OSCAL_CATALOG = "csa-ccm-4.0.12/oscal-dataset/ccm-v4.0.12-oscal.json"
 
 SOURCE = "https://cloudsecurityalliance.org/artifacts/cloud-controls-matrix-v4/"
 LICENCE = (
     "CSA CCM licence (https://cloudsecurityalliance.org/license): personal non-commercial use; no "
-    "redistribution of the matrix. Only identifiers, titles, CCM-Lite membership and ownership are shipped "
-    "as facts."
+    "redistribution of the matrix. Only identifiers and titles are shipped."
 )
 DESCRIPTION = (
     "The Cloud Controls Matrix v4.0.12: 17 domains (notation = domain id, e.g. 'A&A') and 197 controls "
-    "(e.g. 'A&A-01') with their official titles. Controls in CCM-Lite carry cg:memberOf 'CCM-Lite'. "
-    "cg:responsibility records CSA's typical control ownership per cloud service model, as "
-    "'IaaS: <owner>; PaaS: <owner>; SaaS: <owner>' with owner one of 'CSP-Owned', 'CSC-Owned', 'Shared' "
-    "(CSP = cloud service provider, CSC = cloud service customer). A domain is the union of its controls."
+    "(e.g. 'A&A-01') with their official titles: identifiers and titles only, as the CSA licence allows. "
+    "`controlgraph import ccm` adds, from the user's copy of the bundle, the specifications, CCM-Lite "
+    "membership (cg:memberOf) and CSA's typical ownership per cloud service model "
+    "(cg:responsiblePartyIaaS/PaaS/SaaS). A domain is the union of its controls."
 )
 NOT_SHIPPED = (
-    "The control specifications, implementation guidelines and CAIQ questions (CSA licence forbids "
-    "redistribution); a user loads them from the CSA bundle with `controlgraph import ccm`."
+    "The control specifications, implementation guidelines, CAIQ questions, CCM-Lite membership and the "
+    "applicability/ownership matrix (CSA licence forbids redistribution); a user loads them from the CSA "
+    "bundle with `controlgraph import ccm`."
 )
 
-SERVICE_MODELS = ("IaaS", "PaaS", "SaaS")
-# Ownership values as CSA spells them in ownership.json; the catalog keeps that spelling.
-OWNERS = ("CSP-Owned", "CSC-Owned", "Shared")
 CONTROL_ID = re.compile(r"^([A-Z&]+)-(\d{2})$")
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    source_file: str
-    source_row: str
-    value: str
-    action: str  # "rejected" or "repaired"
-    reason: str
-
-
-def reference_dir() -> Path:
-    configured = os.environ.get("CONTROLGRAPH_REFERENCE")
-    return Path(configured) if configured else REPO.parent / "shared" / "reference"
 
 
 def load_json(path: Path) -> Any:
@@ -98,55 +77,14 @@ def clean(text: str, row: str, log: list[LogEntry]) -> str:
     return tidy
 
 
-def read_ownership(data: dict[str, Any], known: set[str], log: list[LogEntry]) -> dict[str, dict[str, str]]:
-    """Owner per service model per control id, spelled as CSA spells it."""
-    owners: dict[str, dict[str, str]] = {}
-    for block in data["content"]:
-        model = str(block["title"]).strip()
-        if model not in SERVICE_MODELS:
-            log.append(LogEntry(OWNERSHIP, model, model, "rejected", "unknown service model"))
-            continue
-        for position, entry in enumerate(block["content"], start=1):
-            row = f"{model}[{position}]"
-            control_id = str(entry["control_id"]).strip()
-            raw = str(entry["value"])
-            owner = raw.strip()
-            if owner != raw:
-                log.append(LogEntry(OWNERSHIP, row, raw, "repaired", "stray whitespace removed"))
-            problem = ownership_problem(control_id, owner, model, known, owners)
-            if problem:
-                log.append(LogEntry(OWNERSHIP, row, f"{control_id}={owner}", "rejected", problem))
-            else:
-                owners.setdefault(control_id, {})[model] = owner
-    return owners
-
-
-def ownership_problem(
-    control_id: str, owner: str, model: str, known: set[str], owners: dict[str, dict[str, str]]
-) -> str:
-    """Why an ownership entry cannot be used, or '' when it can."""
-    if control_id not in known:
-        return "control id not in the primary dataset"
-    if owner not in OWNERS:
-        return f"unknown ownership value (expected one of {', '.join(OWNERS)})"
-    if model in owners.get(control_id, {}):
-        return f"second {model} value for the control"
-    return ""
-
-
-def responsibility(owner_by_model: dict[str, str]) -> str | None:
-    parts = [f"{model}: {owner_by_model[model]}" for model in SERVICE_MODELS if model in owner_by_model]
-    return "; ".join(parts) or None
-
-
-def read_catalog(primary: dict[str, Any], log: list[LogEntry]) -> list[tuple[ControlRecord, bool]]:
-    """Domains and controls in matrix order; the flag says whether a control is in CCM-Lite."""
-    items: list[tuple[ControlRecord, bool]] = []
+def read_catalog(primary: dict[str, Any], log: list[LogEntry]) -> list[ControlRecord]:
+    """Domains and controls in matrix order: identifiers and titles only."""
+    items: list[ControlRecord] = []
     for domain_position, domain in enumerate(primary["domains"], start=1):
         domain_row = f"domains[{domain_position}]"
         domain_id = clean(str(domain["id"]), domain_row, log)
         domain_title = clean(str(domain["title"]), domain_row, log)
-        items.append((ControlRecord(domain_id, domain_title, "domain"), False))
+        items.append(ControlRecord(domain_id, domain_title, "domain"))
         for position, control in enumerate(domain["controls"], start=1):
             row = f"{domain_row}.controls[{position}]"
             control_id = clean(str(control["id"]), row, log)
@@ -157,29 +95,8 @@ def read_catalog(primary: dict[str, Any], log: list[LogEntry]) -> list[tuple[Con
                 continue
             title = clean(str(control["title"]), row, log)
             record = ControlRecord(control_id, title, "control", parent=domain_id)
-            items.append((record, control.get("is_lite") is True))
+            items.append(record)
     return items
-
-
-def build_records(
-    items: Sequence[tuple[ControlRecord, bool]], owners: dict[str, dict[str, str]]
-) -> list[ControlRecord]:
-    records = []
-    for record, is_lite in items:
-        if record.kind == "domain":
-            records.append(record)
-            continue
-        records.append(
-            ControlRecord(
-                record.notation,
-                record.title,
-                record.kind,
-                parent=record.parent,
-                responsibility=responsibility(owners.get(record.notation, {})),
-                member_of=("CCM-Lite",) if is_lite else (),
-            )
-        )
-    return records
 
 
 def check_counts(records: Sequence[ControlRecord]) -> None:
@@ -189,25 +106,13 @@ def check_counts(records: Sequence[ControlRecord]) -> None:
         raise ValueError(f"expected 17 domains and 197 controls, read {domains} and {controls}")
 
 
-def write_datalog(path: Path, entries: Sequence[LogEntry]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["source_file", "source_row", "value", "action", "reason"])
-        for e in entries:
-            writer.writerow([e.source_file, e.source_row, e.value, e.action, e.reason])
-
-
 def main() -> None:
     reference = reference_dir()
     primary = load_json(reference / PRIMARY)
     if primary.get("version") != EXPECTED_VERSION:
         raise ValueError(f"primary dataset is version {primary.get('version')!r}, not {EXPECTED_VERSION}")
     log: list[LogEntry] = []
-    items = read_catalog(primary, log)
-    known = {record.notation for record, _ in items if record.kind == "control"}
-    owners = read_ownership(load_json(reference / OWNERSHIP), known, log)
-    records = build_records(items, owners)
+    records = read_catalog(primary, log)
     check_counts(records)
     meta = FrameworkMeta(
         slug=SLUG,
@@ -226,13 +131,11 @@ def main() -> None:
     header = (
         "CSA Cloud Controls Matrix v4.0.12: domains and controls.",
         "Generated by scripts/generate_ccm.py from the CSA CCM bundle; do not edit by hand.",
-        "Identifiers, official titles, CCM-Lite membership and ownership only (CSA licence).",
+        "Identifiers and official titles only (CSA licence).",
     )
     write_text(OUTPUT, catalog_turtle(meta, records, header))
-    write_datalog(DATALOG, log)
-    lite = sum(1 for r in records if r.member_of)
-    owned = sum(1 for r in records if r.responsibility)
-    print(f"{OUTPUT.relative_to(REPO)}: {len(records)} items, {lite} in CCM-Lite, {owned} with ownership")
+    write_datalog(SLUG, log)
+    print(f"{OUTPUT.relative_to(REPO)}: {len(records)} items")
     print(f"{DATALOG.relative_to(REPO)}: {len(log)} rows")
 
 

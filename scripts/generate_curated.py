@@ -22,7 +22,6 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -39,23 +38,18 @@ from controlgraph.data.authoring import (
     mapping_set_turtle,
     write_text,
 )
-from controlgraph.vocabulary import Authority, Rationale, Relation
-
-REPO = Path(__file__).resolve().parents[1]
-CURATION = REPO / "mappings" / "curation"
-MAPPINGS = REPO / "mappings"
-DATALOG = MAPPINGS / "datalog"
+from controlgraph.vocabulary import SSSOM, Authority, Rationale, Relation
+from generators.common import CURATION, DATALOG, DATALOG_COLUMNS, MAPPINGS, REPO, reference_dir
 
 CURATION_COLUMNS = ("subject", "object", "relation", "rationale", "strength", "confidence", "comment")
-DATALOG_COLUMNS = ("source_file", "source_row", "value", "action", "reason")
 JUSTIFICATION = "ManualMappingCuration"
 MAX_COMMENT_SENTENCES = 2
 
 PROVENANCE = Provenance(
     publisher="controlgraph project",
     source="https://w3id.org/controlgraph/curation",
-    version="1.0",
-    issued=dt.date(2026, 11, 29),
+    version="1.1",
+    issued=dt.date(2026, 12, 6),
     licence="https://creativecommons.org/licenses/by/4.0/",
 )
 
@@ -67,15 +61,49 @@ STRENGTH_OF_GDPR_OBJECT = (
 )
 
 
+# Who decided and who reviewed the decisions (SSSOM author_id and reviewer_id on every mapping of a set).
+# The project's curators and reviewers are recorded by role and edition, as the project publishes no names.
+AGENT = "https://w3id.org/controlgraph/agent/"
+CURATOR_1_0 = AGENT + "curator-2026-11"  # the first edition of the five sets (version 1.0, 2026-11-29)
+CURATOR_1_1 = AGENT + "curator-2026-12"  # the issue 17 revision and the 27018 Annex A -> 27002:2022 set
+REVIEWER_1_1 = AGENT + "content-reviewer-2026-12"  # the second person who reviewed the 1.1 decisions
+# The CCM set had two curators, each deciding about half the domains and making a second pass over every
+# row (mappings/curation/csa-ccm-4--iso27002-2022--review.md): each is recorded as the other's reviewer.
+CCM_CURATOR_A = AGENT + "ccm-curator-a-2026-12"
+CCM_CURATOR_B = AGENT + "ccm-curator-b-2026-12"
+CCM_DOMAINS_A = ("A&A", "AIS", "BCR", "CCC", "CEK", "DCS", "DSP", "GRC")
+AGENT_LABELS = {
+    CURATOR_1_0: "controlgraph curator, first edition of the curated sets (2026-11-29)",
+    CURATOR_1_1: "controlgraph curator, revision of 2026-12-06 (issue 17) and the 27018 Annex A set",
+    REVIEWER_1_1: "controlgraph content reviewer, review of the 2026-12-06 decisions",
+    CCM_CURATOR_A: "controlgraph CCM curator A (domains A&A to GRC)",
+    CCM_CURATOR_B: "controlgraph CCM curator B (domains HRS to UEM)",
+}
+
+
+def ccm_agents(subject: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(authors, reviewers) of a CCM row: the curator of its domain, reviewed by the other curator."""
+    if subject.split("-")[0] in CCM_DOMAINS_A:
+        return (CCM_CURATOR_A,), (CCM_CURATOR_B,)
+    return (CCM_CURATOR_B,), (CCM_CURATOR_A,)
+
+
 @dataclass(frozen=True)
 class CuratedSet:
-    """One curated crosswalk: its decision file and what it maps."""
+    """One curated crosswalk: its decision file, what it maps, and who decided and reviewed it."""
 
     subject_framework: str
     object_framework: str
     title: str
     scope: str
     strength_note: str
+    authors: tuple[str, ...] = (CURATOR_1_0, CURATOR_1_1)
+    reviewers: tuple[str, ...] = (REVIEWER_1_1,)
+    # Where authorship differs by row: subject notation -> (authors, reviewers).
+    agents_of: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+
+    def agents(self, subject: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.agents_of(subject) if self.agents_of else (self.authors, self.reviewers)
 
     @property
     def csv_name(self) -> str:
@@ -95,7 +123,8 @@ class CuratedSet:
         return (
             f"{self.scope} Decided control by control by the controlgraph project (manual curation), "
             f"from mappings/curation/{self.csv_name}; relations follow NIST IR 8477 set theory read as "
-            f"'subject relation object'. {self.strength_note} Method: docs/curation.md."
+            f"'subject relation object'. {self.strength_note} Each mapping names who decided it (author_id) "
+            f"and who reviewed it (reviewer_id). Method: docs/curation.md."
         )
 
 
@@ -139,6 +168,7 @@ CURATED_SETS: tuple[CuratedSet, ...] = (
         "analyses; where the curator could say so, a cover-set statement in "
         "mappings/curation/csa-ccm-4--iso27002-2022--cover-sets.csv.",
         STRENGTH_OF_SUBJECT,
+        agents_of=ccm_agents,
     ),
     CuratedSet(
         "gdpr",
@@ -147,6 +177,15 @@ CURATED_SETS: tuple[CuratedSet, ...] = (
         "GDPR provisions on security, accountability, processors, breaches, DPIAs, DPOs and transfers "
         "mapped to the NIST CSF 2.0 subcategories that help meet them.",
         STRENGTH_OF_SUBJECT,
+    ),
+    CuratedSet(
+        "iso27018-2019",
+        "iso27002-2022",
+        "ISO/IEC 27018:2019 Annex A to ISO/IEC 27002:2022 (project-curated)",
+        "The 25 Annex A controls of ISO/IEC 27018:2019 (public cloud PII processors) mapped to the "
+        "ISO/IEC 27002:2022 controls that help meet them.",
+        STRENGTH_OF_SUBJECT,
+        authors=(CURATOR_1_1,),
     ),
 )
 
@@ -168,11 +207,6 @@ class RowError(ValueError):
 
 
 # ----------------------------------------------------------------------------- reference identifiers
-
-
-def reference_dir() -> Path:
-    configured = os.environ.get("CONTROLGRAPH_REFERENCE")
-    return Path(configured) if configured else REPO.parent / "shared" / "reference"
 
 
 def _iso27002_2022_ids(reference: Path) -> frozenset[str]:
@@ -308,14 +342,22 @@ def parse_row(
     strength = parse_strength(values["strength"])
     if relation is Relation.NOT_RELATED and strength != 0:
         raise RowError("a not-related mapping must have strength 0")
+    subject = parse_ref(values["subject"], curated.subject_framework, known)
+    authors, reviewers = curated.agents(subject[1])
     return MappingRecord(
-        subject=parse_ref(values["subject"], curated.subject_framework, known),
+        subject=subject,
         object=parse_ref(values["object"], curated.object_framework, known),
         relation=relation,
         rationale=parse_rationale(values["rationale"]),
         strength=strength,
         confidence=parse_confidence(values["confidence"]),
         comment=check_comment(values["comment"]),
+        author_ids=authors,
+        reviewer_ids=reviewers,
+        extra={
+            SSSOM + "author_label": " | ".join(AGENT_LABELS[a] for a in authors),
+            SSSOM + "reviewer_label": " | ".join(AGENT_LABELS[r] for r in reviewers),
+        },
     )
 
 
@@ -333,6 +375,8 @@ def read_decisions(
         for row in reader:
             line = reader.line_num
             try:
+                if None in row:  # an unquoted comma in the comment: the row has more fields than the header
+                    raise RowError("more fields than the header (quote a comment that holds a comma)")
                 record = parse_row(row, curated, known)
             except RowError as error:
                 problems.append(f"{path}:{line}: {error}")

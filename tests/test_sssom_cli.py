@@ -42,13 +42,13 @@ def test_export_then_import_then_import_again(store_dir: Path, tmp_path: Path) -
     exported = tmp_path / f"{SET_ID}.sssom.tsv"
     code, _, err = run(store_dir, "export", "sssom", "--set", SET_ID, "-o", str(exported))
     assert code == 0, err
-    assert "wrote 63 mappings" in err
+    assert "wrote 82 mappings" in err
     assert exported.read_text(encoding="utf-8").startswith("# curie_map:\n")
 
     code, out, err = run(store_dir, "import", "sssom", str(exported))
     assert code == 0, err
     assert f"/graph/import/sssom-{SET_ID}>" in out
-    assert "mappings: 63" in out
+    assert "mappings: 82" in out
     assert "store changed" in out
 
     before = quads(store_dir)

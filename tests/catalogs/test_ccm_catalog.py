@@ -1,7 +1,7 @@
 """The shipped CSA CCM v4 catalog (mappings/csa-ccm-4.ttl) against CSA's v4.0.12 bundle.
 
 The catalog is read with rdflib, independently of the generator, and compared with the JSON primary
-dataset, the ownership applicability file and the OSCAL CCM-Lite catalog of the same release.
+dataset of the same release; and nothing beyond identifiers and titles is shipped (CSA licence).
 """
 
 from __future__ import annotations
@@ -120,37 +120,17 @@ def test_197_controls_with_reference_ids_titles_and_domains(
     assert not malformed, f"malformed control ids: {malformed}"
 
 
-def test_ccm_lite_membership_equals_the_reference(
-    catalog: dict[str, Item], primary: dict[str, Any], reference_dir: Path
-) -> None:
-    lite = {n for n, i in catalog.items() if "CCM-Lite" in i.member_of}
-    expected = {cid for cid, c in _reference_controls(primary).items() if c.get("is_lite") is True}
-    assert len(lite) == len(expected)
-    assert lite == expected, f"missing: {sorted(expected - lite)}; extra: {sorted(lite - expected)}"
-    # The OSCAL CCM-Lite catalog of the same release agrees (its ids spell '&' as '_').
-    oscal = _load(reference_dir, "oscal-dataset/ccm-lite-v4.0.12-oscal.json")
-    oscal_ids = {c["id"].replace("_", "&") for g in oscal["catalog"]["groups"] for c in g.get("controls", [])}
-    assert lite == oscal_ids
-    assert not [n for n, i in catalog.items() if i.member_of - {"CCM-Lite"}]
-
-
-def _parse_responsibility(text: str) -> dict[str, str]:
-    parts = [part.split(": ", 1) for part in text.split("; ")]
-    return {model: owner for model, owner in parts}
-
-
-def test_ownership_present_for_every_listed_control(catalog: dict[str, Item], reference_dir: Path) -> None:
-    ownership = _load(reference_dir, "json-dataset/CCM/applicability/ownership.json")
-    expected: dict[str, dict[str, str]] = {}
-    for block in ownership["content"]:
-        for entry in block["content"]:
-            expected.setdefault(entry["control_id"], {})[block["title"]] = entry["value"]
-    missing = [cid for cid in expected if not catalog.get(cid) or not catalog[cid].responsibility]
-    assert not missing, f"controls listed in ownership.json without cg:responsibility: {missing}"
-    shipped = {cid: _parse_responsibility(catalog[cid].responsibility or "") for cid in expected}
-    wrong = [cid for cid, owners in expected.items() if shipped[cid] != owners]
-    assert not wrong, f"ownership differs from the reference: {wrong}"
-    assert not [n for n, i in catalog.items() if i.kind == "domain" and i.responsibility]
+def test_licence_clean_identifiers_and_titles_only(graph: Graph) -> None:
+    """Issue 17 item 1: the CSA licence allows identifiers and titles; nothing else of CSA's is shipped."""
+    allowed = {
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", str(SKOS.inScheme), str(SKOS.notation),
+        str(SKOS.prefLabel), str(SKOS.broader), str(SKOS.topConceptOf), str(CG.kind), str(CG.order),
+    }
+    controls = set(graph.subjects(SKOS.inScheme, None))
+    extra = sorted({str(p) for c in controls for p in graph.predicates(c)} - allowed)
+    assert extra == [], f"the shipped CCM catalog carries more than identifiers, titles and hierarchy: {extra}"
+    assert not list(graph.triples((None, CG.memberOf, None))), "CCM-Lite membership is CSA's, not shippable"
+    assert not list(graph.triples((None, CG.responsibility, None))), "the ownership matrix is CSA's"
 
 
 def test_no_specification_text_is_shipped(graph: Graph, primary: dict[str, Any]) -> None:

@@ -152,6 +152,23 @@ def test_provenance_is_complete(graph: Graph) -> None:
     assert _one(graph, FRAMEWORK, CG.parentIsUnionOfChildren) == "true"
 
 
+def test_dpv_links_carry_their_provenance(graph: Graph, dpv: Graph) -> None:
+    """Issue 17 item 4: the skos:closeMatch links name their source, version and W3C licence."""
+    sources = list(graph.objects(FRAMEWORK, CG.linkSource))
+    assert [str(s) for s in sources] == ["https://w3id.org/dpv/legal/eu/gdpr"]
+    source = sources[0]
+    assert _one(graph, source, CG.linkProperty) == str(SKOS.closeMatch)
+    for predicate in (DCTERMS.publisher, DCTERMS.source, OWL.versionInfo, DCTERMS.issued, DCTERMS.license):
+        assert _one(graph, source, predicate), f"DPV link source lacks {predicate}"
+    # The facts agree with the DPV file's own metadata.
+    ontology = URIRef("https://w3id.org/dpv/legal/eu/gdpr")
+    assert str(dpv.value(ontology, OWL.versionInfo)) in str(_one(graph, source, OWL.versionInfo))
+    assert _one(graph, source, DCTERMS.license) == str(dpv.value(ontology, URIRef(str(DCTERMS) + "license")))
+    assert "w3.org" in str(_one(graph, source, DCTERMS.license))
+    linked = [o for o in graph.objects(None, SKOS.closeMatch)]
+    assert linked and all(str(o).startswith(str(source) + "#") for o in linked)
+
+
 def test_eleven_chapters_with_official_headings(catalog: dict[str, Item], outline: Outline) -> None:
     chapters = _of_kind(catalog, "chapter")
     assert sorted(chapters) == sorted(f"Ch.{r}" for r in ROMAN)

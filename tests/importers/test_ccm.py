@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 import pytest
@@ -109,6 +110,38 @@ def test_existing_framework_is_not_redefined(imported: tuple[Any, ImportedDatase
     assert len(statement) == 1 and statement[0]["text"].language == "en"
     assert all(not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
                for t in store.graph_triples(CCM_GRAPH))
+
+
+def _notation(iri: str) -> str:
+    return unquote(iri.rsplit("/", 1)[1])
+
+
+def test_import_adds_lite_membership_and_ownership(
+    imported: tuple[Any, ImportedDataset, CommitOutcome], bundle: Path
+) -> None:
+    """What the shipped catalog may not carry (CSA licence) comes from the user's bundle (issue 17 item 1)."""
+    store, dataset, _ = imported
+    primary = json.loads((bundle / "CCM" / "primary-dataset.json").read_text(encoding="utf-8"))
+    lite = {c["id"] for d in primary["domains"] for c in d["controls"] if c.get("is_lite") is True}
+    rows = store.query(f'SELECT ?c WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?c <{CG}memberOf> "CCM-Lite" }} }}')
+    assert {_notation(r["c"].value) for r in rows} == lite
+    ownership = json.loads((bundle / "CCM" / "applicability" / "ownership.json").read_text(encoding="utf-8"))
+    party = {"CSC-Owned": "CloudServiceCustomer", "CSP-Owned": "CloudServiceProvider", "Shared": "SharedResponsibility"}
+    expected = {
+        (entry["control_id"], block["title"], party[entry["value"]])
+        for block in ownership["content"] for entry in block["content"]
+    }
+    found = store.query(
+        f"SELECT ?c ?p ?party WHERE {{ GRAPH <{CCM_GRAPH}> {{ ?c ?p ?party }}"
+        f" FILTER(STRSTARTS(STR(?p), '{CG}responsibleParty')) }}"
+    )
+    actual = {
+        (_notation(r["c"].value), str(r["p"].value).removeprefix(CG + "responsibleParty"),
+         str(r["party"].value).removeprefix(CG))
+        for r in found
+    }
+    assert actual == expected and len(expected) == 591
+    assert dataset.counts["controls with ownership"] == len({cid for cid, _, _ in expected})
 
 
 def test_without_the_catalog_the_bundle_brings_it(copy_built: Any, bundle: Path) -> None:

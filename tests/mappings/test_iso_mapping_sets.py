@@ -22,6 +22,7 @@ CG = "https://w3id.org/controlgraph/ontology#"
 FRAMEWORK = "https://w3id.org/controlgraph/id/framework/"
 CONTROL = "https://w3id.org/controlgraph/id/control/"
 MAPPING_SET = "https://w3id.org/controlgraph/id/mapping-set/"
+DCTERMS = "http://purl.org/dc/terms/"
 
 RELATION = {
     CG + "equal": "equal",
@@ -170,14 +171,50 @@ def test_review_corrections_applied(correspondence: MappingSet, review_rows: lis
         is None
     ]
     assert absent == []
-    assert correspondence.relation("6.1.3", "5.5") == "intersects-with"
     wrong_targets = [
         p for p in correspondence.pairs if p.subject[1].startswith("13.2.") and p.object[1] == "8.14"
     ]
     assert wrong_targets == []
-    added = {p.subject[1] for p in correspondence.pairs if p.relation_source == "defaulted"}
-    missing_in_source = {strip_a(r["iso27001_2013_id"]) for r in review_rows if r["issue"] == "missing"}
-    assert added == missing_in_source
+    assert [p for p in correspondence.pairs if p.relation_source == "defaulted"] == []
+
+
+# The pairs the reviewer found missing, typed from ISO/IEC 27002:2022 Annex B (issue 17 item 6): equal
+# where a 2013 control is carried over alone, subset-of where it is merged with others.
+ANNEX_B_ADDED = {
+    ("6.1.3", "5.5"): "equal",
+    ("6.1.4", "5.6"): "equal",
+    ("6.1.5", "5.8"): "subset-of",
+    ("9.2.5", "5.18"): "subset-of",
+    ("9.2.6", "5.18"): "subset-of",
+    ("12.6.2", "8.19"): "subset-of",
+    ("12.7.1", "8.34"): "equal",
+    ("14.2.3", "8.32"): "subset-of",
+    ("14.2.4", "8.32"): "subset-of",
+    ("18.2.3", "8.8"): "subset-of",  # missing from the source and from the reviewer's list
+}
+# Merges the source types equal (issue 17 item 5): each 2013 control is contained in the merged control.
+ANNEX_B_MERGES = {
+    ("12.1.2", "8.32"),
+    ("12.1.4", "8.31"),
+    ("12.5.1", "8.19"),
+    ("16.1.2", "6.8"),
+    ("18.1.1", "5.31"),
+    ("18.2.2", "5.36"),
+}
+
+
+def test_annex_b_typing(correspondence: MappingSet, mappings_dir: Path) -> None:
+    typed = {pair: correspondence.relation(*pair) for pair in ANNEX_B_ADDED}
+    assert typed == ANNEX_B_ADDED
+    merges = {pair: correspondence.relation(*pair) for pair in ANNEX_B_MERGES}
+    assert merges == dict.fromkeys(ANNEX_B_MERGES, "subset-of")
+    corrected = {(p.subject[1], p.object[1]) for p in correspondence.pairs if p.relation_source == "corrected"}
+    assert corrected == set(ANNEX_B_ADDED) | ANNEX_B_MERGES
+    with (mappings_dir / "datalog" / "iso27002-2013--iso27002-2022.csv").open(encoding="utf-8") as handle:
+        log = [row["value"] for row in csv.DictReader(handle) if row["action"] == "repaired"]
+    for subject, obj in ANNEX_B_MERGES:
+        assert f"A.{subject} equal A.{obj}" in log, "every retyped merge is logged"
+    assert "A.18.2.3 -> A.8.8" in log
 
 
 def test_relations_follow_intuitem(
@@ -189,7 +226,7 @@ def test_relations_follow_intuitem(
             encoding="utf-8"
         )
     )
-    corrected = {strip_a(r["iso27001_2013_id"]) for r in review_rows}
+    corrected = {strip_a(r["iso27001_2013_id"]) for r in review_rows} | {s for s, _ in ANNEX_B_MERGES}
     expected: dict[tuple[str, str], str] = {}
     for row in data["objects"]["requirement_mapping_set"]["requirement_mappings"]:
         source = row["source_requirement_urn"].rsplit(":", 1)[1]
@@ -197,7 +234,9 @@ def test_relations_follow_intuitem(
         if source.startswith("a.") and source[2:] not in corrected:
             expected[(source[2:], target[2:])] = CISO_RELATION[row["relationship"]]
     actual = {
-        (p.subject[1], p.object[1]): p.relation for p in correspondence.pairs if p.subject[1] not in corrected
+        (p.subject[1], p.object[1]): p.relation
+        for p in correspondence.pairs
+        if p.subject[1] not in corrected and (p.subject[1], p.object[1]) not in ANNEX_B_ADDED
     }
     assert actual == expected
     retargeted = [correspondence.relation(f"13.2.{k}", "5.14") for k in (1, 2, 3)]
@@ -216,6 +255,32 @@ def test_every_2013_control_has_a_2022_counterpart(mappings_dir: Path, correspon
 
 
 # --------------------------------------------------------------------------------------------------
+# 27001:2013 -> 27001:2022 management-system clauses (issue 17 item 7)
+
+
+def test_clause_transition_set(mappings_dir: Path, reference_dir: Path) -> None:
+    ms = load_set(mappings_dir, "iso27001-2013--iso27001-2022")
+    assert_direction(ms, "iso27001-2013", "iso27001-2022")
+    assert ms.authority == "ThirdParty"
+    data = yaml.safe_load(
+        (reference_dir / "ciso-assistant" / "mapping-iso27001-2013-to-iso27001-2022.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
+    expected = {}
+    for row in data["objects"]["requirement_mapping_set"]["requirement_mappings"]:
+        source = row["source_requirement_urn"].rsplit(":", 1)[1]
+        target = row["target_requirement_urn"].rsplit(":", 1)[1]
+        if not source.startswith("a."):
+            expected[(source, target)] = CISO_RELATION[row["relationship"]]
+    assert len(expected) == 29
+    assert {(p.subject[1], p.object[1]): p.relation for p in ms.pairs} == expected
+    assert ms.relation("10.1", "10.2") == "equal" and ms.relation("9.2", "9.2.1") == "superset-of"
+    clauses_2022 = catalog_notations(mappings_dir, "iso27001-2022", "clause")
+    assert {p.object[1] for p in ms.pairs} <= clauses_2022
+
+
+# --------------------------------------------------------------------------------------------------
 # 27017 / 27018 extend 27002:2013
 
 
@@ -223,7 +288,12 @@ def test_every_2013_control_has_a_2022_counterpart(mappings_dir: Path, correspon
 def test_extensions_are_supersets_of_27002_2013(mappings_dir: Path, slug: str) -> None:
     ms = load_set(mappings_dir, f"{slug}--iso27002-2013")
     assert_direction(ms, slug, "iso27002-2013")
-    assert ms.authority == "Official"
+    # ISO publishes no such set: the project derives it from the numbering and says so (issue 17 item 2).
+    assert ms.authority == "ProjectCurated"
+    graph = Graph().parse(mappings_dir / "sets" / f"{slug}--iso27002-2013.ttl", format="turtle")
+    node = URIRef(MAPPING_SET + f"{slug}--iso27002-2013")
+    assert "ISO" not in str(graph.value(node, URIRef(DCTERMS + "publisher")))
+    assert "derives" in str(graph.value(node, URIRef(DCTERMS + "description")))
     assert Counter(p.relation for p in ms.pairs) == {"superset-of": 114}
     assert [p for p in ms.pairs if p.subject[1] != p.object[1]] == []
     assert ms.relation("5.1.1", "5.1.1") == "superset-of"
@@ -240,6 +310,7 @@ def test_every_mapped_control_exists(mappings_dir: Path) -> None:
         "iso27001-2022--iso27002-2022",
         "iso27001-2013--iso27002-2013",
         "iso27002-2013--iso27002-2022",
+        "iso27001-2013--iso27001-2022",
         "iso27017-2015--iso27002-2013",
         "iso27018-2019--iso27002-2013",
     ]

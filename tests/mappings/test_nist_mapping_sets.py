@@ -325,10 +325,13 @@ def test_csf11_csf2_direction_relation_and_authority(csf11_csf2: MappingSet, ref
     header, rows = library_pairs(reference_dir, "map-nist-csf-1.1-nist-csf-2.0.yaml")
     assert header["source_framework_urn"] == "urn:intuitem:risk:framework:nist-csf-1.1"
     assert header["target_framework_urn"] == "urn:intuitem:risk:framework:nist-csf-2.0"
-    relation_of = {(m.subject[1].upper(), m.object[1].upper()): m.relation for m in csf11_csf2.mappings}
+    published = [m for m in csf11_csf2.mappings if m.relation_source is None]
+    relation_of = {(m.subject[1].upper(), m.object[1].upper()): m.relation for m in published}
     wrong = [(s, t, r) for s, t, r in rows if relation_of.get((s, t)) != CISO_RELATIONS[r]]
     assert not wrong, f"pairs missing or with another relation: {wrong[:10]}"
     assert len(relation_of) == len(set((s, t) for s, t, _ in rows))
+    added = {(m.subject[1], m.object[1]) for m in csf11_csf2.mappings if m.relation_source is not None}
+    assert added == CORE_ADDITIONS
 
 
 def test_csf11_csf2_known_pairs(csf11_csf2: MappingSet) -> None:
@@ -343,23 +346,28 @@ def test_csf11_csf2_agrees_with_reference_tool(csf11_csf2: MappingSet, reference
     from_2_0_side = {(r["ref_id"], r["csf_id"]) for r in informative_references(reference_dir, "CSF v1.1")}
     shipped = csf11_csf2.pairs()
     assert not from_2_0_side - shipped, f"in the Reference Tool only: {sorted(from_2_0_side - shipped)}"
-    assert not shipped - from_2_0_side, f"in CISO Assistant only: {sorted(shipped - from_2_0_side)}"
+    assert shipped - from_2_0_side == CORE_ADDITIONS, "only the pairs added from NIST's core differ"
+
+
+# Destinations NIST's own CSF 2.0 core records for withdrawn items but the transition mapping lacks
+# (issue 17 item 8): added from the core, relation defaulted.
+CORE_ADDITIONS = {("RC.CO-2", "RC.CO-04"), ("PR.MA", "ID.AM-08"), ("ID.GV-4", "GV.RM-04")}
 
 
 def test_csf11_csf2_covers_moves_stated_in_the_core(csf11_csf2: MappingSet, reference_dir: Path) -> None:
-    """Withdrawn items 'Moved to X' in the CSF 2.0 core should map to X."""
-    # NIST's core says ID.GV-04 moved to GV.RM-04, but both NIST mappings relate it to GV.RM-03 only
-    # (noted in the set description); the pair is kept as published.
-    known_inconsistency = {("ID.GV-4", "GV.RM-04")}
+    """Withdrawn items 'Moved to X' or 'Incorporated into X, Y' in the CSF 2.0 core map to each of them."""
     pairs = csf11_csf2.pairs()
     missing = []
     for row in read_csv(reference_dir / "nist-csf-2.0" / "csf2_core.csv"):
-        if match := re.match(r"\[Withdrawn: Moved (?:to|into) (\S+)\]", row["text"]):
-            pair = (re.sub(r"-0(\d)$", r"-\1", row["id"]), match.group(1))
-            if pair not in pairs and pair not in known_inconsistency:
-                missing.append(pair)
+        if match := re.match(r"\[Withdrawn: (?:Moved to|Moved into|Incorporated into) (.*)\]", row["text"]):
+            for target in re.findall(r"[A-Z]{2}\.[A-Z]{2}(?:-\d\d)?", match.group(1)):
+                pair = (re.sub(r"-0(\d)$", r"-\1", row["id"]), target)
+                if pair not in pairs:
+                    missing.append(pair)
     assert not missing, missing
-    assert not known_inconsistency & pairs
+    added = {(m.subject[1], m.object[1]): m for m in csf11_csf2.mappings if m.relation_source == "defaulted"}
+    assert set(added) == CORE_ADDITIONS
+    assert all(m.relation == "intersectsWith" and "NIST's CSF 2.0 core" in (m.comment or "") for m in added.values())
 
 
 def test_csf11_csf2_items_exist(csf11_csf2: MappingSet, mappings_dir: Path) -> None:
@@ -393,3 +401,27 @@ def test_csf11_iso_direction_relation_and_pairs(csf11_iso: MappingSet, reference
 def test_csf11_iso_items_exist(csf11_iso: MappingSet, mappings_dir: Path) -> None:
     assert_in_shipped_catalog(csf11_iso, "subject", mappings_dir, "nist-csf-1.1")
     assert_in_shipped_catalog(csf11_iso, "object", mappings_dir, "iso27001-2022")
+
+
+# Pairs of the CSF 1.1 -> 27001:2022 library that CSF 1.1's own references contradict (issue 17 item 3).
+SUSPECT_CSF11_ISO = {
+    ("PR.IP-9", "A.5.3"), ("PR.IP-10", "A.5.3"),
+    ("PR.DS-1", "A.8.8"), ("PR.DS-3", "A.8.8"), ("PR.IP-6", "A.8.8"),
+    ("PR.AC-4", "A.6.8"), ("PR.AC-6", "A.6.8"),
+}
+
+
+def test_csf11_iso_provenance_and_quality_findings(csf11_iso: MappingSet) -> None:
+    publisher = str(csf11_iso.value(CSF11_ISO, DCTERMS + "publisher"))
+    assert "intuitem" in publisher and "NIST" not in publisher, "the pairs are intuitem's, not NIST's or ISO's"
+    graph = csf11_iso.graph
+    flagged = {}
+    for mapping, finding in graph.subject_objects(URIRef(CG + "qualityFinding")):
+        subject = str(graph.value(mapping, URIRef(CG + "mappingSubject"))).rsplit("/", 1)[1]
+        obj = str(graph.value(mapping, URIRef(CG + "mappingObject"))).rsplit("/", 1)[1]
+        flagged[(subject, obj)] = str(finding)
+    assert set(flagged) == SUSPECT_CSF11_ISO
+    assert all("CSF 1.1 cites ISO/IEC 27001:2013" in text for text in flagged.values()), "each finding has evidence"
+    assert csf11_iso.pairs() >= SUSPECT_CSF11_ISO, "kept as published"
+    description = str(csf11_iso.value(CSF11_ISO, DCTERMS + "description"))
+    assert "qualityFinding" in description and "A.5.30" in description

@@ -39,6 +39,7 @@ class Graph:
     notation: dict[str, str] = field(default_factory=dict)
     broader: dict[str, str] = field(default_factory=dict)
     responsibility: dict[str, str] = field(default_factory=dict)
+    parties: list[tuple[str, str, str]] = field(default_factory=list)  # (control, service model or "any", party)
     mappings: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     sets: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     inferred: list[tuple[str, str, str]] = field(default_factory=list)
@@ -84,14 +85,17 @@ def graph(built_store: EmbeddedStore) -> Graph:
                 g.broader[s] = o
             elif p == CG + "responsibility":
                 g.responsibility[s] = o
+            elif p.startswith(CG + "responsibleParty"):
+                g.parties.append((s, p.removeprefix(CG + "responsibleParty") or "any", o.removeprefix(CG)))
             elif p in (SUB, OBJ, REL, IN_SET):
                 g.mappings[s][{SUB: "s", OBJ: "o", REL: "rel", IN_SET: "set"}[p]] = o
             elif p in ("http://purl.org/dc/terms/publisher", CG + "authority"):
                 g.sets[s][p] = o
             elif p == CG + "supersedes":
                 g.supersedes.append((s, o))
+    # Cover-set statements (cg:CoverSet) sit in mapping sets too but are not mappings: keep only mappings.
     for node in [m for m, props in g.mappings.items() if "rel" not in props]:
-        del g.mappings[node]  # a cover set belongs to a mapping set too, but is no pairwise mapping
+        del g.mappings[node]
     return g
 
 
@@ -230,12 +234,51 @@ def test_gdpr_articles_without_a_technical_control(built_store: EmbeddedStore, g
     assert "Art.32" not in {r["notation"] for r in rows}
 
 
+@pytest.fixture(scope="module")
+def with_ccm(built_store: EmbeddedStore, reference_dir: Path) -> EmbeddedStore:
+    """A copy of the built graph with the user's CCM bundle imported (ownership is not shipped: CSA licence)."""
+    from controlgraph.importers import import_file
+
+    store = EmbeddedStore(None)
+    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    import_file(store, "ccm", reference_dir / "csa-ccm-4.0.12" / "json-dataset")
+    return store
+
+
+def test_shipped_graph_has_no_ccm_ownership(built_store: EmbeddedStore) -> None:
+    assert records(run(built_store, "ccm-by-responsibility", model="SaaS", owner="CSP-Owned")) == []
+
+
+PARTY = {"CSC-Owned": "CloudServiceCustomer", "CSP-Owned": "CloudServiceProvider", "Shared": "SharedResponsibility"}
+
+
 @pytest.mark.parametrize(("model", "owner"), [("SaaS", "CSP-Owned"), ("SaaS", "CSC-Owned"), ("IaaS", "Shared")])
-def test_ccm_controls_by_owner(built_store: EmbeddedStore, graph: Graph, model: str, owner: str) -> None:
-    expected = {c for c, r in graph.responsibility.items()
-                if graph.scheme.get(c) == fw("csa-ccm-4") and f"{model}: {owner}" in r.split("; ")}
-    rows = records(run(built_store, "ccm-by-responsibility", model=model, owner=owner))
+def test_ccm_controls_by_owner(with_ccm: EmbeddedStore, reference_dir: Path, model: str, owner: str) -> None:
+    import json
+
+    ownership = json.loads((reference_dir / "csa-ccm-4.0.12/json-dataset/CCM/applicability/ownership.json")
+                           .read_text(encoding="utf-8"))
+    expected = {control_iri("csa-ccm-4", e["control_id"]) for block in ownership["content"] if block["title"] == model
+                for e in block["content"] if e["value"] == owner}
+    rows = records(run(with_ccm, "ccm-by-responsibility", model=model, owner=owner))
     assert {r["control"] for r in rows} == expected and expected
+
+
+@pytest.mark.parametrize("party", ["customer", "provider", "shared"])
+def test_controls_by_responsible_party(built_store: EmbeddedStore, graph: Graph, party: str) -> None:
+    iri = {"customer": "CloudServiceCustomer", "provider": "CloudServiceProvider", "shared": "SharedResponsibility"}
+    expected = {(c, "any") for c, model, p in graph.parties if p == iri[party]}
+    rows = records(run(built_store, "by-responsibility", party=party))
+    assert {(r["control"], r["serviceModel"]) for r in rows} == expected and expected
+    assert {r["framework"] for r in rows} == {"iso27017-2015"}
+
+
+def test_one_query_spans_27017_and_ccm(with_ccm: EmbeddedStore) -> None:
+    rows = records(run(with_ccm, "by-responsibility", party="CSC-Owned"))
+    frameworks = {r["framework"] for r in rows}
+    assert frameworks == {"iso27017-2015", "csa-ccm-4"}
+    assert {r["serviceModel"] for r in rows if r["framework"] == "csa-ccm-4"} <= {"IaaS", "PaaS", "SaaS"}
+    assert ("9.1.2", "any") in {(r["notation"], r["serviceModel"]) for r in rows if r["framework"] == "iso27017-2015"}
 
 
 def test_the_seven_cld_controls_and_their_mappings(built_store: EmbeddedStore, reference_dir: Path) -> None:
@@ -246,6 +289,8 @@ def test_the_seven_cld_controls_and_their_mappings(built_store: EmbeddedStore, r
     rows = records(run(built_store, "cld-controls"))
     listed = {r["notation"] for r in rows}
     assert len(listed) == 7 and listed <= reference
+    responsibility = {r["notation"]: r["responsibility"] for r in rows}
+    assert responsibility["CLD.9.5.1"] == "provider" and responsibility["CLD.6.3.1"] == "shared"
     assert any(r["targetFramework"] == "iso27002-2022" for r in rows)
 
 

@@ -59,6 +59,25 @@ class Provenance:
     licence: str  # an address of the licence or a short statement of terms
 
 
+PAV_AUTHORED_BY = "http://purl.org/pav/authoredBy"  # the property SSSOM's author_id maps to
+
+RESPONSIBLE_PARTIES = {  # whose obligation a control or mapping is (ontology: cg:ResponsibleParty), by short name
+    "customer": CG + "CloudServiceCustomer",
+    "provider": CG + "CloudServiceProvider",
+    "shared": CG + "SharedResponsibility",
+}
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """An external vocabulary a catalog's items link to (e.g. W3C DPV via skos:closeMatch), with provenance."""
+
+    iri: str
+    title: str
+    provenance: Provenance
+    link_property: str  # full IRI, e.g. SKOS closeMatch
+
+
 @dataclass(frozen=True)
 class FrameworkMeta:
     slug: str
@@ -68,6 +87,7 @@ class FrameworkMeta:
     supersedes: str | None = None  # slug of the earlier edition
     parent_is_union_of_children: bool = False
     not_shipped: str = ""
+    link_sources: Sequence[LinkSource] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,7 @@ class ControlRecord:
     close_matches: Sequence[str] = ()  # IRIs of concepts elsewhere (e.g. W3C DPV)
     hierarchy: str | None = None  # UnionOfChildren, AnyChild or OwnRequirements; None: the framework's default
     applies_to: Sequence[str] = ()  # whom the item binds (cg:appliesTo); children inherit
+    responsible_party: str | None = None  # a key of RESPONSIBLE_PARTIES
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,9 @@ class MappingRecord:
     comment: str = ""
     relation_source: str = "stated"  # or "defaulted" where the source gives no type
     extra: dict[str, str] = field(default_factory=dict)
+    responsible_party: str | None = None  # a key of RESPONSIBLE_PARTIES: whose obligation the mapping concerns
+    author_ids: Sequence[str] = ()  # IRIs of who decided the mapping (SSSOM author_id, pav:authoredBy)
+    reviewer_ids: Sequence[str] = ()  # IRIs of who reviewed it (SSSOM reviewer_id)
 
 
 def turtle_string(text: str) -> str:
@@ -181,6 +205,14 @@ P_RATIONALE, P_RELATION_SOURCE, P_STRENGTH = _p("cg", "rationale"), _p("cg", "re
 P_CONFIDENCE, P_COMMENT = _p("sssom", "confidence"), _p("rdfs", "comment")
 P_HIERARCHY, P_APPLIES_TO = _p("cg", "hierarchy"), _p("cg", "appliesTo")
 P_COVER_SUBJECT, P_COVERED_BY = _p("cg", "coverSubject"), _p("cg", "coveredBy")
+P_PARTY, P_LINK_SOURCE, P_LINK_PROPERTY = _p("cg", "responsibleParty"), _p("cg", "linkSource"), _p("cg", "linkProperty")
+P_AUTHORED_BY, P_REVIEWER = ox.NamedNode(PAV_AUTHORED_BY), _p("sssom", "reviewer_id")
+
+
+def _party(name: str, what: str) -> ox.NamedNode:
+    if name not in RESPONSIBLE_PARTIES:
+        raise ValueError(f"{what}: responsible party {brief(name)} is not one of {', '.join(RESPONSIBLE_PARTIES)}")
+    return ox.NamedNode(RESPONSIBLE_PARTIES[name])
 
 
 def _iri(value: str, what: str, *, web: bool = False) -> ox.NamedNode:
@@ -247,6 +279,16 @@ def catalog_triples(meta: FrameworkMeta, controls: Sequence[ControlRecord]) -> l
         out.append(ox.Triple(fw, P_SUPERSEDES, ox.NamedNode(framework_iri(meta.supersedes))))
     if meta.not_shipped:
         out.append(ox.Triple(fw, P_NOT_SHIPPED, _text(meta.not_shipped, f"{meta.slug}: notShipped", "en")))
+    for source in meta.link_sources:
+        where = f"{meta.slug}: link source"
+        node = _iri(source.iri, where)
+        out += [
+            ox.Triple(fw, P_LINK_SOURCE, node),
+            ox.Triple(node, _TYPE, ox.NamedNode(CG + "LinkSource")),
+            ox.Triple(node, P_TITLE, _text(source.title, f"{where}: title", "en")),
+            *_provenance_triples(node, source.provenance, where),
+            ox.Triple(node, P_LINK_PROPERTY, _iri(source.link_property, f"{where}: property")),
+        ]
     for position, c in enumerate(controls, start=1):
         what = f"{meta.slug}:{brief(c.notation)}"
         if c.parent is not None and c.parent not in known:
@@ -272,6 +314,8 @@ def catalog_triples(meta: FrameworkMeta, controls: Sequence[ControlRecord]) -> l
             out.append(ox.Triple(node, P_ADDRESS, _iri(c.address, f"{what}: address", web=True)))
         if c.responsibility:
             out.append(ox.Triple(node, P_RESPONSIBILITY, _text(c.responsibility, f"{what}: responsibility")))
+        if c.responsible_party:
+            out.append(ox.Triple(node, P_PARTY, _party(c.responsible_party, what)))
         out += [ox.Triple(node, P_MEMBER_OF, _text(m, f"{what}: memberOf")) for m in c.member_of]
         if c.hierarchy:
             out.append(ox.Triple(node, P_HIERARCHY, _iri(CG + c.hierarchy, f"{what}: hierarchy")))
@@ -347,6 +391,10 @@ def mapping_set_triples(meta: MappingSetMeta, mappings: Sequence[MappingRecord],
             out.append(ox.Triple(node, P_CONFIDENCE, _confidence(m.confidence, f"{what}: {pair}")))
         if m.comment:
             out.append(ox.Triple(node, P_COMMENT, _text(m.comment, f"{what}: {pair}: comment", "en")))
+        if m.responsible_party:
+            out.append(ox.Triple(node, P_PARTY, _party(m.responsible_party, f"{what}: {pair}")))
+        out += [ox.Triple(node, P_AUTHORED_BY, _iri(a, f"{what}: {pair}: author")) for a in m.author_ids]
+        out += [ox.Triple(node, P_REVIEWER, _iri(r, f"{what}: {pair}: reviewer")) for r in m.reviewer_ids]
         for key, value in sorted(m.extra.items()):
             out.append(ox.Triple(node, _iri(key, f"{what}: property"), _text(value, f"{what}: {pair}: value")))
     subjects: set[tuple[str, str]] = set()
@@ -431,12 +479,14 @@ __all__ = [
     "DCTERMS",
     "OWL",
     "RDFS",
+    "RESPONSIBLE_PARTIES",
     "SKOS",
     "SSSOM",
     "XSD",
     "ControlRecord",
     "CoverSetRecord",
     "FrameworkMeta",
+    "LinkSource",
     "MappingRecord",
     "MappingSetMeta",
     "Provenance",

@@ -7,8 +7,12 @@ Reads the bundle folder (the one holding ``CCM/``, or ``CCM/`` itself):
   ``csa-ccm-4:<id>``. When the graph already holds the ``csa-ccm-4`` catalog (the shipped
   ``mappings/csa-ccm-4.ttl``), the framework node is left alone (its provenance is single-valued)
   and only the statements are added; otherwise the whole catalog is emitted as well, with the
-  bundle's provenance, CCM-Lite membership and, from ``CCM/applicability/ownership.json``, the
-  typical ownership per service model.
+  bundle's provenance.
+* In both cases, the facts the CSA licence keeps out of the shipped catalog: CCM-Lite membership
+  (``cg:memberOf "CCM-Lite"``) and, from ``CCM/applicability/ownership.json``, the typical owner per
+  service model, as ``cg:responsiblePartyIaaS`` / ``PaaS`` / ``SaaS`` (the ontology's responsibility
+  vocabulary, shared with ISO/IEC 27017) and as the readable ``cg:responsibility`` text
+  ``IaaS: <owner>; PaaS: <owner>; SaaS: <owner>``.
 * ``CCM/mappings/<target>/mappings.json``: CSA's gap analysis against other frameworks, read
   into one official mapping set per target framework present in the graph
   (``csa-ccm-4--<slug>--csa-gap-analysis``). Folders whose framework the graph does not hold
@@ -79,7 +83,7 @@ from controlgraph.importers.input_files import (
     load_json,
 )
 from controlgraph.pipeline.imports import ImportedDataset
-from controlgraph.vocabulary import Authority, Rationale, Relation
+from controlgraph.vocabulary import CG, Authority, Rationale, Relation
 
 KIND = "ccm"
 CCM_SLUG = "csa-ccm-4"
@@ -138,9 +142,10 @@ def read_ccm(path: Path, context: GraphContext, options: ImportOptions) -> Impor
                 builder.reject(str(primary_path), c.notation, f"control is not in {CCM_SLUG} in the graph")
         controls = [c for c in controls if c.notation in known]
     else:
-        ownership = _read_ownership(ccm_dir / "applicability" / "ownership.json", builder, folder)
-        _add_catalog(builder, provenance, domains, controls, ownership)
+        _add_catalog(builder, provenance, domains, controls)
         known = frozenset({c.notation for c in controls} | set(domains))
+    ownership = _read_ownership(ccm_dir / "applicability" / "ownership.json", builder, folder)
+    _add_applicability(builder, controls, ownership)
     for c in controls:
         if c.specification:
             builder.add_text(CCM_SLUG, c.notation, STATEMENT, c.specification)
@@ -198,21 +203,56 @@ def _exists(path: Path) -> bool:
         return True  # there, but not readable: reading it says why
 
 
-def _read_ownership(path: Path, builder: DatasetBuilder, bundle: Path) -> dict[str, str]:
-    """Control id -> 'IaaS: <owner>; PaaS: <owner>; SaaS: <owner>' (the shipped catalog's form)."""
+def _read_ownership(path: Path, builder: DatasetBuilder, bundle: Path) -> dict[str, list[tuple[str, str]]]:
+    """Control id -> [(service model, owner)] in file order, as CSA spells them ('SaaS', 'CSP-Owned')."""
     if not _exists(path):
-        builder.reject(str(path), "", "no ownership file; the catalog is imported without ownership")
+        builder.reject(str(path), "", "no ownership file; the controls are imported without ownership")
         return {}
     what = "the CCM ownership applicability"
     data = expect_dict(load_json(path, what, within=bundle), str(path), "the ownership data")
-    per_control: dict[str, list[str]] = defaultdict(list)
+    per_control: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for i, model in enumerate(expect_list(data.get("content"), f"{path}: /content", "service models")):
         model = expect_dict(model, f"{path}#/content/{i}", "a service model")
-        name = expect_str(model.get("title"), f"{path}#/content/{i}/title", "a service model name")
+        name = expect_str(model.get("title"), f"{path}#/content/{i}/title", "a service model name").strip()
         for entry in expect_list(model.get("content"), f"{path}#/content/{i}/content", "ownership rows"):
             if isinstance(entry, dict) and isinstance(entry.get("control_id"), str) and entry.get("value"):
-                per_control[entry["control_id"]].append(f"{name}: {entry['value']}")
-    return {cid: "; ".join(values) for cid, values in per_control.items()}
+                per_control[entry["control_id"].strip()].append((name, str(entry["value"]).strip()))
+    return dict(per_control)
+
+
+# CSA's ownership values -> the ontology's responsible parties; service model -> per-model property.
+OWNERS = {
+    "CSC-Owned": CG + "CloudServiceCustomer",
+    "CSP-Owned": CG + "CloudServiceProvider",
+    "Shared": CG + "SharedResponsibility",
+}
+MODEL_PROPERTIES = {
+    "IaaS": CG + "responsiblePartyIaaS",
+    "PaaS": CG + "responsiblePartyPaaS",
+    "SaaS": CG + "responsiblePartySaaS",
+}
+
+
+def _add_applicability(
+    builder: DatasetBuilder, controls: list[CcmControl], ownership: dict[str, list[tuple[str, str]]]
+) -> None:
+    """CCM-Lite membership and typical ownership: from the user's bundle only (never shipped)."""
+    for c in controls:
+        if c.is_lite:
+            builder.add_fact(CCM_SLUG, c.notation, CG + "memberOf", ox.Literal("CCM-Lite"))
+            builder.count("controls in CCM-Lite")
+        owners = ownership.get(c.notation, [])
+        readable = []
+        for model, owner in owners:
+            if model not in MODEL_PROPERTIES or owner not in OWNERS:
+                builder.reject("applicability/ownership.json", f"{c.notation} {model}={owner}",
+                               "unknown service model or ownership value")
+                continue
+            builder.add_fact(CCM_SLUG, c.notation, MODEL_PROPERTIES[model], ox.NamedNode(OWNERS[owner]))
+            readable.append(f"{model}: {owner}")
+        if readable:
+            builder.add_fact(CCM_SLUG, c.notation, CG + "responsibility", ox.Literal("; ".join(readable)))
+            builder.count("controls with ownership")
 
 
 def _add_catalog(
@@ -220,7 +260,6 @@ def _add_catalog(
     provenance: Provenance,
     domains: dict[str, str],
     controls: list[CcmControl],
-    ownership: dict[str, str],
 ) -> None:
     meta = FrameworkMeta(
         slug=CCM_SLUG,
@@ -233,10 +272,7 @@ def _add_catalog(
     for domain_id, title in domains.items():
         records.append(ControlRecord(domain_id, title, "domain"))
         for c in (c for c in controls if c.domain == domain_id):
-            records.append(ControlRecord(
-                c.notation, c.title, "control", parent=domain_id,
-                responsibility=ownership.get(c.notation), member_of=("CCM-Lite",) if c.is_lite else (),
-            ))
+            records.append(ControlRecord(c.notation, c.title, "control", parent=domain_id))
     builder.add_catalog(meta, records)
 
 

@@ -73,6 +73,10 @@ class DatasetBuilder:
                                  f"{brief(text)} is not storable text") from None
         self._add([ox.Triple(ox.NamedNode(control_iri(slug, notation)), ox.NamedNode(predicate), literal)])
 
+    def add_fact(self, slug: str, notation: str, predicate: str, value: ox.Literal | ox.NamedNode) -> None:
+        """One fact about a control (a plain value or an IRI of the controlled vocabularies)."""
+        self._add([ox.Triple(ox.NamedNode(control_iri(slug, notation)), ox.NamedNode(predicate), value)])
+
     def add_catalog(self, meta: FrameworkMeta, controls: Sequence[ControlRecord]) -> None:
         try:
             triples = catalog_triples(meta, controls)

@@ -1,9 +1,9 @@
-"""Short titles and one-line summaries the project writes for NIST CSF subcategories.
+"""Short titles and one-line summaries the project writes for NIST CSF 2.0 subcategories.
 
 NIST gives subcategories an identifier and an outcome sentence but no short title, so the
 catalogs carry titles of our own (``cg:titleOrigin "project"``). The summaries state the intent
 of each CSF 2.0 outcome in our own words; NIST's sentences are deliberately not reused or
-paraphrased (the catalog tests check that no summary contains the official text).
+paraphrased (tests/catalogs/test_prose_similarity.py checks every shipped literal against them).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "GV.SC-08": (
         "Suppliers in incident activities",
-        "Key third parties are brought into how incidents are prepared for, handled and recovered from.",
+        "Plan, rehearse and recover from incidents together with the suppliers that matter.",
     ),
     "GV.SC-09": (
         "Supply chain security monitored over life cycle",
@@ -135,24 +135,24 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Plans cover access, data and obligations once a supplier contract or partnership ends.",
     ),
     "ID.AM-01": (
-        "Inventory of managed hardware",
+        "Hardware asset register",
         "Keep an up-to-date list of the devices the organisation manages.",
     ),
     "ID.AM-02": (
         "Inventory of software and services",
-        "Keep an up-to-date list of managed software, services and systems.",
+        "List the applications, platforms and systems you run, and keep the list current.",
     ),
     "ID.AM-03": (
         "Network communications and data flows",
         "Document approved connections and where data travels, internally and externally.",
     ),
     "ID.AM-04": (
-        "Inventory of supplier services",
-        "Keep a register of the services bought in from suppliers.",
+        "Register of bought-in services",
+        "List what outside providers run or deliver for you, and keep that list current.",
     ),
     "ID.AM-05": (
         "Assets prioritised by importance",
-        "Rank assets by sensitivity, criticality, resource needs and effect on the mission.",
+        "Decide which assets deserve protection first, weighing how sensitive and important they are.",
     ),
     "ID.AM-07": (
         "Inventory of data and metadata",
@@ -160,7 +160,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.AM-08": (
         "Asset life cycle management",
-        "Look after systems, devices, software, services and data from acquisition to disposal.",
+        "Look after every asset from the day it is bought to the day it is disposed of.",
     ),
     "ID.RA-01": (
         "Identification of asset vulnerabilities",
@@ -168,7 +168,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.RA-02": (
         "Threat intelligence from sharing sources",
-        "Take in threat intelligence from sharing communities and other feeds.",
+        "Subscribe to threat feeds and trusted communities that pass on warnings.",
     ),
     "ID.RA-03": (
         "Identification of threats",
@@ -188,7 +188,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "ID.RA-07": (
         "Change and exception management",
-        "Changes and exceptions get a risk check, a record and follow-up.",
+        "Nothing is altered or waived without weighing the risk, writing it down and following it up.",
     ),
     "ID.RA-08": (
         "Handling of vulnerability disclosures",
@@ -203,7 +203,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Evaluate critical suppliers before acquiring anything from them.",
     ),
     "ID.IM-01": (
-        "Improvements from evaluations",
+        "Lessons drawn from assessments",
         "Reviews and assessments yield improvement actions.",
     ),
     "ID.IM-02": (
@@ -231,7 +231,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "People, services and hardware prove who they are before being let in.",
     ),
     "PR.AA-04": (
-        "Protection of identity assertions",
+        "Safeguarding federated identity claims",
         "Tokens and assertions about identity are safeguarded in transit and checked on receipt.",
     ),
     "PR.AA-05": (
@@ -240,7 +240,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "PR.AA-06": (
         "Management of physical access",
-        "Control and watch physical entry to assets in line with risk.",
+        "Gate and observe entry to sites and rooms, with controls scaled to the risk.",
     ),
     "PR.AT-01": (
         "General security awareness training",
@@ -263,12 +263,12 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Data being processed stays confidential, intact and available.",
     ),
     "PR.DS-11": (
-        "Data backups created and tested",
+        "Backup copies and restore tests",
         "Make, protect, keep and test backup copies of data.",
     ),
     "PR.PS-01": (
-        "Configuration management practices",
-        "Secure configuration practices are defined and followed.",
+        "Secure baseline settings",
+        "Decide how systems must be set up securely and keep them that way.",
     ),
     "PR.PS-02": (
         "Software maintenance and removal",
@@ -283,7 +283,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Produce logs and feed them to monitoring.",
     ),
     "PR.PS-05": (
-        "Prevention of unauthorised software",
+        "Blocking unapproved software",
         "Block the installation or running of software that is not approved.",
     ),
     "PR.PS-06": (
@@ -348,18 +348,18 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "DE.AE-08": (
         "Declaration of incidents",
-        "Declare an incident once events meet the agreed criteria.",
+        "Agreed thresholds decide when something counts as an incident and is handled as one.",
     ),
     "RS.MA-01": (
         "Execution of incident response plan",
-        "Put the response plan into action, with outside parties as needed, after an incident is called.",
+        "When an incident is called, work through the plan, bringing in outside help as needed.",
     ),
     "RS.MA-02": (
         "Triage of incident reports",
-        "Check and confirm incoming incident reports.",
+        "Sift what gets reported to tell real incidents from noise.",
     ),
     "RS.MA-03": (
-        "Incident categorisation and prioritisation",
+        "Ranking incidents by type and urgency",
         "Classify incidents and decide which to handle first.",
     ),
     "RS.MA-04": (
@@ -380,7 +380,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RS.AN-07": (
         "Collection of incident evidence",
-        "Gather incident data and metadata while keeping them trustworthy and traceable.",
+        "Preserve logs and other evidence so later analysis can rely on them and trace where they came from.",
     ),
     "RS.AN-08": (
         "Estimation of incident magnitude",
@@ -388,7 +388,7 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RS.CO-02": (
         "Notification of incidents to stakeholders",
-        "Tell the right internal and external parties that an incident occurred.",
+        "Everyone inside or outside the organisation who needs to know hears about an incident.",
     ),
     "RS.CO-03": (
         "Sharing of incident information",
@@ -404,14 +404,14 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RC.RP-01": (
         "Execution of recovery plan",
-        "Start the recovery part of the response plan when the response process hands over.",
+        "Once response work hands over, carry out the recovery steps the plan sets out.",
     ),
     "RC.RP-02": (
         "Selection and performance of recovery actions",
         "Choose, scope, order and carry out recovery work.",
     ),
     "RC.RP-03": (
-        "Backup integrity verified before restoration",
+        "Checking restore sources before use",
         "Check backups and other restore sources are sound before relying on them.",
     ),
     "RC.RP-04": (
@@ -420,11 +420,11 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
     ),
     "RC.RP-05": (
         "Verification of restored assets",
-        "Check restored assets, bring services back and confirm normal running.",
+        "Before calling recovery done, confirm what was rebuilt is sound and the business runs as usual.",
     ),
     "RC.RP-06": (
         "Declaring the end of recovery",
-        "Close recovery against agreed criteria and finish the incident paperwork.",
+        "Sign off the recovery only once the agreed exit conditions hold, and close the incident file.",
     ),
     "RC.CO-03": (
         "Communication of recovery progress",
@@ -434,116 +434,4 @@ CSF_2_0_SUBCATEGORIES: dict[str, tuple[str, str]] = {
         "Public updates on recovery",
         "Give the public approved updates on how recovery is going.",
     ),
-}
-
-# CSF 1.1 subcategory -> short title (summaries are not shipped for the superseded edition).
-CSF_1_1_SUBCATEGORY_TITLES: dict[str, str] = {
-    "ID.AM-1": "Inventory of physical devices",
-    "ID.AM-2": "Inventory of software platforms and applications",
-    "ID.AM-3": "Communication and data flows mapped",
-    "ID.AM-4": "External information systems catalogued",
-    "ID.AM-5": "Resources prioritised by value",
-    "ID.AM-6": "Workforce and third-party security roles",
-    "ID.BE-1": "Role in supply chain",
-    "ID.BE-2": "Place in critical infrastructure",
-    "ID.BE-3": "Mission and objective priorities",
-    "ID.BE-4": "Dependencies for critical services",
-    "ID.BE-5": "Resilience requirements for critical services",
-    "ID.GV-1": "Cybersecurity policy in place",
-    "ID.GV-2": "Security roles aligned internally and externally",
-    "ID.GV-3": "Legal and regulatory requirements managed",
-    "ID.GV-4": "Governance addresses cybersecurity risk",
-    "ID.RA-1": "Identification of asset vulnerabilities",
-    "ID.RA-2": "Threat intelligence from sharing sources",
-    "ID.RA-3": "Identification of internal and external threats",
-    "ID.RA-4": "Business impact and likelihood",
-    "ID.RA-5": "Risk determined from threats and impacts",
-    "ID.RA-6": "Risk responses identified and prioritised",
-    "ID.RM-1": "Risk management processes in place",
-    "ID.RM-2": "Risk tolerance determined",
-    "ID.RM-3": "Risk tolerance informed by sector",
-    "ID.SC-1": "Supply chain risk management processes",
-    "ID.SC-2": "Suppliers identified and assessed",
-    "ID.SC-3": "Contracts implement supplier security measures",
-    "ID.SC-4": "Routine assessment of suppliers",
-    "ID.SC-5": "Response and recovery testing with suppliers",
-    "PR.AC-1": "Identity and credential management",
-    "PR.AC-2": "Management of physical access",
-    "PR.AC-3": "Management of remote access",
-    "PR.AC-4": "Access permissions and least privilege",
-    "PR.AC-5": "Network integrity and segregation",
-    "PR.AC-6": "Identity proofing and credential binding",
-    "PR.AC-7": "Risk-based authentication of users and devices",
-    "PR.AT-1": "Training for all users",
-    "PR.AT-2": "Awareness of privileged users",
-    "PR.AT-3": "Awareness of third-party stakeholders",
-    "PR.AT-4": "Awareness of senior executives",
-    "PR.AT-5": "Awareness of physical and security staff",
-    "PR.DS-1": "Protection of stored data",
-    "PR.DS-2": "Protection of data in transit",
-    "PR.DS-3": "Asset removal, transfer and disposition",
-    "PR.DS-4": "Capacity to sustain availability",
-    "PR.DS-5": "Protection against data leaks",
-    "PR.DS-6": "Integrity checks for software and information",
-    "PR.DS-7": "Development separated from production",
-    "PR.DS-8": "Integrity checks for hardware",
-    "PR.IP-1": "Baseline configuration maintained",
-    "PR.IP-2": "System development life cycle",
-    "PR.IP-3": "Configuration change control processes",
-    "PR.IP-4": "Backups performed and tested",
-    "PR.IP-5": "Physical operating environment requirements",
-    "PR.IP-6": "Data destruction according to policy",
-    "PR.IP-7": "Improvement of protection processes",
-    "PR.IP-8": "Sharing protection technology effectiveness",
-    "PR.IP-9": "Response and recovery plans maintained",
-    "PR.IP-10": "Testing of response and recovery plans",
-    "PR.IP-11": "Cybersecurity in HR practices",
-    "PR.IP-12": "Vulnerability management plan",
-    "PR.MA-1": "Logged maintenance of assets",
-    "PR.MA-2": "Controlled remote maintenance",
-    "PR.PT-1": "Audit logs kept and reviewed",
-    "PR.PT-2": "Protection of removable media",
-    "PR.PT-3": "Principle of least functionality",
-    "PR.PT-4": "Protection of communication and control networks",
-    "PR.PT-5": "Mechanisms for resilience requirements",
-    "DE.AE-1": "Baseline of network operations",
-    "DE.AE-2": "Analysis of detected events",
-    "DE.AE-3": "Correlation of event data",
-    "DE.AE-4": "Impact of events determined",
-    "DE.AE-5": "Thresholds for incident alerts",
-    "DE.CM-1": "Monitoring of the network",
-    "DE.CM-2": "Monitoring of the physical environment",
-    "DE.CM-3": "Monitoring of personnel activity",
-    "DE.CM-4": "Detection of malicious code",
-    "DE.CM-5": "Detection of unauthorised mobile code",
-    "DE.CM-6": "Monitoring of external service providers",
-    "DE.CM-7": "Monitoring for unauthorised activity",
-    "DE.CM-8": "Scanning for vulnerabilities",
-    "DE.DP-1": "Detection roles and responsibilities",
-    "DE.DP-2": "Compliance of detection activities",
-    "DE.DP-3": "Testing of detection processes",
-    "DE.DP-4": "Communication of detection information",
-    "DE.DP-5": "Improvement of detection processes",
-    "RS.RP-1": "Execution of response plan",
-    "RS.CO-1": "Personnel know response roles",
-    "RS.CO-2": "Incident reporting against criteria",
-    "RS.CO-3": "Sharing of response information",
-    "RS.CO-4": "Coordination with stakeholders during response",
-    "RS.CO-5": "Voluntary sharing with external stakeholders",
-    "RS.AN-1": "Investigation of detection notifications",
-    "RS.AN-2": "Impact of incidents understood",
-    "RS.AN-3": "Forensic analysis of incidents",
-    "RS.AN-4": "Categorisation of incidents",
-    "RS.AN-5": "Handling of vulnerability disclosures",
-    "RS.MI-1": "Containment of incidents",
-    "RS.MI-2": "Mitigation of incidents",
-    "RS.MI-3": "New vulnerabilities mitigated or accepted",
-    "RS.IM-1": "Lessons learned in response plans",
-    "RS.IM-2": "Updates to response strategies",
-    "RC.RP-1": "Execution of recovery plan",
-    "RC.IM-1": "Lessons learned in recovery plans",
-    "RC.IM-2": "Updates to recovery strategies",
-    "RC.CO-1": "Management of public relations",
-    "RC.CO-2": "Repair of reputation after incidents",
-    "RC.CO-3": "Communication of recovery activities",
 }
