@@ -36,7 +36,9 @@ SELECT ?fw ?c ?notation ?title ?kind ?parent ?order ?union ?hierarchy ?applies ?
   OPTIONAL { ?c cg:order ?order }
   OPTIONAL { ?c cg:hierarchy ?hierarchy }
   OPTIONAL { ?c cg:appliesTo ?applies }
-  OPTIONAL { ?c cg:responsibility ?responsibility }
+  OPTIONAL { ?c cg:responsibility ?responsibilityText }
+  OPTIONAL { ?c cg:responsibleParty ?party . ?party rdfs:label ?partyLabel }
+  BIND(COALESCE(?responsibilityText, STR(?partyLabel)) AS ?responsibility)
 }"""
 
 
