@@ -221,7 +221,7 @@ def test_missing_licence_is_refused(store: EmbeddedStore, tmp_path: Path) -> Non
         ({"subject_id": "gdpr:Art.999"}, "subject_id 'gdpr:Art.999' is not a control in the graph"),
         ({"object_id": "mesh:D001"}, "object_id 'mesh:D001' has a prefix that curie_map does not declare"),
         ({"object_id": "orcid:0000-0002-1825-0097"}, "is not a controlgraph control"),
-        ({"predicate_id": "skos:closeMatch"}, "predicate_id 'skos:closeMatch' is not one of"),
+        ({"predicate_id": "owl:sameAs"}, "predicate_id 'owl:sameAs' is not one of"),
         ({"nist_relation": "overlaps"}, "nist_relation: unknown relation 'overlaps'"),
         ({"predicate_id": "skos:exactMatch", "predicate_modifier": "Not"}, "leaves the relation open"),
         ({"strength": "11"}, "strength 11 is outside 0-10"),
@@ -272,7 +272,6 @@ def test_reader_without_the_graph_leaves_unknown_controls_to_shacl(tmp_path: Pat
     ("old", "new", "reason"),
     [
         ("# mapping_set_id: https://example.org/sssom/acme-gdpr.sssom.tsv\n", "", "no mapping_set_id"),
-        ("#   - ACME GRC team\n", "#   []\n", "names no creator"),
         ("# publication_date: 2026-01-15", "# publication_date: soon", "publication_date as YYYY-MM-DD"),
         ("# creator_label:", "# authority: supreme\n# creator_label:", "authority 'supreme' is not one of"),
         ("# curie_map:\n", "# curie_map: 7\n# unused:\n", "curie_map must map prefixes to IRIs"),
@@ -282,6 +281,33 @@ def test_unusable_metadata_is_refused(store: EmbeddedStore, tmp_path: Path, old:
     assert old in HEADER
     message = _refused(store, sssom_file(tmp_path, ROWS, header=HEADER.replace(old, new)), InputError)
     assert message.startswith(str(tmp_path / "acme.sssom.tsv")) and reason in message
+
+
+def test_optional_metadata_is_filled_in_and_reported(tmp_path: Path) -> None:
+    """SSSOM requires mapping_set_id and license only: no creator and no date are filled in, not refused."""
+    header = HEADER.replace("#   - ACME GRC team\n", "#   []\n").replace("# publication_date: 2026-01-15\n", "")
+    path = sssom_file(tmp_path, ROWS, header=header)
+    dataset = read_sssom(path)
+    notes = [i.reason for i in dataset.issues if i.action == "repaired"]
+    assert any("publisher recorded as 'not stated (acme.sssom.tsv)'" in n for n in notes)
+    assert any("no publication_date" in n for n in notes)
+    assert dataset.counts["mappings"] == len(ROWS)
+    publishers = {t.object.value for t in dataset.triples if t.predicate.value == "http://purl.org/dc/terms/publisher"}
+    assert publishers == {"not stated (acme.sssom.tsv)"}
+
+
+def test_close_and_related_matches_are_overlaps_never_stated_relations(tmp_path: Path) -> None:
+    rows = [list(r) for r in ROWS[:2]]
+    for row, predicate in zip(rows, ("skos:closeMatch", "skos:relatedMatch"), strict=True):
+        row[COLUMNS.index("predicate_id")] = predicate
+        for column in ("nist_relation", "relation_source"):
+            if column in COLUMNS:
+                row[COLUMNS.index(column)] = ""
+    dataset = read_sssom(sssom_file(tmp_path, rows))
+    assert dataset.issues == []
+    relations = {t.object.value for t in dataset.triples if t.predicate == ox.NamedNode(CG + "relation")}
+    sources = [t.object.value for t in dataset.triples if t.predicate == ox.NamedNode(CG + "relationSource")]
+    assert relations == {CG + "intersectsWith"} and sources == ["defaulted", "defaulted"]
 
 
 def test_empty_required_cell_and_short_rows(tmp_path: Path) -> None:

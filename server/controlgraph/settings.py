@@ -112,6 +112,12 @@ class Settings:
         "Write access: comma-separated `tenant:sha256-hex-of-key` pairs (`controlgraph hash-key` prints "
         "the hash). Keys themselves are never stored.",
     )
+    admin_keys: str = _setting(
+        "",
+        "Admin access (imports into a running server, `/admin/imports`): comma-separated sha256-hex hashes of "
+        "admin keys (`controlgraph hash-key` prints one). Empty turns the admin routes off.",
+    )
+    max_import_bytes: int = _setting(64_000_000, "Largest file accepted by `/admin/imports` (admin only).")
     cors_origins: str = _setting(
         "", "Comma-separated origins allowed by CORS (with the `Authorization` header); empty turns CORS off."
     )
@@ -149,9 +155,9 @@ class Settings:
 
     def check(self) -> None:
         positive = ("port", "workers", "max_hops", "sparql_row_cap", "sparql_workers", "page_size_max",
-                    "max_request_bytes", "sparql_max_result_bytes", "sparql_per_caller", "http_max_connections",
-                    "sparql_timeout", "sparql_queue_wait", "http_header_timeout", "http_body_timeout",
-                    "http_keep_alive")
+                    "max_request_bytes", "max_import_bytes", "sparql_max_result_bytes", "sparql_per_caller",
+                    "http_max_connections", "sparql_timeout", "sparql_queue_wait", "http_header_timeout",
+                    "http_body_timeout", "http_keep_alive")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be positive")

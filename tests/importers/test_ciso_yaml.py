@@ -10,6 +10,7 @@ import pytest
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers import GraphContext, import_file, read_file
 from controlgraph.importers.ciso_yaml import item_notation
+from controlgraph.pipeline.imports import RECORD_PREDICATES
 from controlgraph.vocabulary import CG, control_iri
 
 
@@ -64,12 +65,15 @@ def test_framework_library_adds_statements(store: Any, ciso_dir: Path) -> None:
     assert outcome.changed
     assert dataset.counts["statements"] == 134
     triples = store.graph_triples(dataset.graph)
-    assert {t.predicate.value for t in triples} == {CG + "statement"}
+    # Statements, the library's URNs registered on the items, and the import's record about its graph.
+    assert {t.predicate.value for t in triples if t.predicate.value not in RECORD_PREDICATES} == {
+        CG + "statement", CG + "sourceUrn"}
+    assert len([t for t in triples if t.predicate.value == CG + "sourceUrn"]) == 134 + 1  # items and framework
 
 
 def test_gdpr_library_statements_on_paragraphs_and_points(store: Any, ciso_dir: Path) -> None:
     dataset = read_file("ciso-yaml", ciso_dir / "gdpr.yaml", GraphContext.from_store(store))
-    subjects = {t.subject.value for t in dataset.triples}
+    subjects = {t.subject.value for t in dataset.triples if t.predicate.value == CG + "statement"}
     assert control_iri("gdpr", "Art.32(1)(b)") in subjects
     assert control_iri("gdpr", "Art.32") not in subjects  # an article's description is its title
     recitals = [i for i in dataset.rejected if "recital" in i.reason]
@@ -81,7 +85,9 @@ def test_gdpr_library_statements_on_paragraphs_and_points(store: Any, ciso_dir: 
     ("urn: x\nobjects:\n  framework: [unclosed\n", InputError, "not valid YAML"),
     ("urn: x\npublication_date: 2024-01-01\nobjects:\n  framework:\n"
      "    urn: urn:intuitem:risk:framework:pci-dss-4.0\n    requirement_nodes: []\n",
-     ImportRejected, "pci-dss-4.0"),
+     InputError, "no requirement node"),  # any framework is accepted, but it needs items
+    ("urn: x\npublication_date: 2024-01-01\nobjects:\n  framework:\n"
+     "    urn: '!!!'\n    requirement_nodes: []\n", ImportRejected, "--framework SLUG"),
     ("- just\n- a list\n", InputError, "expected a CISO Assistant library"),
 ])
 def test_malformed_library_is_rejected_and_store_untouched(

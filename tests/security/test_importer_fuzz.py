@@ -315,3 +315,59 @@ def test_generated_hostile_inputs(kind: str, strategy: str, seeds: Seeds, shippe
     if kind == "ccm":
         seeds.reset_ccm()
     assert len(outcomes) == EXAMPLES["generated"]
+
+
+# ------------------------------------------------------------------ open imports (issue 14)
+
+OPEN_TARGETS = {  # (kind, file, syntax): new framework libraries, deep catalogs, mapping collections
+    "ciso-framework": ("ciso-yaml", "ciso-assistant/soc2_2017_with_rev_2022.yaml", "yaml"),
+    "oscal-800-53": ("oscal-catalog",
+                     "nist-sp800-53/NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json", "json"),
+    "oscal-mapping": ("oscal-mapping", "csa-ccm-4.0.12/oscal-dataset/ccm-oscal-mappings.json", "json"),
+}
+
+
+@pytest.mark.parametrize("target", sorted(OPEN_TARGETS))
+def test_open_importers_on_mutated_files(target: str, reference_dir: Path, context: GraphContext,
+                                         tmp_path: Path) -> None:
+    kind, relative, syntax = OPEN_TARGETS[target]
+    source = reference_dir / relative
+    original = source.read_bytes()
+    document = yaml.safe_load(original) if syntax == "yaml" else json.loads(original)
+    path = tmp_path / source.name
+
+    @settings(FUZZ, max_examples=EXAMPLES["structure"] // 2)
+    @given(st.data())
+    def run(data: st.DataObject) -> None:
+        if data.draw(st.booleans()):
+            path.write_bytes(mutate_bytes(original, data.draw))
+        else:
+            mutated = mutate_structure(document, data.draw)
+            try:
+                path.write_text(yaml.safe_dump(mutated) if syntax == "yaml" else json.dumps(mutated), "utf-8")
+            except RecursionError:
+                return
+        expect_clean(lambda: read_file(kind, path, context))
+
+    run()
+
+
+def test_open_imports_refused_leave_the_store_as_it_was(built_store: EmbeddedStore, reference_dir: Path,
+                                                        tmp_path: Path) -> None:
+    store = EmbeddedStore(None)
+    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    before = {(g, str(t)) for g in store.graph_names() for t in store.graph_triples(g)}
+    path = tmp_path / "mapping.json"
+    # A collection whose catalogs are in the graph but whose maps are all unusable, then one that is not JSON.
+    path.write_text(json.dumps({"mapping-collection": {"metadata": {"title": "t"}, "mappings": [{
+        "source-resource": {"href": "https://w3id.org/controlgraph/id/framework/nist-csf-2.0"},
+        "target-resource": {"href": "https://w3id.org/controlgraph/id/framework/iso27001-2022"},
+        "maps": [{"relationship": "equal-to", "sources": [{"id-ref": "NOPE"}], "targets": [{"id-ref": "A.5.1"}]},
+                 {"relationship": "bogus", "sources": [{"id-ref": "GV.OC-01"}], "targets": [{"id-ref": "A.5.1"}]}],
+    }]}}), "utf-8")
+    for text in (None, "{not json"):
+        if text is not None:
+            path.write_text(text, "utf-8")
+        with pytest.raises(ControlGraphError):
+            import_file(store, "oscal-mapping", path)
+        assert {(g, str(t)) for g in store.graph_names() for t in store.graph_triples(g)} == before

@@ -55,6 +55,7 @@ COMMANDS: tuple[click.Command, ...] = (
     query.query_command,
     query.queries_command,
     imports.import_command,
+    imports.imports_group,
     exports.export_group,
     admin.settings_command,
     admin.hash_key_command,

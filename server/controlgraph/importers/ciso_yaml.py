@@ -7,8 +7,11 @@ is refused with its position. Values are only ever turned into text when they ar
 number or a date where text belongs is read as its short form; anything else is refused or reported
 with :func:`controlgraph.data.literals.brief`), so no value is rendered whole into a message.
 
-Frameworks are named by URN, mapped to our slugs by :data:`FRAMEWORK_SLUGS`; a library of any
-other framework is rejected. Items are named by the tail of their URN, normalised:
+Frameworks are named by URN: the graph's registry (``cg:sourceUrn``, written by earlier imports)
+is asked first, then :data:`FRAMEWORK_SLUGS` for the shipped catalogs. A framework library of any
+framework the graph does not hold becomes a new catalog (:mod:`controlgraph.importers.ciso_framework`).
+Items of a registered framework are found by their node URN; items of the shipped catalogs are named by
+the tail of their URN, normalised:
 
 * ISO/IEC 27001 (2022, 2013): ``a.5.1`` -> ``A.5.1``, clauses ``4.1`` as they are; the
   structural nodes ``core`` and ``annex-a`` are not items.
@@ -18,14 +21,16 @@ other framework is rejected. Items are named by the tail of their URN, normalise
   preamble, sections and unnumbered sub-paragraphs are not items of the catalog and are
   reported.
 
-Framework library: only for a framework the graph already holds. Each item's ``description``
-becomes ``cg:statement`` (the user's file, the user's graph). For GDPR only paragraphs and points
-carry text; chapter and article descriptions are their titles and are not copied as statements.
+Framework library of a framework the graph already holds: each item's ``description`` becomes
+``cg:statement`` (the user's file, the user's graph), and the library's URNs are registered. For
+GDPR only paragraphs and points carry text; chapter and article descriptions are their titles and
+are not copied as statements.
 
 Mapping set: one ``<source>--<target>--ciso-assistant`` set per library mapping set, both
 frameworks must be in the graph. Direction is kept: the *source* requirement is the mapping
-subject, the *target* the object, and ``relationship`` reads "source R target" (``equal``,
-``subset`` -> subset-of, ``superset`` -> superset-of, ``intersect`` -> intersects-with,
+subject, the *target* the object (whichever route brought either framework into the graph), and
+``relationship`` reads "source R target" (``equal``, ``subset`` -> subset-of, ``superset`` ->
+superset-of, ``intersect`` -> intersects-with,
 ``not_related`` -> not-related). ``rationale`` and ``strength_of_relationship`` carry over; a
 mapping without a rationale is read as semantic and reported. Authority: ``official`` when the
 library's provider is NIST (NIST's own published mappings), otherwise ``third-party``.
@@ -42,11 +47,12 @@ from controlgraph.data.authoring import MappingRecord, MappingSetMeta, Provenanc
 from controlgraph.data.literals import brief
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.ccm_references import parse_csf_reference
+from controlgraph.importers.ciso_framework import framework_slug, read_new_framework, registry_triples
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import expect_dict, expect_list, expect_str, load_yaml
 from controlgraph.pipeline.imports import ImportedDataset
-from controlgraph.vocabulary import Authority, Rationale, Relation
+from controlgraph.vocabulary import FRAMEWORK, Authority, Rationale, Relation, control_ref_from_iri
 
 KIND = "ciso-yaml"
 SOURCE = "https://github.com/intuitem/ciso-assistant-community"
@@ -77,8 +83,14 @@ def read_ciso_yaml(path: Path, context: GraphContext, options: ImportOptions) ->
     builder = DatasetBuilder(KIND, f"ciso-assistant-{name}", str(path))
     provenance = _provenance(path, library)
     if "framework" in objects:
-        _read_framework(path, expect_dict(objects["framework"], f"{path}: objects.framework", "a framework"),
-                        builder, context)
+        framework = expect_dict(objects["framework"], f"{path}: objects.framework", "a framework")
+        slug = _registered_slug(framework.get("urn"), context, builder)
+        if slug is None or not context.has_framework(slug, ignoring=builder.graph):
+            slug = framework_slug(path, framework, options.framework)
+        if context.has_framework(slug, ignoring=builder.graph):
+            _read_framework(path, framework, slug, builder, context)
+        else:
+            read_new_framework(path, framework, provenance, slug, builder)
     sets = objects.get("requirement_mapping_sets", objects.get("requirement_mapping_set"))
     if sets is not None:
         for i, mapping_set in enumerate(sets if isinstance(sets, list) else [sets]):
@@ -125,12 +137,33 @@ def _provenance(path: Path, library: dict[str, Any]) -> Provenance:
     )
 
 
-def _slug_of(urn: Any, where: str) -> str:
-    slug = FRAMEWORK_SLUGS.get(urn) if isinstance(urn, str) else None
+def _registered_slug(urn: Any, context: GraphContext, builder: DatasetBuilder) -> str | None:
+    """The slug a framework URN names: the graph's registry first, then the shipped catalogs' URNs."""
+    if not isinstance(urn, str):
+        return None
+    iri = context.resolve_urn(urn, ignoring=builder.graph)
+    if iri is not None and iri.startswith(FRAMEWORK):
+        return iri[len(FRAMEWORK):]
+    return FRAMEWORK_SLUGS.get(urn.strip())
+
+
+def _slug_of(urn: Any, where: str, context: GraphContext, builder: DatasetBuilder) -> str:
+    slug = _registered_slug(urn, context, builder)
     if slug is None:
-        known = ", ".join(sorted(FRAMEWORK_SLUGS))
-        raise ImportRejected(f"{where}: framework {brief(urn)} has no counterpart in the graph's frameworks ({known})")
+        raise ImportRejected(f"{where}: framework {brief(urn)} is not in the graph; import its framework "
+                             "library first (any CISO Assistant framework library is accepted)")
     return slug
+
+
+def _node_notation(slug: str, urn: str, context: GraphContext, builder: DatasetBuilder) -> tuple[str | None, str]:
+    """(notation, why not) of a requirement node URN: the registry first, else the shipped naming rules."""
+    iri = context.resolve_urn(urn, ignoring=builder.graph)
+    ref = control_ref_from_iri(iri) if iri is not None else None
+    if ref is not None and ref.slug == slug:
+        return ref.notation, ""
+    if slug in FRAMEWORK_SLUGS.values():
+        return item_notation(slug, urn.rsplit(":", 1)[-1])
+    return None, f"no item of {slug} in the graph was registered with this URN"
 
 
 def item_notation(slug: str, tail: str) -> tuple[str | None, str]:
@@ -156,13 +189,12 @@ def item_notation(slug: str, tail: str) -> tuple[str | None, str]:
     return None, "no article, paragraph or point number (a section or an unnumbered sub-paragraph)"
 
 
-def _read_framework(path: Path, framework: dict[str, Any], builder: DatasetBuilder, context: GraphContext) -> None:
-    slug = _slug_of(framework.get("urn"), f"{path}: objects.framework.urn")
-    if not context.has_framework(slug, ignoring=builder.graph):
-        raise ImportRejected(
-            f"{path}: framework {slug} is not in the graph; this importer adds texts to a catalog the graph holds"
-        )
+def _read_framework(
+    path: Path, framework: dict[str, Any], slug: str, builder: DatasetBuilder, context: GraphContext
+) -> None:
+    """Statements for a framework the graph holds, and the library's URNs registered for its items."""
     known = context.notations(slug, ignoring=builder.graph)
+    registered: dict[str, str] = {}
     nodes = expect_list(framework.get("requirement_nodes"), f"{path}: requirement_nodes", "requirement nodes")
     for i, node in enumerate(nodes):
         where = f"{path}#requirement_nodes[{i}]"
@@ -170,7 +202,12 @@ def _read_framework(path: Path, framework: dict[str, Any], builder: DatasetBuild
             builder.reject(where, brief(node), "requirement node without a URN")
             continue
         builder.count("requirement nodes read")
-        notation, why_not = item_notation(slug, node["urn"].rsplit(":", 1)[-1])
+        if slug in FRAMEWORK_SLUGS.values():
+            notation, why_not = item_notation(slug, node["urn"].rsplit(":", 1)[-1])
+        else:
+            ref_id = node.get("ref_id")
+            notation = ref_id.strip() if isinstance(ref_id, str) and ref_id.strip() else node["urn"].rsplit(":", 1)[-1]
+            why_not = ""
         if notation is None:
             if why_not != "structural node, not an item":
                 builder.reject(where, node["urn"][:200], why_not)
@@ -178,12 +215,16 @@ def _read_framework(path: Path, framework: dict[str, Any], builder: DatasetBuild
         if notation not in known:
             builder.reject(where, node["urn"][:200], f"{slug} has no item {notation} in the graph")
             continue
+        registered[node["urn"]] = notation
         description = node.get("description")
         if slug == "gdpr" and "(" not in notation:
             continue  # chapter and article descriptions are their titles, already in the catalog
         if isinstance(description, str) and description.strip():
             builder.add_text(slug, notation, STATEMENT, description.strip())
             builder.count("statements")
+    urn = framework.get("urn")
+    if isinstance(urn, str) and urn.strip():
+        builder.add_triples(registry_triples(slug, urn.strip(), registered))
 
 
 def _read_mapping_set(
@@ -194,8 +235,8 @@ def _read_mapping_set(
     builder: DatasetBuilder,
     context: GraphContext,
 ) -> None:
-    source = _slug_of(mapping_set.get("source_framework_urn"), f"{where}.source_framework_urn")
-    target = _slug_of(mapping_set.get("target_framework_urn"), f"{where}.target_framework_urn")
+    source = _slug_of(mapping_set.get("source_framework_urn"), f"{where}.source_framework_urn", context, builder)
+    target = _slug_of(mapping_set.get("target_framework_urn"), f"{where}.target_framework_urn", context, builder)
     for slug in (source, target):
         if not context.has_framework(slug, ignoring=builder.graph):
             raise ImportRejected(f"{where}: framework {slug} is not in the graph; load its catalog first")
@@ -212,7 +253,7 @@ def _read_mapping_set(
         ends: list[str] = []
         for key, slug in (("source_requirement_urn", source), ("target_requirement_urn", target)):
             urn = _text(row.get(key))
-            notation, why_not = item_notation(slug, urn.rsplit(":", 1)[-1])
+            notation, why_not = _node_notation(slug, urn, context, builder)
             if notation is None:
                 builder.reject(at, _shown(row.get(key)), why_not)
             elif notation not in known[slug]:

@@ -22,13 +22,15 @@ SELECT ?g ?slug ?notation WHERE {{
     OPTIONAL {{ ?item <{SKOS}inScheme> ?fw ; <{SKOS}notation> ?notation . }}
 }}
 """
+_SOURCE_URNS = f"SELECT ?g ?s ?urn WHERE {{ GRAPH ?g {{ ?s <{CG}sourceUrn> ?urn . }} }}"
 
 
 @dataclass(frozen=True)
 class ImportOptions:
     """Choices a user makes on the command line that a reader needs."""
 
-    framework: str | None = None  # slug an OSCAL catalog is read as
+    framework: str | None = None  # slug an OSCAL catalog or a CISO Assistant framework library is read as
+    keep_going: bool = False  # SSSOM: skip rejected rows (reported) instead of refusing the file
 
 
 @dataclass
@@ -36,6 +38,7 @@ class GraphContext:
     """Frameworks in the graph: slug -> defining named graph -> notations of its items."""
 
     frameworks: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    urns: dict[str, dict[str, str]] = field(default_factory=dict)  # source URN -> named graph -> IRI it names
     _merged: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -50,7 +53,19 @@ class GraphContext:
             notations = found[slug.value][graph.value]
             if notation is not None:
                 notations.add(notation.value)
-        return cls({slug: dict(graphs) for slug, graphs in found.items()})
+        urns: dict[str, dict[str, str]] = defaultdict(dict)
+        result = store.query(_SOURCE_URNS)
+        assert isinstance(result, ox.QuerySolutions)
+        for row in result:
+            graph, subject, urn = row["g"], row["s"], row["urn"]
+            if isinstance(graph, ox.NamedNode) and isinstance(subject, ox.NamedNode) and urn is not None:
+                urns[urn.value.strip().lower()][graph.value] = subject.value
+        return cls({slug: dict(graphs) for slug, graphs in found.items()}, dict(urns))
+
+    def resolve_urn(self, urn: str, *, ignoring: str) -> str | None:
+        """The IRI (framework or item) a source URN was registered for by a graph other than ``ignoring``."""
+        graphs = self.urns.get(urn.strip().lower(), {})
+        return next((iri for g, iri in sorted(graphs.items()) if g != ignoring), None)
 
     def has_framework(self, slug: str, *, ignoring: str) -> bool:
         """Whether a graph other than ``ignoring`` (the import's own graph, about to be replaced) defines it."""

@@ -14,11 +14,13 @@ What is imported:
 * each implementation example (``Ex1: ...``) as a ``cg:implementationExample``;
 * the informative references to frameworks the graph holds (``CSF v1.1: ID.BE-2`` ->
   ``nist-csf-1.1``, ``ISO/IEC 27001:2022: Annex A Controls: 5.1`` -> ``iso27001-2022:A.5.1``,
-  ``... Mandatory Clause: 6.1`` -> ``iso27001-2022:6.1``, ``CCMv4.0: BCR-01`` -> ``csa-ccm-4``),
+  ``... Mandatory Clause: 6.1`` -> ``iso27001-2022:6.1``, ``CCMv4.0: BCR-01`` -> ``csa-ccm-4``,
+  ``SP 800-53 Rev 5.1.1: CP-02(08)`` -> ``nist-sp-800-53-rev5:CP-2(8)``; any other dataset whose name
+  gives the slug of a framework in the graph, e.g. ``CIS Controls v8.0`` -> ``cis-controls-v8.0``),
   one mapping set per target. The subject is the CSF 2.0 item, the object the referenced item.
   The tool gives no relation type, so each pair is ``intersects-with`` with relation source
-  ``defaulted`` (data conventions). Datasets of frameworks the graph does not hold (SP 800-53,
-  CRI Profile, CIS, SP 800-218, ...) are reported as skipped, once per dataset.
+  ``defaulted`` (data conventions). Datasets of frameworks the graph does not hold (CRI Profile,
+  CIS, SP 800-218, ...) are reported as skipped, once per dataset.
 
 Untrusted input: the workbook is opened read-only with values only (no formulas evaluated);
 openpyxl parses its XML through defusedxml; the zip is checked for its uncompressed size and
@@ -42,9 +44,11 @@ from typing import Any
 from controlgraph.data.authoring import ControlRecord, FrameworkMeta, MappingRecord, MappingSetMeta, Provenance
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import parse_csf_reference
+from controlgraph.importers.ciso_framework import slug_from_ref_id
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import IMPLEMENTATION_EXAMPLE, STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import existing_file
+from controlgraph.importers.oscal_tree import sp800_53_notation
 from controlgraph.pipeline.imports import ImportedDataset
 from controlgraph.vocabulary import Authority, Rationale, Relation
 
@@ -78,6 +82,8 @@ REFERENCE_DATASETS: dict[str, ReferenceTarget] = {
     "ISO/IEC 27001:2022": ReferenceTarget("iso27001-2022", "nist-csf-2.0--iso27001-2022--reference-tool",
                                           "OLIR submission, published by NIST in the CSF 2.0 Reference Tool",
                                           Authority.THIRD_PARTY),
+    "SP 800-53 Rev 5": ReferenceTarget("nist-sp-800-53-rev5", "nist-csf-2.0--nist-sp-800-53-rev5--reference-tool",
+                                       "National Institute of Standards and Technology (NIST)", Authority.OFFICIAL),
     "CCMv4.0": ReferenceTarget("csa-ccm-4", "nist-csf-2.0--csa-ccm-4--reference-tool",
                                "Cloud Security Alliance (OLIR submission), published by NIST in the CSF 2.0 "
                                "Reference Tool", Authority.OFFICIAL),
@@ -243,14 +249,23 @@ def _add_catalog(builder: DatasetBuilder, provenance: Provenance, items: list[Cs
     builder.add_catalog(meta, records)
 
 
-def _reference_target(line: str) -> tuple[str, ReferenceTarget | None, str]:
-    """(dataset name, target, identifier) of one 'Dataset: identifier' line."""
-    for prefix, target in REFERENCE_DATASETS.items():
-        if line.startswith(prefix):
-            rest = line[len(prefix):].lstrip(" :")
-            return prefix, target, rest
+def _reference_target(line: str, context: GraphContext, graph: str) -> tuple[str, ReferenceTarget | None, str]:
+    """(dataset name, target, identifier) of one 'Dataset: identifier' line.
+
+    A dataset of :data:`REFERENCE_DATASETS` names its framework; any other dataset names the framework
+    whose slug its name gives (``CIS Controls v8.0`` -> ``cis-controls-v8.0``) when the graph holds one.
+    """
     dataset, _, rest = line.partition(": ")
-    return dataset.strip(), None, rest.strip()
+    dataset, rest = dataset.strip(), rest.strip()
+    for prefix, target in REFERENCE_DATASETS.items():
+        if dataset.startswith(prefix):
+            return dataset, target, rest
+    slug = slug_from_ref_id(dataset)
+    if slug and context.has_framework(slug, ignoring=graph):
+        return dataset, ReferenceTarget(slug, f"nist-csf-2.0--{slug}--reference-tool",
+                                        f"{dataset} (published by NIST in the CSF 2.0 Reference Tool)",
+                                        Authority.THIRD_PARTY), rest
+    return dataset, None, rest
 
 
 def _iso_notation(rest: str) -> str | None:
@@ -270,7 +285,7 @@ def _add_references(
     for item in items:
         for line in item.references:
             builder.count("informative references read")
-            dataset, target, rest = _reference_target(line)
+            dataset, target, rest = _reference_target(line, context, builder.graph)
             if target is None or not context.has_framework(target.slug, ignoring=builder.graph):
                 skipped[dataset] += 1
                 continue
@@ -311,6 +326,15 @@ def _target_notation(
         if notation is None:
             builder.reject(where, line, "cannot read an ISO/IEC 27001:2022 clause or control number")
         return notation
+    if target.slug.startswith("nist-sp-800-53"):
+        notation = sp800_53_notation(rest)
+        if notation is None:
+            builder.reject(where, line, "not an SP 800-53 control or enhancement identifier")
+        elif notation != rest:
+            builder.count("SP 800-53 identifiers normalised (AC-01 -> AC-1)")
+        return notation
+    if target.slug not in ("csa-ccm-4", "nist-csf-1.1"):
+        return rest
     if target.slug == "csa-ccm-4":
         if not re.fullmatch(r"[A-Z&]{2,4}-\d{2}", rest):
             builder.reject(where, line, "not a CCM control id")

@@ -64,6 +64,10 @@ class DatasetBuilder:
                 self._seen.add(t)
                 self.dataset.triples.append(t)
 
+    def add_triples(self, triples: Sequence[ox.Triple]) -> None:
+        """Statements built as terms by a reader (registry URNs, flags); duplicates are dropped."""
+        self._add(triples)
+
     def add_text(self, slug: str, notation: str, predicate: str, text: str) -> None:
         """An official text (statement, implementation example) on a control, in English."""
         try:

@@ -1,16 +1,20 @@
 """Importer ``oscal-catalog``: an OSCAL catalog (JSON) supplied by the user.
 
-``catalog.groups`` are the framework's top-level items (``cg:kind "domain"`` for CCM families,
-else ``"group"``), ``groups[].controls`` its controls; a control's notation is its ``label``
-property (``A&A-01``), else its ``id``. The ``statement`` part's prose becomes ``cg:statement``.
-Nested controls (CCM's CAIQ questions, OSCAL enhancements) are counted and not imported.
+The item tree is read at every depth (:mod:`controlgraph.importers.oscal_tree`): groups (``cg:kind
+"domain"`` for CCM families, else ``"group"``), controls, and controls inside controls (SP 800-53
+enhancements, CCM's CAIQ questions) as children of their control; notations from the plain ``label``
+(SP 800-53 as ``AC-2(1)``, the notation every mapping source uses, so the same control imported from
+OSCAL and from a CISO Assistant library is the same item); statements from the ``statement`` part and
+all its nested parts, parameters as ``[Assignment: ...]`` / ``[Selection: ...]`` placeholders;
+withdrawn controls kept and marked ``cg:withdrawn true``.
 
 The framework slug comes from ``--framework SLUG``, else from the catalog title
-(:data:`TITLE_SLUGS`: "Cloud Controls Matrix" and "Cloud Controls Matrix Lite" version 4.x ->
-``csa-ccm-4``); a catalog of unknown title without ``--framework`` is rejected. As with the other
-importers, when the graph already holds the framework only statements are added (the framework
-node and its provenance are left alone) and items the graph does not have are rejected;
-otherwise the catalog is emitted too, with the catalog's metadata as provenance.
+(:data:`TITLE_SLUGS`: "Cloud Controls Matrix" (Lite) 4.x -> ``csa-ccm-4``; any "SP 800-53 Revision 5"
+catalog or baseline -> ``nist-sp-800-53-rev5``); a catalog of unknown title without ``--framework`` is
+rejected. When the graph already holds the framework only statements and withdrawn marks are added (the
+framework node and its provenance are left alone); items the graph does not have are rejected, except
+nested controls, which are counted (CCM's CAIQ questions are not items of the shipped catalog).
+Otherwise the whole catalog is emitted, with the catalog's metadata as provenance.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from controlgraph.data.authoring import ControlRecord, FrameworkMeta, Provenance
-from controlgraph.data.literals import brief
+from controlgraph.data.authoring import FrameworkMeta, Provenance
 from controlgraph.errors import ImportRejected, InputError
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import expect_dict, expect_list, expect_str, load_json
+from controlgraph.importers.oscal_tree import read_tree
 from controlgraph.pipeline.imports import ImportedDataset
-from controlgraph.vocabulary import framework_iri
+from controlgraph.vocabulary import CG, XSD, control_iri, framework_iri
 
 KIND = "oscal-catalog"
 TITLE_SLUGS = {"cloud controls matrix": "csa-ccm-4", "cloud controls matrix lite": "csa-ccm-4"}
+_SP800_53_REV5 = re.compile(r"\b(SP|Special Publication)\s*800-53,?\s*(Rev\.?|Revision)\s*5\b", re.IGNORECASE)
+WITHDRAWN = CG + "withdrawn"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.\-]*$")
 
 
@@ -47,22 +53,30 @@ def read_oscal_catalog(path: Path, context: GraphContext, options: ImportOptions
     builder = DatasetBuilder(KIND, name, str(path))
 
     groups = expect_list(catalog.get("groups"), f"{path}: /catalog/groups", "control groups")
-    records, statements = _read_groups(path, slug, groups, builder)
-    if not records:
+    tree = read_tree(str(path), slug, groups, builder)
+    if not any(r.kind != "group" and r.kind != "domain" for r in tree.records):
         raise InputError("no controls found under /catalog/groups/*/controls", path=str(path))
-
+    statements, withdrawn = tree.statements, tree.withdrawn
     if context.has_framework(slug, ignoring=builder.graph):
         known = context.notations(slug, ignoring=builder.graph)
-        for notation in [n for n in statements if n not in known]:
-            builder.reject(str(path), notation, f"not an item of {slug} in the graph")
-            del statements[notation]
+        missing = [r.notation for r in tree.records if r.notation not in known]
+        for notation in missing:
+            if notation in tree.nested:
+                builder.count("nested controls not in the graph's catalog (no statement added)")
+            else:
+                builder.reject(str(path), notation, f"not an item of {slug} in the graph")
+        statements = {n: t for n, t in statements.items() if n in known}
+        withdrawn = {n for n in withdrawn if n in known}
     else:
         meta = FrameworkMeta(slug, title, _provenance(path, metadata, version),
                              description=f"Imported from the user's OSCAL catalog {path.name}.")
-        builder.add_catalog(meta, records)
+        builder.add_catalog(meta, tree.records)
     for notation, text in statements.items():
         builder.add_text(slug, notation, STATEMENT, text)
         builder.count("statements")
+    true = ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))
+    builder.add_triples([ox.Triple(ox.NamedNode(control_iri(slug, n)), ox.NamedNode(WITHDRAWN), true)
+                         for n in sorted(withdrawn)])
     return builder.finish()
 
 
@@ -73,6 +87,8 @@ def _framework_slug(path: Path, title: str, version: str, options: ImportOptions
         framework_iri(options.framework)
         return options.framework
     slug = TITLE_SLUGS.get(title.strip().lower())
+    if slug is None and _SP800_53_REV5.search(title):
+        return "nist-sp-800-53-rev5"
     if slug is None or (slug == "csa-ccm-4" and not version.startswith("4.")):
         raise ImportRejected(f"{path}: cannot tell which framework the catalog {title!r} {version} is; "
                              "pass --framework SLUG")
@@ -110,59 +126,3 @@ def _web_iri(value: Any) -> bool:
 def _list_field(node: dict[str, Any], key: str) -> list[Any]:
     value = node.get(key)
     return value if isinstance(value, list) else []
-
-
-def _label(node: dict[str, Any]) -> str:
-    props = _list_field(node, "props")
-    for prop in props:
-        if isinstance(prop, dict) and prop.get("name") == "label" and isinstance(prop.get("value"), str):
-            return str(prop["value"]).strip()
-    return str(node.get("id") or "").strip()
-
-
-def _statement(node: dict[str, Any]) -> str:
-    parts = _list_field(node, "parts")
-    texts = [str(p["prose"]).strip() for p in parts
-             if isinstance(p, dict) and p.get("name") == "statement" and isinstance(p.get("prose"), str)]
-    return "\n\n".join(t for t in texts if t)
-
-
-def _read_groups(
-    path: Path, slug: str, groups: list[Any], builder: DatasetBuilder
-) -> tuple[list[ControlRecord], dict[str, str]]:
-    records: list[ControlRecord] = []
-    statements: dict[str, str] = {}
-    group_kind = "domain" if slug == "csa-ccm-4" else "group"
-    seen: set[str] = set()
-    for g, group in enumerate(groups):
-        at = f"{path}#/catalog/groups/{g}"
-        group = expect_dict(group, at, "a control group")
-        group_notation = _label(group)
-        if not group_notation or group_notation in seen:
-            builder.reject(at, group_notation, "group without an identifier, or a repeated one; skipped")
-            continue
-        seen.add(group_notation)
-        records.append(ControlRecord(group_notation, str(group.get("title") or group_notation).strip(), group_kind))
-        for c, control in enumerate(expect_list(group.get("controls", []), f"{at}/controls", "controls")):
-            where = f"{at}/controls/{c}"
-            if not isinstance(control, dict):
-                builder.reject(where, brief(control), "control is not an object")
-                continue
-            notation = _label(control)
-            if not notation or notation in seen:
-                builder.reject(where, notation, "control without an identifier, or a repeated one; skipped")
-                continue
-            seen.add(notation)
-            title = str(control.get("title") or "").strip()
-            if not title:
-                builder.reject(where, notation, "control without a title; skipped")
-                continue
-            records.append(ControlRecord(notation, title, "control", parent=group_notation))
-            builder.count("controls read")
-            text = _statement(control)
-            if text:
-                statements[notation] = text
-            nested = control.get("controls")
-            if isinstance(nested, list) and nested:
-                builder.count("nested controls not imported (e.g. CAIQ questions)", len(nested))
-    return records, statements

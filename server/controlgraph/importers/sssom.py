@@ -1,7 +1,8 @@
 """The ``sssom`` importer: a user's SSSOM/TSV mapping set, read by :mod:`controlgraph.sssom_tsv`.
 
 An SSSOM file is a mapping set its author curated row by row, so a partial import would drop
-mappings silently: any rejected row stops this importer, naming the row and the reason.
+mappings silently: any rejected row stops this importer, naming the row and the reason, unless
+``keep_going`` (``--keep-going``): then the usable rows are imported and each rejected one reported.
 """
 
 from __future__ import annotations
@@ -22,5 +23,5 @@ def read_sssom_file(path: Path, context: GraphContext, options: ImportOptions) -
         for notation in notations
     }
     dataset = read_sssom(path, known_controls=known)
-    require_usable(dataset)
+    require_usable(dataset, every_row=not options.keep_going)
     return dataset

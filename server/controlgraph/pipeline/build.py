@@ -165,7 +165,8 @@ def _summarise(loaded: LoadedData, result: BuildResult) -> None:
                 result.frameworks.append(FrameworkSummary(slug, titles.get(node, slug), controls, dict(kinds)))
             elif cls == CG + "MappingSet":
                 authority = _values(dataset.triples, CG + "authority").get(node, "")
-                count = sum(1 for c in types.values() if c == CG + "Mapping")
+                in_set = _values(dataset.triples, CG + "inMappingSet")  # a dataset may hold several sets
+                count = sum(1 for m, c in types.items() if c == CG + "Mapping" and in_set.get(m) == node.strip("<>"))
                 set_id = node.strip("<>").rsplit("/", 1)[-1]
                 result.mapping_sets.append(
                     MappingSetSummary(set_id, titles.get(node, set_id), _authority_slug(authority), count)

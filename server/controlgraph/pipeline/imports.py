@@ -10,7 +10,10 @@ leaves the store as it was.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -23,7 +26,11 @@ from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import IMPORT_GRAPH, RELATION_IRIS, TENANT_GRAPH
+from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS, TENANT_GRAPH, XSD
+
+Progress = Callable[[str], None]
+RECORD_PREDICATES = frozenset(CG + p for p in ("importKind", "importSource", "importSha256", "importCounts",
+                                              "importRejected", "importRepaired")) | {DCTERMS + "created"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class ImportedDataset:
     triples: list[ox.Triple]
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[RowIssue] = field(default_factory=list)
+    source_sha256: str = ""  # of the file (or of a folder's files, in name order) the dataset was read from
 
     @property
     def graph(self) -> str:
@@ -62,13 +70,35 @@ class ImportedDataset:
     def repaired(self) -> list[RowIssue]:
         return [i for i in self.issues if i.action == "repaired"]
 
+    def record(self, when: dt.datetime | None = None) -> list[ox.Triple]:
+        """The import's record, stated about its graph inside it: what, from where, when, how much."""
+        node = ox.NamedNode(self.graph)
+        stamp = (when or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
+
+        def text(value: str) -> ox.Literal:
+            return ox.Literal(value)
+
+        def integer(value: int) -> ox.Literal:
+            return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+        return [
+            ox.Triple(node, ox.NamedNode(CG + "importKind"), text(self.kind)),
+            ox.Triple(node, ox.NamedNode(CG + "importSource"), text(self.source_path)),
+            ox.Triple(node, ox.NamedNode(CG + "importSha256"), text(self.source_sha256 or "not recorded")),
+            ox.Triple(node, ox.NamedNode(CG + "importCounts"), text(json.dumps(self.counts, sort_keys=True))),
+            ox.Triple(node, ox.NamedNode(CG + "importRejected"), integer(len(self.rejected))),
+            ox.Triple(node, ox.NamedNode(CG + "importRepaired"), integer(len(self.repaired))),
+            ox.Triple(node, ox.NamedNode(DCTERMS + "created"),
+                      ox.Literal(stamp, datatype=ox.NamedNode(XSD + "dateTime"))),
+        ]
+
 
 @dataclass(frozen=True)
 class CommitOutcome:
     graph: str
     triples: int
     changed: bool
-    inferred_relations: int  # definite relations the composition engine found after the commit
+    inferred_relations: int  # definite relations inferred after the commit; -1 when inference was not rerun
 
 
 def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
@@ -76,19 +106,33 @@ def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     return [t for t in triples if t.predicate.value not in RELATION_IRIS]
 
 
+def _without_record(graph: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    node = ox.NamedNode(graph)
+    return [t for t in triples if not (t.subject == node and t.predicate.value in RECORD_PREDICATES)]
+
+
+def _say(progress: Progress | None, started: float, message: str) -> None:
+    if progress is not None:
+        progress(f"{time.monotonic() - started:6.1f}s  {message}")
+
+
 def commit_dataset(
-    store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3
+    store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3,
+    record: Sequence[ox.Triple] = (), progress: Progress | None = None,
 ) -> CommitOutcome:
     """Validate ``triples`` as the new content of ``graph`` in context, then write atomically.
 
     The store conformed before; only the focus nodes the difference between the graph's old and new content
     can affect are validated, with every shared graph as context (the violations a full validation reports).
+    ``record`` (the import's record) is written with the content when the content changed; it does not
+    count as a change by itself.
     """
+    started = time.monotonic()
     if not triples:
         raise ImportRejected(f"{label}: nothing to import")
     check_literal_lengths(triples, label)
     new_content = _without_relation_triples(triples)
-    previous = store.graph_triples(graph)
+    previous = _without_record(graph, store.graph_triples(graph))
     context: dict[str, list[ox.Triple]] = {}
     for name in store.graph_names():
         # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
@@ -97,8 +141,9 @@ def commit_dataset(
             continue
         context[name] = _without_relation_triples(store.graph_triples(name))
     shapes = store.graph_triples(SHAPES_GRAPH)
-    origin = {str(t.subject): label for t in new_content}
     data = [*(t for ts in context.values() for t in ts), *new_content]
+    _say(progress, started, f"validating {len(new_content):,} triples in the context of {len(data):,}")
+    origin = {str(t.subject): label for t in new_content}
     report = validate_change(data, shapes, triple_difference(_without_relation_triples(previous), new_content),
                              origin=origin)
     if not report.conforms:
@@ -112,10 +157,31 @@ def commit_dataset(
     shared = [t for ts in context.values() for t in ts]
     if not graph.startswith(TENANT_GRAPH):
         shared += new_content
+    if not _can_change_inference(new_content, previous, shared):
+        _say(progress, started, f"writing {len(written):,} triples (no mapping involved: inferred relations kept)")
+        store.replace_graphs({graph: [*written, *record]})
+        return CommitOutcome(graph, len(written), True, -1)
+    _say(progress, started, "refreshing inferred relations")
     derived, stats = composition_graphs(shared, max_hops=max_hops)
-    store.replace_graphs({graph: written, **derived})
+    _say(progress, started, f"writing {len(written):,} triples")
+    store.replace_graphs({graph: [*written, *record], **derived})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
 
 
-def commit_import(store: GraphStore, dataset: ImportedDataset) -> CommitOutcome:
-    return commit_dataset(store, dataset.graph, dataset.triples, label=dataset.source_path)
+_MAPPING_EDGES = frozenset({CG + "mappingSubject", CG + "mappingObject", CG + "relation"})
+
+
+def _can_change_inference(new: Sequence[ox.Triple], previous: Sequence[ox.Triple], shared: Sequence[ox.Triple]) -> bool:
+    """Whether the composition engine's input changes: mappings added or removed, or the hierarchy
+    (``skos:broader``) of a control some mapping names. Catalogs and texts alone leave it as it was."""
+    if any(t.predicate.value in _MAPPING_EDGES for t in (*new, *previous)):
+        return True
+    hierarchy = {t.subject for t in (*new, *previous) if t.predicate.value == SKOS + "broader"}
+    if not hierarchy:
+        return False
+    return any(t.predicate.value in _MAPPING_EDGES and t.object in hierarchy for t in shared)
+
+
+def commit_import(store: GraphStore, dataset: ImportedDataset, progress: Progress | None = None) -> CommitOutcome:
+    return commit_dataset(store, dataset.graph, dataset.triples, label=dataset.source_path,
+                          record=dataset.record(), progress=progress)

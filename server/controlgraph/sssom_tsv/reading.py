@@ -5,6 +5,14 @@ no tags, anchors or aliases) followed by a tab-separated table. The metadata bec
 ``cg:MappingSet`` with its provenance, each usable row one ``cg:Mapping``. Whole-file problems (bad
 YAML, a missing required column or slot) raise :class:`InputError` with the line; a row that cannot
 be used is left out and reported as a :class:`RowIssue` naming its line and the reason.
+
+Only what SSSOM itself requires is demanded (``mapping_set_id``, ``license``, the row columns).
+Optional metadata the graph records is filled in and reported as repaired: no creator -> the
+publisher reads "not stated (FILE NAME)"; no ``publication_date`` -> the file's modification date.
+SKOS predicates are read for what they say about the two requirement sets: ``exactMatch`` equal,
+``broadMatch`` subset-of, ``narrowMatch`` superset-of; ``closeMatch`` and ``relatedMatch`` say only
+that the two overlap, so they are read as intersects-with with ``cg:relationSource "defaulted"``
+(never as a stated relation) unless the row states the IR 8477 relation in its own slot.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from controlgraph.sssom_tsv.slots import (
     EXT_STRENGTH,
     EXTENSIONS,
     MULTIVALUE_SEPARATOR,
+    OVERLAP_ONLY,
     PREDICATE_RELATION,
     REQUIRED_COLUMNS,
     CarriedSlot,
@@ -154,7 +163,7 @@ def _authority(text: str, prefixes: PrefixMap, path: str) -> Authority:
 
 
 def _set_statements(
-    meta: dict[str, Any], names: dict[ExtensionSlot, str], prefixes: PrefixMap, path: str
+    meta: dict[str, Any], names: dict[ExtensionSlot, str], prefixes: PrefixMap, path: str, filled: list[str]
 ) -> tuple[str, str, list[tuple[str, Term]]]:
     """(graph name, set IRI, the set's (property, value) pairs) from the metadata block."""
     declared = _one(meta, "mapping_set_id", path)
@@ -174,17 +183,22 @@ def _set_statements(
         out.append((DCTERMS + "description", _literal(description)))
     publisher = _many(meta, "creator_label") or _many(meta, "creator_id")
     if not publisher:
-        raise InputError("metadata names no creator (creator_label or creator_id) to record as publisher", path=path)
+        publisher = [f"not stated ({Path(path).name})"]
+        filled.append(f"no creator_label or creator_id; publisher recorded as {publisher[0]!r}")
     out.append((DCTERMS + "publisher", _literal("; ".join(publisher))))
     source = prefixes.expand(_one(meta, "mapping_provider", path)) or declared_iri
     if not source.startswith(("http://", "https://")):
         raise InputError(f"mapping_provider or mapping_set_id must be an http(s) IRI, not {source!r}", path=path)
     out.append((DCTERMS + "source", _metadata_iri(source, "mapping_provider", path)))
     published = meta.get("publication_date")
-    try:
-        day = published if isinstance(published, dt.date) else dt.date.fromisoformat(str(published))
-    except ValueError:
-        raise InputError(f"metadata needs publication_date as YYYY-MM-DD, not {published!r}", path=path) from None
+    if published is None:
+        day = dt.datetime.fromtimestamp(Path(path).stat().st_mtime, dt.UTC).date()
+        filled.append(f"no publication_date; the file's modification date {day.isoformat()} recorded")
+    else:
+        try:
+            day = published if isinstance(published, dt.date) else dt.date.fromisoformat(str(published))
+        except ValueError:
+            raise InputError(f"metadata needs publication_date as YYYY-MM-DD, not {published!r}", path=path) from None
     out.append((DCTERMS + "issued", _literal(day.isoformat(), XSD + "date")))
     out.append((OWL + "versionInfo", _literal(_one(meta, "mapping_set_version", path) or day.isoformat())))
     statement = _one(meta, names[EXT_LICENCE_STATEMENT], path)
@@ -308,7 +322,10 @@ def _mapping_statements(
                                                    XSD + "double")))
     if comment := row.get("comment", ""):
         out.append((RDFS + "comment", _literal(comment)))
-    if (source := row.get(names[EXT_RELATION_SOURCE], "")) and source != "stated":
+    source = row.get(names[EXT_RELATION_SOURCE], "")
+    if not source and not row.get(names[EXT_RELATION], "") and prefixes.expand(row["predicate_id"]) in OVERLAP_ONLY:
+        source = "defaulted"  # closeMatch / relatedMatch: the two overlap, which relation is not said
+    if source and source != "stated":
         out.append((CG + "relationSource", _literal(source)))
     for slot in CARRIED_SLOTS:
         cell = row.get(slot.name, "")
@@ -371,11 +388,13 @@ def read_sssom(path: Path | str, *, known_controls: Collection[str] | None = Non
         raise InputError("metadata slot curie_map must map prefixes to IRIs", path=where)
     prefixes = PrefixMap({str(k): v for k, v in curie_map.items()})
     names = _extension_names(meta, prefixes, where)
+    filled: list[str] = []
     try:
-        name, set_iri, set_pairs = _set_statements(meta, names, prefixes, where)
+        name, set_iri, set_pairs = _set_statements(meta, names, prefixes, where, filled)
     except _RowRejected as exc:
         raise InputError(f"metadata: {exc}", path=where) from None
     dataset = ImportedDataset(kind="sssom", name=name, source_path=where, triples=[])
+    dataset.issues += [RowIssue(f"{where}#metadata", "", "repaired", note) for note in filled]
     seen: dict[tuple[str, str], int] = {}
     justifications: Counter[str] = Counter()
     slugs: tuple[set[str], set[str]] = (set(), set())

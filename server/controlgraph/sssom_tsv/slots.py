@@ -51,8 +51,11 @@ PREDICATE_RELATION: dict[str, Relation] = {
     SKOS + "broadMatch": Relation.SUBSET_OF,
     SKOS + "narrowMatch": Relation.SUPERSET_OF,
     SKOS + "relatedMatch": Relation.INTERSECTS_WITH,
+    SKOS + "closeMatch": Relation.INTERSECTS_WITH,
     **{rel.iri: rel for rel in Relation},
 }
+# SKOS predicates that say two concepts overlap without saying how: read as a defaulted intersects-with.
+OVERLAP_ONLY = frozenset({SKOS + "relatedMatch", SKOS + "closeMatch"})
 # How each relation is written: (predicate_id, predicate_modifier). "Not related" is the SSSOM
 # negation of skos:relatedMatch; the exact relation also travels in the ir8477_relation slot.
 RELATION_PREDICATE: dict[Relation, tuple[str, str]] = {
@@ -62,7 +65,8 @@ RELATION_PREDICATE: dict[Relation, tuple[str, str]] = {
     Relation.INTERSECTS_WITH: ("skos:relatedMatch", ""),
     Relation.NOT_RELATED: ("skos:relatedMatch", "Not"),
 }
-ALLOWED_PREDICATES = "skos:exactMatch, skos:broadMatch, skos:narrowMatch, skos:relatedMatch or a cg: relation"
+ALLOWED_PREDICATES = ("skos:exactMatch, skos:broadMatch, skos:narrowMatch, skos:closeMatch, skos:relatedMatch "
+                      "or a cg: relation")
 
 
 @dataclass(frozen=True)

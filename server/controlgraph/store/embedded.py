@@ -115,6 +115,10 @@ class EmbeddedStore:
         try:
             return ox.Store.read_only(str(generation)) if self.read_only else ox.Store(str(generation))
         except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"{self.path}: the store is in use by another process (a running `controlgraph "
+                                 "serve`?); stop it first, or send imports to it with `controlgraph import "
+                                 "--server URL`") from None
             raise StoreError(f"{generation}: cannot open the store: {exc}") from exc
 
     def _current_generation(self) -> Path | None:

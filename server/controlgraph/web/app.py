@@ -12,6 +12,7 @@ from controlgraph.settings import Settings
 from controlgraph.store import open_store
 from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys
+from controlgraph.web import admin_imports as admin_import_routes
 from controlgraph.web import explorer
 from controlgraph.web import exports as export_routes
 from controlgraph.web import health as health_routes
@@ -41,6 +42,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     graphql_routes.install(app, settings, graph_store)
     rest_routes.install(app, settings, graph_store)
     health_routes.install(app, graph_store)
+    admin_import_routes.install(app, settings, graph_store)
 
     async def engine_error(request: Request, exc: Exception) -> JSONResponse:
         # A route that let an engine error through still answers {"error", "kind"} with the usual status
@@ -54,8 +56,10 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     # bounded in size and time; a JSON body is well-formed; WebSocket upgrades are refused.
     app.add_middleware(WebSocketRefusal)
     app.add_middleware(JsonBodyGuard)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes, timeout=settings.http_body_timeout)
-    app.add_middleware(AuthenticationGuard, keys=ApiKeys.parse(settings.api_keys))
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes, timeout=settings.http_body_timeout,
+                       larger={admin_import_routes.PREFIX: settings.max_import_bytes})
+    app.add_middleware(AuthenticationGuard, keys=ApiKeys.parse(settings.api_keys),
+                       exempt=(admin_import_routes.PREFIX,))
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"],

@@ -23,10 +23,12 @@ def _error_body(message: str, kind: str) -> bytes:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 30.0,
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
+        self.larger = larger or {}  # path prefix -> its own limit (admin uploads of whole catalogs)
 
     async def _refuse(self, send: Send, status: int, message: str, kind: str) -> None:
         body = _error_body(message, kind)
@@ -39,7 +41,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = f"request body over the limit of {self.max_bytes} bytes"
+        path = str(scope.get("path", ""))
+        limit = next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.max_bytes)
+        too_large = f"request body over the limit of {limit} bytes"
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             try:
@@ -47,7 +51,7 @@ class BodyLimitMiddleware:
             except ValueError:
                 await self._refuse(send, 400, "the Content-Length header is not a number", "InputError")
                 return
-            if length > self.max_bytes:
+            if length > limit:
                 await self._refuse(send, 413, too_large, "RequestTooLarge")
                 return
         # Read the whole body first (it is at most the limit), counting what arrives.
@@ -65,7 +69,7 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 await self._refuse(send, 413, too_large, "RequestTooLarge")
                 return
             chunks.append(chunk)

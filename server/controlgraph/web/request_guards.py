@@ -40,12 +40,13 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 class AuthenticationGuard:
-    def __init__(self, app: ASGIApp, keys: ApiKeys) -> None:
+    def __init__(self, app: ASGIApp, keys: ApiKeys, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.keys = keys
+        self.exempt = exempt  # path prefixes whose routes check their own (admin) keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith(self.exempt or ("\0",)):
             header = _header(scope, b"authorization")
             if header is not None:
                 try:
