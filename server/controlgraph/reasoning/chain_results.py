@@ -14,6 +14,7 @@ from typing import ClassVar, Protocol
 
 from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.class_graph import RATIONALE_RANK, AssertedMapping
+from controlgraph.reasoning.input_checks import Finding
 from controlgraph.vocabulary import SEMAPV, Rationale, Relation
 
 MAPPING_CHAINING = SEMAPV + "MappingChaining"
@@ -277,6 +278,8 @@ class CompositionResult:
     conflicts: list[Conflict] = field(default_factory=list)
     equivalence_classes: list[EquivalenceClass] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)  # inputs that cannot all be true (input_checks)
+    edges: list[AssertedMapping] = field(default_factory=list)  # the asserted mappings as the engine read them
 
 
 def chain_path(edges: Sequence[AssertedMapping], mask: P.Possibilities) -> ChainPath:

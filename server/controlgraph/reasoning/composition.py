@@ -48,8 +48,9 @@ from controlgraph.reasoning.chain_results import (
     InferredRelation,
     chain_path,
 )
-from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf
+from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf, framework_lookup
 from controlgraph.reasoning.explanations import CandidateRecipe, DefiniteRecipe, expanded_chain, supporting
+from controlgraph.reasoning.input_checks import check_inputs
 from controlgraph.reasoning.possibility_walk import FirstChain, PairEvidence, grouped_links, walk_from
 from controlgraph.vocabulary import Relation
 
@@ -105,6 +106,7 @@ def compose_mappings(
     """
     if max_hops < 1:
         raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+    edges, findings = check_inputs(edges, lambda name: framework_lookup(framework_of, name))
     graph = ClassGraph(edges, framework_of)
     if max_candidates_per_control is not None and max_candidates_per_control < 1:
         raise ValueError(f"max_candidates_per_control must be at least 1 or None, got {max_candidates_per_control}")
@@ -132,7 +134,10 @@ def compose_mappings(
     finally:
         if collecting:
             gc.enable()
+    run.result.findings = findings
+    run.result.edges = list(edges)
     run.result.stats.update(
+        findings=len(findings),
         controls=len(graph.names),
         classes=len(graph.members),
         links=len(graph.links),
@@ -208,6 +213,12 @@ class _Run:
             self._conflict(s, t, ev, asserted)
             return
         if asserted is not None:
+            if _SIZE[total] != 1:
+                return
+            if _SIZE[asserted] > 1:
+                # The chains sharpen what the mappings say (an untyped reference shown to be subset-of).
+                self._definite(s, t, ev, asserted, total, self._pair(s, t, ev))
+                return
             pair = self._unasserted_pair(s, t)
             if pair is not None:
                 self._definite(s, t, ev, asserted, total, pair)
@@ -428,7 +439,7 @@ class _Run:
             evidence = []
             for k in link.edges:
                 e = g.edges[k]
-                mask = P.of(e.relation) if g.class_of[g.index[e.subject]] == link.low else P.of(e.relation.inverse)
+                mask = e.mask if g.class_of[g.index[e.subject]] == link.low else P.inverse(e.mask)
                 route = [*g.equal_chain(a, g.end_in(k, link.low)), k, *g.equal_chain(g.end_in(k, link.high), c)]
                 evidence.append(chain_path([g.edges[j] for j in route], mask))
             self._add_conflict(Conflict(g.names[a], g.names[c], tuple(evidence)))
@@ -439,5 +450,5 @@ class _Run:
             direct_equal = [j for n, j in g.equal_adjacency[x] if n == y][:1]
             route = direct_equal or g.equal_chain(x, y)
             equal_route = chain_path([g.edges[j] for j in route], P.of(Relation.EQUAL))
-            direct = chain_path([e], P.of(e.relation))
+            direct = chain_path([e], e.mask)
             self._add_conflict(Conflict(e.subject, e.object, (equal_route, direct)))

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 
 from controlgraph import __version__
+from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.chain_results import (
     CandidateLink,
     ChainPath,
@@ -115,7 +116,10 @@ class ResultWriter:
 
     def __init__(self, edges: Sequence[AssertedMapping]) -> None:
         self.graph = ClassGraph(edges, None)
-        self.asserted_pairs = {(e.subject, e.object) for e in edges} | {(e.object, e.subject) for e in edges}
+        # Pairs whose mappings state one relation; a pair mapped only by a wider reading (an untyped
+        # reference) still gets the relation the chains sharpen it to.
+        exact = [e for e in edges if P.size(e.mask) == 1]
+        self.asserted_pairs = {(e.subject, e.object) for e in exact} | {(e.object, e.subject) for e in exact}
 
     def _member_chain(self, a: str, subject: str, path: Sequence[str], obj: str, c: str) -> list[str]:
         g = self.graph
@@ -231,7 +235,7 @@ def _node_iri(kind: str, a: str, c: str) -> str:
 def result_graphs(edges: Sequence[AssertedMapping], result: CompositionResult) -> dict[str, list[ox.Triple]]:
     """The three graphs. Candidates whose possibility set is still "any" (a bare shared neighbour, the
     naive two-hop signal) are not stored: they are many and weak; ``explain`` and ``evaluate`` compute them."""
-    writer = ResultWriter(edges)
+    writer = ResultWriter(result.edges or edges)
     constrained = [c for c in result.candidates if len(c.possibilities) < len(Relation)]
     return {
         INFERRED_GRAPH: writer.inferred(result),
