@@ -1,9 +1,12 @@
 """Inputs that cannot all be true, found before chaining, reported and read conservatively.
 
-- **merge**: a control X equal to two or more controls of one other framework (Y1 = X, Y2 = X).
-  Equal is an equivalence, so the data would make Y1 equal Y2, two distinct controls of one
-  framework. The usual cause is a merge between editions (ISO/IEC 27002:2013 12.1.2 and 14.2.2 both
-  went into 2022 8.32) typed as equal. Each such mapping is read as containment of the merged side
+- **merge**: a control X mapped to two or more controls of one other framework that share
+  requirements with it (equal, subset-of, intersects-with...), at least one of them typed equal
+  (Y1 = X, Y2 subset-of or intersects-with X). Equal is an equivalence, so the data would make Y2
+  part of, or overlapping, Y1 (with two equals, Y1 equal Y2): two controls of one framework
+  sharing what X asks for. The usual cause is a merge between editions
+  (ISO/IEC 27002:2013 12.1.2, 14.2.2, 14.2.3 and 14.2.4 all went into 2022 8.32, and 12.1.2 is typed equal) with one of the
+  merged controls typed equal. Each such mapping is read as containment of the merged side
   in X (Y subset-of X, or equal: {equal, subset-of}, so that a true equality is not contradicted),
   which is what a merge says; the controls are never merged into one class. Flagged from both ends,
   a mapping is read {equal, subset-of, superset-of}.
@@ -30,6 +33,7 @@ from controlgraph.vocabulary import Relation
 
 _EQ = P.of(Relation.EQUAL)
 _SUB, _SUP = P.of(Relation.SUBSET_OF), P.of(Relation.SUPERSET_OF)
+_IN_OBJECT = _EQ | _SUB  # the subject is contained in the object
 
 
 @dataclass(frozen=True)
@@ -48,29 +52,33 @@ def check_inputs(
     """The edges as the engine should read them, and the findings that changed their reading."""
     out = list(edges)
     findings: list[Finding] = []
-    # Merges: per control, its equal partners grouped by the partner's framework.
-    partners: dict[tuple[str, str], list[int]] = defaultdict(list)
+    # Merges: per control X and other framework F, the F-controls said to share requirements with X;
+    # two or more of them with at least one typed equal is a merge typed as equal.
+    contained: dict[tuple[str, str], list[int]] = defaultdict(list)
     for k, e in enumerate(out):
-        if e.is_equal and e.subject != e.object:
-            partners[(e.subject, framework(e.object))].append(k)
-            partners[(e.object, framework(e.subject))].append(k)
-    reread: dict[int, P.Possibilities] = {}
-    for (hub, _), ks in sorted(partners.items()):
-        others = {out[k].object if out[k].subject == hub else out[k].subject for k in ks}
-        if len(others) < 2:
+        if e.subject == e.object or not P.admits_overlap(e.mask):
             continue
-        for k in ks:
+        contained[(e.object, framework(e.subject))].append(k)
+        contained[(e.subject, framework(e.object))].append(k)
+    reread: dict[int, P.Possibilities] = {}
+    for (hub, _), ks in sorted(contained.items()):
+        others = {out[k].object if out[k].subject == hub else out[k].subject for k in ks}
+        equals = [k for k in ks if out[k].is_equal]
+        if len(others) < 2 or not equals:
+            continue
+        for k in equals:
             e = out[k]
             # The other side is contained in the hub: Y subset-of (or, if the data was right after
             # all, equal to) X, read from the mapping's subject.
             mask = (_SUP if e.subject == hub else _SUB) | _EQ
             reread[k] = reread.get(k, 0) | mask
+        named = sorted(out[k].object if out[k].subject == hub else out[k].subject for k in equals)
         findings.append(Finding(
             "merge",
             (hub, *sorted(others)),
             tuple(sorted(out[k].mapping for k in ks)),
-            f"{hub} is equal to {len(others)} controls of one framework ({', '.join(sorted(others))}); "
-            "read as each of them contained in it (subset-of or equal), not merged",
+            f"{hub} shares requirements with {len(others)} controls of one framework ({', '.join(sorted(others))}) and is said "
+            f"to be equal to {', '.join(named)}; equal read as contained in it (subset-of or equal), not merged",
         ))
     for k, mask in reread.items():
         out[k] = dataclasses.replace(out[k], possible=mask, reading="merge-as-containment")
