@@ -14,6 +14,7 @@ that class (:meth:`ClassGraph.equal_chain`).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ FrameworkOf = Callable[[str], str] | Mapping[str, str]
 RATIONALE_RANK: dict[Rationale, int] = {Rationale.FUNCTIONAL: 1, Rationale.SEMANTIC: 2, Rationale.SYNTACTIC: 3}
 
 
+@functools.lru_cache(maxsize=65536)
 def framework_from_iri(control: str) -> str:
     """The framework slug of a controlgraph control IRI."""
     ref = control_ref_from_iri(control)

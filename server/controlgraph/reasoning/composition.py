@@ -135,6 +135,7 @@ def compose_mappings(
         if collecting:
             gc.enable()
     run.result.findings = findings
+    run.result.graph = graph
     run.result.edges = list(edges)
     run.result.stats.update(
         findings=len(findings),
