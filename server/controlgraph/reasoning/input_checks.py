@@ -5,8 +5,8 @@
   (Y1 = X, Y2 subset-of or intersects-with X). Equal is an equivalence, so the data would make Y2
   part of, or overlapping, Y1 (with two equals, Y1 equal Y2): two controls of one framework
   sharing what X asks for. The usual cause is a merge between editions
-  (ISO/IEC 27002:2013 12.1.2, 14.2.2, 14.2.3 and 14.2.4 all went into 2022 8.32, and 12.1.2 is typed equal) with one of the
-  merged controls typed equal. Each such mapping is read as containment of the merged side
+  (ISO/IEC 27002:2013 12.1.2, 14.2.2, 14.2.3 and 14.2.4 all went into 2022 8.32) with one of the
+  merged controls (12.1.2) typed equal. Each such mapping is read as containment of the merged side
   in X (Y subset-of X, or equal: {equal, subset-of}, so that a true equality is not contradicted),
   which is what a merge says; the controls are never merged into one class. Flagged from both ends,
   a mapping is read {equal, subset-of, superset-of}.
@@ -77,8 +77,9 @@ def check_inputs(
             "merge",
             (hub, *sorted(others)),
             tuple(sorted(out[k].mapping for k in ks)),
-            f"{hub} shares requirements with {len(others)} controls of one framework ({', '.join(sorted(others))}) and is said "
-            f"to be equal to {', '.join(named)}; equal read as contained in it (subset-of or equal), not merged",
+            f"{hub} shares requirements with {len(others)} controls of one framework "
+            f"({', '.join(sorted(others))}) and is said to be equal to {', '.join(named)}; "
+            "equal read as contained in it (subset-of or equal), not merged",
         ))
     for k, mask in reread.items():
         out[k] = dataclasses.replace(out[k], possible=mask, reading="merge-as-containment")

@@ -17,6 +17,7 @@ from controlgraph.vocabulary import (
     GRAPH,
     INFERRED_GRAPH,
     RELATION_IRIS,
+    SKOS,
     SSSOM,
     TENANT_GRAPH,
     Rationale,
@@ -108,3 +109,25 @@ def store_mappings(store: GraphStore) -> list[AssertedMapping]:
     """Asserted, shared mappings of a store (tenants' custom mappings and inferred ones left out)."""
     graphs = {name: store.graph_triples(name) for name in store.graph_names() if not name.startswith(NOT_SHARED)}
     return asserted_mappings(shared_graphs(graphs))
+
+
+def control_texts(triples: Iterable[ox.Triple]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Titles, imported statements and parents of the controls in ``triples``."""
+    titles: dict[str, str] = {}
+    statements: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    for t in triples:
+        p = t.predicate.value
+        if p == SKOS + "prefLabel":
+            titles[term_value(t.subject)] = term_value(t.object)
+        elif p == CG + "statement":
+            statements[term_value(t.subject)] = term_value(t.object)
+        elif p == SKOS + "broader":
+            parents[term_value(t.subject)] = term_value(t.object)
+    return titles, statements, parents
+
+
+def store_texts(store: GraphStore) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """:func:`control_texts` over a store's shared graphs."""
+    names = [name for name in store.graph_names() if not name.startswith(NOT_SHARED)]
+    return control_texts(t for name in names for t in store.graph_triples(name))

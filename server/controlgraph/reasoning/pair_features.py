@@ -15,6 +15,8 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
   with forty candidates in a framework is mapped to few of them;
 - ``relative_support``: the pair's shared neighbours over the most any pair of the same end has
   in the same framework, averaged over both ends (1: the best-supported option of both);
+- ``mapped_degree``: log(1 + links of each end), averaged: controls that publishers map widely
+  elsewhere tend to be mapped widely again;
 - ``parents_linked``: the two controls' parents are equal or mapped to each other;
 - ``children_linked``: share of the two controls' children joined across (directly or by a shared
   neighbour);
@@ -47,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "neighbour_cosine",
     "competition",
     "relative_support",
+    "mapped_degree",
     "parents_linked",
     "children_linked",
     "publishers",
@@ -56,9 +59,10 @@ FEATURES: tuple[str, ...] = (
 
 _NR = P.of(Relation.NOT_RELATED)
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "a an and are as at be by for from in is it of on or the to with its their this that be all any".split()
-)
+_STOP = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on", "or",
+    "the", "to", "with", "its", "their", "this", "that", "all", "any",
+})
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ class PairFeatures:
             cosine,
             competition,
             relative,
+            (math.log1p(self.degree[s]) + math.log1p(self.degree[t])) / 2,
             1.0 if shared_parents or self._parents_linked(item.subject, item.object) else 0.0,
             self._children_linked(s, t),
             math.log1p(max(publishers - 1, 0)),

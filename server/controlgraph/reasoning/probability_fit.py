@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from controlgraph.reasoning.chain_results import CompositionResult
+from controlgraph.reasoning.chain_results import CandidateLink, CompositionResult, InferredRelation
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
@@ -51,6 +51,7 @@ class HeldOut:
     labels: list[int]
     result: CompositionResult
     rest: list[AssertedMapping]
+    gold_edges: list[AssertedMapping] = field(default_factory=list)
 
     def matrix(self) -> Matrix:
         return np.array([row.values for _, row in self.rows], dtype=float).reshape(-1, len(FEATURES))
@@ -123,7 +124,7 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
     gold = gold_pairs(held, frameworks)
     result = inputs.compose(rest)
     rows = score_pairs(inputs, result, gold, frameworks)
-    return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest)
+    return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
 
 
 def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 1.0) -> ProbabilityModel:
@@ -167,9 +168,9 @@ def _out_of_fold(parts: Sequence[HeldOut], i: int, l2: float) -> Matrix:
 def apply_model(model: ProbabilityModel, inputs: ScoringInputs, result: CompositionResult) -> None:
     """Set ``probability`` on every definite relation and candidate of ``result``."""
     features = PairFeatures(result, inputs.texts, inputs.parent_of)
-    items = [*result.definite, *result.candidates]
+    items: list[InferredRelation | CandidateLink] = [*result.definite, *result.candidates]
     if not items:
         return
-    x = np.array([features.values(item) for item in items], dtype=float)
+    x: Matrix = np.array([features.values(item) for item in items], dtype=np.float64)
     for item, p in zip(items, model.predict(x).tolist(), strict=True):
         item.probability = round(float(p), 4)
