@@ -176,7 +176,7 @@ def evaluate_gold(
     ]
     inputs = ScoringInputs(rest, texts or TextIndex({}), parent_of, max_hops)
     model = fit_model(inputs)
-    result = inputs.compose(rest)
+    result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, oriented, frameworks)
     held = HeldOut(name, frameworks, oriented, rows, [int(p in oriented) for p, _ in rows], result, rest)
     probabilities = model.predict(held.matrix()).tolist() if rows else []

@@ -1,22 +1,22 @@
-"""Commands that answer questions: satisfiers, coverage, programme, explain, evaluate (thin, over the engine)."""
+"""Commands that answer questions: satisfiers, coverage, programme, explain (thin, over the engine)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 import click
 
 from controlgraph.analysis.coverage import LEVELS, CoverageReport, HaveSpec, ItemCoverage, LevelSummary, coverage
-from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
 from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
 from controlgraph.analysis.search import find_control
 from controlgraph.cli.context import Context, exit_on_error, pass_context
+from controlgraph.cli.inference import stored_model
 from controlgraph.errors import InputError
-from controlgraph.reasoning.inputs import store_mappings
+from controlgraph.reasoning.inputs import store_mappings, store_texts
+from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.store import open_store
 from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of, parse_control_ref
 
@@ -352,9 +352,10 @@ def _relations(rels: frozenset[Relation]) -> str:
 @click.argument("object_")
 @click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Chains printed (all are counted).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
-def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | None, limit: int) -> None:
-    """Every chain of mappings between SUBJECT and OBJECT, what each allows, and the verdict."""
+def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | None, limit: int, fmt: str) -> None:
+    """Every chain of mappings between SUBJECT and OBJECT, the engine's verdict and the pair's probability."""
     with exit_on_error():
         try:
             a, b = parse_control_ref(subject), parse_control_ref(object_)
@@ -363,47 +364,32 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         store = open_store(ctx.settings, read_only=True)
         find_control(store, a)
         find_control(store, b)
-        result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
+        titles, statements, parents = store_texts(store)
+        hops = max_hops or ctx.settings.max_hops
+        result = explain(store_mappings(store), a.iri, b.iri, max_hops=hops, model=stored_model(ctx),
+                         texts=texts_from(titles, statements), parent_of=parents.get)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
     click.echo(f"{a} -> {b}")
     click.echo(f"direct mappings: {len(result.direct)}")
     for step in result.direct:
-        click.echo(f"  {step.relation.value:<15} via {_set_name(step.mapping_set)}")
-    click.echo(f"chains of 2..{max_hops or ctx.settings.max_hops} mappings: {result.chains_total}")
+        click.echo(f"  {step.relation.value:<15} read as {step.reading} {_relations(step.possibilities)} "
+                   f"via {_set_name(step.mapping_set)}")
+    click.echo(f"chains of 2..{hops} links (equal mappings inside a class are free): {result.chains_total}")
     for chain in result.chains[:limit]:
-        hops = " ; ".join(f"{_ref(s.subject)} {s.relation.value} {_ref(s.object)} [{_set_name(s.mapping_set)}]"
-                          for s in chain.steps)
-        click.echo(f"  allows {_relations(chain.possibilities)}: {hops}")
+        hops_text = " ; ".join(f"{_ref(s.subject)} {s.relation.value} {_ref(s.object)} [{_set_name(s.mapping_set)}]"
+                               for s in chain.steps)
+        click.echo(f"  allows {_relations(chain.possibilities)}: {hops_text}")
     if result.chains_total > limit:
         click.echo(f"  ... {result.chains_total - limit} more (--limit)")
     click.echo(f"verdict: {result.verdict} {_relations(result.possibilities)}")
+    if result.probability is not None:
+        click.echo(f"probability a publisher maps this pair: {result.probability:.2f} "
+                   f"(log-odds {result.base_log_odds:+.2f} at the average pair, then per feature:)")
+        for name, value, contribution in result.contributions:
+            click.echo(f"  {name:<20} {value:8.3f}  {contribution:+.2f}")
 
 
 def _set_name(iri: str | None) -> str:
     return iri.rsplit("/", 1)[-1] if iri else "?"
-
-
-@click.command("evaluate")
-@click.option("--hold-out", "held_out", required=True, multiple=True, help="Mapping set id to hold out (repeatable).")
-@click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@pass_context
-def evaluate_command(ctx: Context, held_out: tuple[str, ...], max_hops: int | None, fmt: str) -> None:
-    """Hold out a published set, infer it back from the rest, score against it and against naive chaining."""
-    with exit_on_error():
-        store = open_store(ctx.settings, read_only=True)
-        edges = store_mappings(store)
-        reports = [evaluate(edges, h, max_hops=max_hops or ctx.settings.max_hops) for h in held_out]
-    if fmt == "json":
-        click.echo(json.dumps([dataclasses.asdict(r) for r in reports], indent=2))
-        return
-    for r in reports:
-        click.echo(f"held out {r.held_out} ({r.subject_framework} -> {r.object_framework}): {r.held_out_pairs} pairs; "
-                   f"inferring from {r.other_mappings} other mappings, up to {r.max_hops} hops")
-        for label, scores in (("definite relations", r.definite), ("candidate links", r.candidates),
-                              ("definite + candidates", r.candidates_and_definite),
-                              ("naive two-hop baseline", r.naive_two_hop)):
-            click.echo(f"  {label:<24} found {scores.found:>6}  correct {scores.correct:>5}  "
-                       f"precision {scores.precision:.2f}  recall {scores.recall:.2f}  F1 {scores.f1:.2f}")
-        click.echo(f"  definite relations equal to the held-out relation: {r.definite_relation_agreement}")
-        curve = "  ".join(f"{level:.1f}:{precision:.2f}" for level, precision in r.precision_at_recall)
-        click.echo(f"  ranked precision at recall  {curve}")

@@ -112,7 +112,7 @@ def commit_dataset(
     shared = [t for ts in context.values() for t in ts]
     if not graph.startswith(TENANT_GRAPH):
         shared += new_content
-    derived, stats = composition_graphs(shared, max_hops=max_hops)
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
     store.replace_graphs({graph: written, **derived})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
 

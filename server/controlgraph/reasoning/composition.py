@@ -95,6 +95,7 @@ def compose_mappings(
     max_paths_kept: int = 5,
     max_candidates_per_control: int | None = None,
     weights: CandidateWeights | None = None,
+    between: tuple[str, str] | None = None,
 ) -> CompositionResult:
     """Chain ``edges`` and report definite relations, ranked candidates and conflicts.
 
@@ -103,6 +104,10 @@ def compose_mappings(
     whose parents are mapped to each other. Each result shows at most ``max_paths_kept`` chains
     (those that narrow its possibility set first) and counts all. A candidate is kept when it is
     among the ``max_candidates_per_control`` best of either of its controls' classes (None keeps all).
+    ``between`` (two framework slugs) settles only class pairs that hold a control of each: the
+    results for those pairs are exactly those of a full run (the walk from the lower class of each
+    pair is the one that records it), at a fraction of the cost; the probability model's
+    leave-one-set-out fitting uses it.
     """
     if max_hops < 1:
         raise ValueError(f"max_hops must be at least 1, got {max_hops}")
@@ -118,7 +123,12 @@ def compose_mappings(
     gc.disable()
     try:
         run.asserted_conflicts()
-        for start in range(len(graph.members)):
+        starts = range(len(graph.members))
+        if between is not None:
+            wanted = set(between)
+            run.targets = {c for c, m in enumerate(graph.members) if {graph.framework[i] for i in m} & wanted}
+            starts = sorted(run.targets)  # type: ignore[assignment]
+        for start in starts:
             run.walk(start)
         run.result.candidates = run.candidates()
         # Still inside: with the collector back on, these allocations would trigger full scans of
@@ -170,6 +180,7 @@ class _Run:
         self.result.stats.update(chains=0, pruned_any=0)
         self._conflict_keys: set[frozenset[str]] = set()
         self.cap: int | None = None
+        self.targets: set[int] | None = None  # classes worth settling pairs with (``between``), None: all
         self._candidates: list[_Found] = []
         self._best: dict[int, list[tuple[float, int, _Found]]] = {}
         self._sequence = 0
@@ -187,7 +198,10 @@ class _Run:
         settle, offer = self._settle, self._offer
         asserted = dict(self.g.adjacency[start])
         scored_alone = self.parent_of is None  # else the score needs the pair's parents
+        targets = self.targets
         for target, ev in found.items():
+            if targets is not None and target not in targets:
+                continue
             link = asserted.get(target)
             if isinstance(ev, tuple):
                 # One chain, the common case: as a candidate it is scored straight from the
@@ -202,7 +216,8 @@ class _Run:
         # pair of the two classes a relation (through the equal mappings).
         g = self.g
         for nxt, mask in g.adjacency[start]:
-            if nxt > start and nxt not in found and g.cross_framework(start, nxt):
+            wanted = targets is None or nxt in targets
+            if nxt > start and nxt not in found and g.cross_framework(start, nxt) and wanted:
                 settle(start, nxt, PairEvidence(), mask)
 
     # ------------------------------------------------------------------ settling one pair

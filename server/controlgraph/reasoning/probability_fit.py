@@ -36,8 +36,10 @@ class ScoringInputs:
     parent_of: Callable[[str], str | None] | None = None
     max_hops: int = 3
 
-    def compose(self, edges: Sequence[AssertedMapping]) -> CompositionResult:
-        return compose_mappings(edges, max_hops=self.max_hops, parent_of=self.parent_of)
+    def compose(
+        self, edges: Sequence[AssertedMapping], between: tuple[str, str] | None = None
+    ) -> CompositionResult:
+        return compose_mappings(edges, max_hops=self.max_hops, parent_of=self.parent_of, between=between)
 
 
 @dataclass
@@ -122,7 +124,7 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
     frameworks = (framework_from_iri(held[0].subject), framework_from_iri(held[0].object))
     rest = [e for e in inputs.edges if e.mapping_set != set_iri and e.mapping_set not in exclude]
     gold = gold_pairs(held, frameworks)
-    result = inputs.compose(rest)
+    result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
 
