@@ -15,6 +15,8 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
   with forty candidates in a framework is mapped to few of them;
 - ``relative_support``: the pair's shared neighbours over the most any pair of the same end has
   in the same framework, averaged over both ends (1: the best-supported option of both);
+- ``inverse_rank``: 1 / the pair's rank among each end's options in the other's framework, ranked by
+  shared neighbours plus lexical similarity, averaged over both ends (1: first choice of both);
 - ``mapped_degree``: log(1 + links of each end), averaged: controls that publishers map widely
   elsewhere tend to be mapped widely again;
 - ``parents_linked``: the two controls' parents are equal or mapped to each other;
@@ -49,6 +51,7 @@ FEATURES: tuple[str, ...] = (
     "neighbour_cosine",
     "competition",
     "relative_support",
+    "inverse_rank",
     "mapped_degree",
     "parents_linked",
     "children_linked",
@@ -125,12 +128,16 @@ class PairFeatures:
                 self.children[g.class_of[g.index[parent]]].add(g.class_of[i])
         self.competition: Counter[tuple[int, str]] = Counter()
         self.best_support: dict[tuple[int, str], int] = defaultdict(int)
+        self._options: dict[tuple[int, str], list[float]] = defaultdict(list)
         for item in self._stated():
             s, t = self._classes(item)
             fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
             self.competition[(s, ft)] += 1
             self.competition[(t, fs)] += 1
             support = len(self.neighbours[s] & self.neighbours[t])
+            merit = support + self._lexical(item)
+            self._options[(s, ft)].append(merit)
+            self._options[(t, fs)].append(merit)
             if support > self.best_support[(s, ft)]:
                 self.best_support[(s, ft)] = support
             if support > self.best_support[(t, fs)]:
@@ -178,11 +185,9 @@ class PairFeatures:
         relative = (
             len(shared) / max(self.best_support[(s, ft)], 1) + len(shared) / max(self.best_support[(t, fs)], 1)
         ) / 2
-        lexical = max(
-            self.texts.cosine(a, c)
-            for a in (item.subject, *item.subject_equivalents)
-            for c in (item.object, *item.object_equivalents)
-        )
+        lexical = self._lexical(item)
+        merit = len(shared) + lexical
+        inverse_rank = (self._inverse_rank((s, ft), merit) + self._inverse_rank((t, fs), merit)) / 2
         return (
             definite,
             1.0 if mask != P.ANY else 0.0,
@@ -194,6 +199,7 @@ class PairFeatures:
             cosine,
             competition,
             relative,
+            inverse_rank,
             (math.log1p(self.degree[s]) + math.log1p(self.degree[t])) / 2,
             1.0 if shared_parents or self._parents_linked(item.subject, item.object) else 0.0,
             self._children_linked(s, t),
@@ -201,6 +207,19 @@ class PairFeatures:
             0.5 if strength is None else min(max(strength / 10, 0.0), 1.0),
             lexical,
         )
+
+    def _lexical(self, item: InferredRelation | CandidateLink) -> float:
+        return max(
+            self.texts.cosine(a, c)
+            for a in (item.subject, *item.subject_equivalents)
+            for c in (item.object, *item.object_equivalents)
+        )
+
+    def _inverse_rank(self, key: tuple[int, str], merit: float) -> float:
+        options = self._options.get(key)
+        if not options:
+            return 1.0
+        return 1.0 / (1 + sum(1 for m in options if m > merit + 1e-12))
 
     def _parents_linked(self, a: str, c: str) -> bool:
         g = self.g
