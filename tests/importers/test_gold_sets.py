@@ -89,3 +89,28 @@ def test_ccm_to_csf_1_1_as_external_gold(
     assert report.held_out_pairs == len(gold.pairs)
     assert report.inferred.found > 0 and report.ranking.calibration
     assert report.naive_by_pivot  # the baseline through CSF 2.0
+
+
+def test_ccm_readings_follow_the_whole_reference_list() -> None:
+    from controlgraph.data.authoring import MappingRecord
+    from controlgraph.importers.ccm import _set_readings
+    from controlgraph.importers.dataset_builder import GAP_LEVEL, READING
+    from controlgraph.vocabulary import Relation
+
+    def record(cid: str, slug: str, notation: str, gap: str) -> MappingRecord:
+        return MappingRecord(subject=("csa-ccm-4", cid), object=(slug, notation), relation=Relation.INTERSECTS_WITH,
+                             extra={GAP_LEVEL: gap})
+
+    pairs = {
+        ("A", "iso27001-2013", "A.9.2.1"): record("A", "iso27001-2013", "A.9.2.1", "No Gap"),
+        ("A", "iso27002-2013", "9.2.1"): record("A", "iso27002-2013", "9.2.1", "No Gap"),
+        ("B", "iso27002-2013", "9.2.1"): record("B", "iso27002-2013", "9.2.1", "No Gap"),
+        ("B", "iso27002-2013", "9.2.2"): record("B", "iso27002-2013", "9.2.2", "No Gap"),
+        ("C", "iso27002-2013", "9.2.3"): record("C", "iso27002-2013", "9.2.3", "Partial Gap"),
+    }
+    for cid in "ABC":
+        _set_readings(cid, pairs)
+    readings = {k: r.extra[READING] for k, r in pairs.items()}
+    assert readings[("A", "iso27001-2013", "A.9.2.1")] == readings[("A", "iso27002-2013", "9.2.1")] == "contained"
+    assert readings[("B", "iso27002-2013", "9.2.1")] == "covered-by-union"
+    assert readings[("C", "iso27002-2013", "9.2.3")] == "partial"
