@@ -7,8 +7,14 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
 - ``constrained``: the possibility set is narrower than "any" (chains of typed relations);
 - ``proven_overlap``: not-related is excluded (the two surely share requirements);
 - ``chains`` / ``independent``: log(1 + chains) and log(1 + chains sharing no intermediate class);
+- ``two_hop``: the two share a neighbour (the naive two-hop signal), as opposed to longer chains only;
+- ``pivot_frameworks``: log(1 + distinct frameworks among the shared neighbours): agreement of
+  independent pivots;
 - ``pivot_specificity``: resource allocation, the sum over shared neighbours n of 1 / degree(n): a
   pivot mapped to few controls says more than a hub mapped to everything;
+- ``pivot_fanout``: over shared neighbours, the smallest log(1 + links into the subject's framework
+  times links into the object's): a pivot mapped one-to-one on both sides translates, one mapped
+  to ten on each side only relates (log 1000 when no neighbour is shared);
 - ``hub_penalty``: log(1 + the smallest degree among shared neighbours), 0 when none;
 - ``neighbour_cosine``: shared neighbours / sqrt(degree(s) * degree(t));
 - ``competition``: log(1 + candidates each end has in the other's framework), averaged: a control
@@ -46,7 +52,10 @@ FEATURES: tuple[str, ...] = (
     "proven_overlap",
     "chains",
     "independent",
+    "two_hop",
+    "pivot_frameworks",
     "pivot_specificity",
+    "pivot_fanout",
     "hub_penalty",
     "neighbour_cosine",
     "competition",
@@ -121,6 +130,11 @@ class PairFeatures:
         g = self.g
         self.neighbours: list[set[int]] = [{n for n, _ in row} for row in g.adjacency]
         self.degree = [len(n) for n in self.neighbours]
+        self.framework_degree: list[Counter[str]] = [
+            Counter(g.framework[g.members[n][0]] if g.sole_framework[n] is None else g.sole_framework[n] or ""
+                    for n in near)
+            for near in self.neighbours
+        ]
         self.children: dict[int, set[int]] = defaultdict(set)
         for i, name in enumerate(g.names):
             parent = self.parent_of(name)
@@ -176,11 +190,15 @@ class PairFeatures:
             mask = P.of_all(item.possibilities)
             definite, chains, independent = 0.0, item.path_count, item.independent_paths
             publishers, strength, shared_parents = len(item.publishers), item.strength, item.shared_parents
+        fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
         shared = self.neighbours[s] & self.neighbours[t]
         specificity = sum(1.0 / self.degree[n] for n in shared)
         hub = math.log1p(min(self.degree[n] for n in shared)) if shared else 0.0
+        fanout = (
+            min(math.log1p(self.framework_degree[n][fs] * self.framework_degree[n][ft]) for n in shared)
+            if shared else math.log(1000)
+        )
         cosine = len(shared) / math.sqrt(max(self.degree[s] * self.degree[t], 1))
-        fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
         competition = (math.log1p(self.competition[(s, ft)]) + math.log1p(self.competition[(t, fs)])) / 2
         relative = (
             len(shared) / max(self.best_support[(s, ft)], 1) + len(shared) / max(self.best_support[(t, fs)], 1)
@@ -194,7 +212,10 @@ class PairFeatures:
             0.0 if mask & _NR else 1.0,
             math.log1p(chains),
             math.log1p(independent),
+            1.0 if shared else 0.0,
+            math.log1p(len({g.framework[g.members[n][0]] for n in shared})),
             specificity,
+            fanout,
             hub,
             cosine,
             competition,

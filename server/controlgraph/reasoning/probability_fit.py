@@ -137,7 +137,7 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
 
 
-def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 1.0) -> ProbabilityModel:
+def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0) -> ProbabilityModel:
     """Fit on every eligible set but those in ``exclude``, leave-one-set-out.
 
     A set in ``exclude`` (the one ``evaluate`` holds out) gives no labels; it stays in the graph as
