@@ -53,6 +53,7 @@ COMMANDS: tuple[click.Command, ...] = (
     analysis.explain_command,
     inference.evaluate_command,
     inference.model_command,
+    inference.crosswalk_command,
     query.query_command,
     query.queries_command,
     imports.import_command,

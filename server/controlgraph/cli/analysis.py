@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from controlgraph.analysis.candidate_links import candidates_of
 from controlgraph.analysis.coverage import LEVELS, CoverageReport, HaveSpec, ItemCoverage, LevelSummary, coverage
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
@@ -28,11 +29,15 @@ from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_
 @click.option("--asserted-only", is_flag=True, help="Leave out relations inferred by reasoning.")
 @click.option("--no-roll-up", "no_roll_up", is_flag=True,
               help="Only mappings to CONTROL itself, not those to the items beneath it.")
+@click.option("--candidates", "with_candidates", is_flag=True,
+              help="Also list candidate links (likely, never proven) with their probability.")
+@click.option("--min-probability", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="With --candidates: only candidates at least this probable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_context
 def satisfiers_command(
     ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, no_roll_up: bool,
-    fmt: str,
+    with_candidates: bool, min_probability: float, fmt: str,
 ) -> None:
     """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01).
 
@@ -52,8 +57,14 @@ def satisfiers_command(
         find = find_satisfiers if no_roll_up else satisfiers_with_roll_up
         found = find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
                      include_partial=not full_only)
+        likely = candidates_of(store, ref.iri, frameworks=frameworks, min_probability=min_probability) \
+            if with_candidates else []
     if fmt == "json":
-        click.echo(json.dumps([satisfier_record(s) for s in found], indent=2))
+        records = [satisfier_record(s) for s in found]
+        if with_candidates:
+            click.echo(json.dumps({"satisfiers": records, "candidates": [c.to_json() for c in likely]}, indent=2))
+        else:
+            click.echo(json.dumps(records, indent=2))
         return
     click.echo(f"{target.ref}  {target.title}")
     if not found:
@@ -64,6 +75,12 @@ def satisfiers_command(
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
         rolled = f"rolled up from {s.rolled_up_from.ref}, " if s.rolled_up_from else ""
         click.echo(f"          {rolled}via {source}")
+    if with_candidates:
+        click.echo(f"candidates (likely, to confirm; probability a publisher maps the pair): {len(likely)}")
+        for c in likely:
+            p = "?" if c.probability is None else f"{c.probability:.2f}"
+            click.echo(f"  likely  p={p:<5} {_relations(c.possibilities):<40} {_ref(c.object)}  "
+                       f"({c.path_count} chains)")
 
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from controlgraph.analysis.candidate_links import candidates_between
+from controlgraph.analysis.crosswalk import crosswalk
 from controlgraph.analysis.evaluation import EvaluationReport, evaluate, evaluate_gold
 from controlgraph.analysis.metrics import Scores
 from controlgraph.cli.context import Context, exit_on_error, pass_context
@@ -17,7 +19,7 @@ from controlgraph.reasoning.inputs import store_mappings, store_texts
 from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.store import open_store
-from controlgraph.vocabulary import CG, graph_iri
+from controlgraph.vocabulary import CG, control_ref_from_iri, graph_iri
 
 BUILD_NODE = graph_iri("build")
 
@@ -123,3 +125,43 @@ def model_command(ctx: Context, fmt: str) -> None:
         return
     for line in model.describe():
         click.echo(line)
+
+
+@click.command("crosswalk")
+@click.argument("source")
+@click.argument("target")
+@click.option("--inferred", is_flag=True, help="Include definite relations inferred by chaining.")
+@click.option("--candidates", "with_candidates", is_flag=True,
+              help="Include candidate links (likely, never proven) with their probability.")
+@click.option("--min-probability", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="With --candidates: only candidates at least this probable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_context
+def crosswalk_command(
+    ctx: Context, source: str, target: str, inferred: bool, with_candidates: bool, min_probability: float, fmt: str
+) -> None:
+    """Every mapping from framework SOURCE to TARGET; with --candidates the likely ones too, by probability."""
+    with exit_on_error():
+        store = open_store(ctx.settings, read_only=True)
+        rows = crosswalk(store, source, target, include_inferred=inferred)
+        likely = candidates_between(store, source, target, min_probability=min_probability) \
+            if with_candidates else []
+    if fmt == "json":
+        click.echo(json.dumps({
+            "mappings": [{"source": r.source.ref, "relation": r.mapping.relation.value,
+                          "target": r.mapping.control.ref, "inferred": r.mapping.inferred} for r in rows],
+            "candidates": [c.to_json() for c in likely],
+        }, indent=2))
+        return
+    for r in rows:
+        kind = "inferred" if r.mapping.inferred else "asserted"
+        click.echo(f"{r.source.ref:<28} {r.mapping.relation.value:<15} {r.mapping.control.ref:<28} {kind}")
+    for c in likely:
+        p = "?" if c.probability is None else f"{c.probability:.2f}"
+        relations = ", ".join(sorted(x.value for x in c.possibilities))
+        click.echo(f"{_ref(c.subject):<28} {'likely':<15} {_ref(c.object):<28} p={p} {{{relations}}}")
+
+
+def _ref(iri: str) -> str:
+    ref = control_ref_from_iri(iri)
+    return str(ref) if ref else iri
