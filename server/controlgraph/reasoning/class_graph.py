@@ -40,7 +40,7 @@ class AssertedMapping:
     possible: P.Possibilities | None = None  # what the mapping says (readings.py); None: the relation alone
     reading: str = "stated"
 
-    @property
+    @functools.cached_property
     def mask(self) -> P.Possibilities:
         """The possibility set from subject to object this mapping asserts."""
         return P.of(self.relation) if self.possible is None else self.possible

@@ -143,6 +143,7 @@ class PairFeatures:
         self.competition: Counter[tuple[int, str]] = Counter()
         self.best_support: dict[tuple[int, str], int] = defaultdict(int)
         self._options: dict[tuple[int, str], list[float]] = defaultdict(list)
+        self._lexical_cache: dict[int, float] = {}  # by id of a result item, which the result keeps alive
         for item in self._stated():
             s, t = self._classes(item)
             fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
@@ -230,11 +231,14 @@ class PairFeatures:
         )
 
     def _lexical(self, item: InferredRelation | CandidateLink) -> float:
-        return max(
-            self.texts.cosine(a, c)
-            for a in (item.subject, *item.subject_equivalents)
-            for c in (item.object, *item.object_equivalents)
-        )
+        known = self._lexical_cache.get(id(item))
+        if known is None:
+            known = self._lexical_cache[id(item)] = max(
+                self.texts.cosine(a, c)
+                for a in (item.subject, *item.subject_equivalents)
+                for c in (item.object, *item.object_equivalents)
+            )
+        return known
 
     def _inverse_rank(self, key: tuple[int, str], merit: float) -> float:
         options = self._options.get(key)

@@ -132,9 +132,26 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
         and {framework_from_iri(e.subject), framework_from_iri(e.object)} != pair
     ]
     gold = gold_pairs(held, frameworks)
+    if not _connected(rest, frameworks):  # no chain can join them: nothing to compose
+        return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
     result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
+
+
+def _connected(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) -> bool:
+    """True when some mappings join the two frameworks through others (any number of hops)."""
+    near: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        a, b = framework_from_iri(e.subject), framework_from_iri(e.object)
+        near[a].add(b)
+        near[b].add(a)
+    seen, stack = {frameworks[0]}, [frameworks[0]]
+    while stack:
+        for nxt in near[stack.pop()] - seen:
+            seen.add(nxt)
+            stack.append(nxt)
+    return frameworks[1] in seen
 
 
 def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0) -> ProbabilityModel:

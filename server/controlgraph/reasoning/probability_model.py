@@ -20,7 +20,7 @@ import numpy.typing as npt
 Matrix = npt.NDArray[np.float64]
 
 
-def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0, iterations: int = 50) -> tuple[Matrix, float]:
+def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0, iterations: int = 25) -> tuple[Matrix, float]:
     """Weights and intercept of an L2-regularised logistic regression (intercept not penalised)."""
     n, d = x.shape
     design = np.hstack([x, np.ones((n, 1))])
@@ -33,7 +33,7 @@ def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0, iterations: int = 50) ->
         hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(d + 1)
         step = np.linalg.solve(hessian, gradient)
         w -= step
-        if float(np.max(np.abs(step))) < 1e-8:
+        if float(np.max(np.abs(step))) < 1e-6:
             break
     return w[:-1], float(w[-1])
 
