@@ -10,6 +10,7 @@ from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.pair_features import FEATURES, TextIndex, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model, hold_out
 from controlgraph.reasoning.probability_model import ProbabilityModel
+from controlgraph.vocabulary import Relation
 
 
 def test_logistic_regression_learns_the_direction_and_platt_calibrates() -> None:
@@ -94,3 +95,16 @@ def test_every_candidate_of_the_build_gets_a_probability(
     apply_model(fit_model(inputs), inputs, result)
     assert result.candidates and all(c.probability is not None for c in result.candidates)
     assert all(0.0 <= (c.probability or 0) <= 1.0 for c in result.candidates)
+
+
+def test_no_published_sets_means_no_invented_probability() -> None:
+    edges = [
+        AssertedMapping("m1", "f1:a", Relation.SUBSET_OF, "f2:b"),
+        AssertedMapping("m2", "f2:b", Relation.INTERSECTS_WITH, "f3:c"),
+    ]
+    inputs = ScoringInputs(edges, TextIndex({}), None, 3)
+    model = fit_model(inputs)
+    assert model.trained_on == {}
+    result = compose_mappings(edges, lambda c: c.split(":")[0])
+    apply_model(model, inputs, result)
+    assert result.candidates and all(c.probability is None for c in result.candidates)

@@ -193,7 +193,13 @@ def _out_of_fold(parts: Sequence[HeldOut], i: int, l2: float) -> Matrix:
 
 
 def apply_model(model: ProbabilityModel, inputs: ScoringInputs, result: CompositionResult) -> None:
-    """Set ``probability`` on every definite relation and candidate of ``result``."""
+    """Set ``probability`` on every definite relation and candidate of ``result``.
+
+    A model fitted on nothing (no published set with both mapped and unmapped inferred pairs) sets
+    none: a probability without data behind it would be invented, so readers fall back to the score.
+    """
+    if not model.trained_on:
+        return
     features = PairFeatures(result, inputs.texts, inputs.parent_of)
     items: list[InferredRelation | CandidateLink] = [*result.definite, *result.candidates]
     if not items:
