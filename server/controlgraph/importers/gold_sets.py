@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 from controlgraph.importers.ciso_yaml import FRAMEWORK_SLUGS, item_notation
 from controlgraph.vocabulary import CONTROL, control_iri, parse_control_ref
@@ -130,7 +129,7 @@ def _csv_rows(path: Path, text: str) -> list[Row]:
 
 def _sssom_rows(path: Path, text: str) -> list[Row]:
     header = [line[1:] for line in text.splitlines() if line.startswith("#")]
-    meta = yaml.safe_load("\n".join(header)) if header else {}
+    meta = load_plain_yaml("\n".join(header), path=str(path), what="an SSSOM metadata block") if header else {}
     prefixes: dict[str, str] = dict((meta or {}).get("curie_map") or {})
     body = [line for line in text.splitlines() if line and not line.startswith("#")]
     reader = csv.DictReader(body, delimiter="\t")
@@ -148,10 +147,7 @@ def _sssom_rows(path: Path, text: str) -> list[Row]:
 
 
 def _ciso_rows(path: Path, text: str) -> list[Row]:
-    try:
-        library = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not YAML ({exc.__class__.__name__})") from None
+    library = load_plain_yaml(text, path=str(path), what="a CISO Assistant mapping library")
     sets = ((library or {}).get("objects") or {}).get("requirement_mapping_sets") or []
     if not sets and isinstance((library or {}).get("objects", {}).get("requirement_mapping_set"), dict):
         sets = [library["objects"]["requirement_mapping_set"]]
