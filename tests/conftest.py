@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from controlgraph.data.datasets import data_root, shipped_datasets
+from controlgraph.data.loader import load_files
+from controlgraph.reasoning.class_graph import AssertedMapping
+from controlgraph.reasoning.inputs import asserted_mappings, control_texts, shared_graphs
+from controlgraph.settings import Settings
+
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = REPO / "mappings"
 ONTOLOGY = REPO / "ontology"
@@ -197,3 +203,20 @@ def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("built") / "store"
     shutil.copytree(_shipped_store(tmp_path_factory), path)
     return path
+
+
+# The shipped mappings as the composition engine reads them (reasoning and gold-set tests).
+@pytest.fixture(scope="session")
+def shipped_triples() -> list:  # type: ignore[type-arg]
+    settings = Settings()
+    return shared_graphs(load_files(shipped_datasets(data_root(settings.data_dir))).graphs())
+
+
+@pytest.fixture(scope="session")
+def built_edges(shipped_triples: list) -> list[AssertedMapping]:  # type: ignore[type-arg]
+    return asserted_mappings(shipped_triples)
+
+
+@pytest.fixture(scope="session")
+def shipped_texts(shipped_triples: list) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:  # type: ignore[type-arg]
+    return control_texts(shipped_triples)

@@ -50,6 +50,11 @@ class Settings:
         "Coverage: an implemented control linked to at least this share of a target's items is a hub; its "
         "partial and likely evidence weighs hub_share / share in expected coverage.",
     )
+    candidate_probability_floor: float = _setting(
+        0.2,
+        "Candidates whose possibility set is still 'any' (a bare shared neighbour) are stored in the candidates "
+        "graph only when their calibrated probability reaches this floor; constrained candidates always are.",
+    )
     sparql_timeout: float = _setting(10.0, "Seconds a SPARQL or saved query may run before it is stopped.")
     sparql_row_cap: int = _setting(10_000, "Most result rows a SPARQL or saved query returns.")
     sparql_max_result_bytes: int = _setting(
@@ -164,7 +169,7 @@ class Settings:
         for name in ("graphql_cache_bytes", "graphql_cache_entry_bytes"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must not be negative")
-        for name in ("likely_threshold", "hub_share"):
+        for name in ("likely_threshold", "hub_share", "candidate_probability_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be between 0 and 1")
 

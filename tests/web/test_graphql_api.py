@@ -175,7 +175,10 @@ def test_crosswalk_coverage_programme_sets_conflicts(api: Api) -> None:
     sets = api.gql("{ mappingSets(first: 50) { totalCount edges { node { id authority mappingCount } } } }")
     ids = {e["node"]["id"] for e in sets["mappingSets"]["edges"]}
     assert "nist-csf-2.0--iso27001-2022--olir" in ids
-    assert api.gql("{ conflicts { totalCount edges { node { id } } } }")["conflicts"]["totalCount"] == 0
+    # The shipped data's six 27002:2013 -> 2022 merges typed as equal are data-quality findings.
+    listed = api.gql("{ conflicts { totalCount edges { node { id explanation } } } }")["conflicts"]
+    assert listed["totalCount"] == 6
+    assert all("data-quality finding (merge)" in e["node"]["explanation"] for e in listed["edges"])
 
 
 def test_conflict_nodes_are_listed(api: Api) -> None:
@@ -488,3 +491,22 @@ def test_tenant_cover_set_counts_for_its_tenant_only(api: Api) -> None:
     gone = api.gql('mutation($id: ID!) { retractMapping(id: $id) { __typename } }', "acme", id=made["id"])
     assert gone["retractMapping"]["__typename"] == "RetractPayload"
     assert subject not in full("acme")
+
+
+def test_candidates_with_probability_on_control_and_between_frameworks(api: Api) -> None:
+    from controlgraph.analysis.candidate_links import candidates_between, candidates_of
+
+    data = api.gql("""{ control(id: "nist-csf-2.0:PR.AA-01") { ... on Control {
+        candidates(minProbability: 0.2) { iri possibleRelations probability pathCount path control { id } } } } }""")
+    found = data["control"]["candidates"]
+    expected = candidates_of(api.store, "https://w3id.org/controlgraph/id/control/nist-csf-2.0/PR.AA-01",
+                             min_probability=0.2)
+    assert [c["iri"] for c in found] == [c.iri for c in expected] and found
+    assert all(0.2 <= c["probability"] <= 1 for c in found)
+    assert [c["probability"] for c in found] == sorted((c["probability"] for c in found), reverse=True)
+    assert all(c["path"] and c["pathCount"] >= 1 and c["control"]["id"] != "nist-csf-2.0:PR.AA-01" for c in found)
+    between = api.gql("""{ candidates(source: "nist-csf-1.1", target: "iso27001-2022", minProbability: 0.3) {
+        probability source { framework } control { framework } } }""")["candidates"]
+    assert len(between) == len(candidates_between(api.store, "nist-csf-1.1", "iso27001-2022", min_probability=0.3))
+    assert all(c["source"]["framework"] == "nist-csf-1.1" and c["control"]["framework"] == "iso27001-2022"
+               for c in between)

@@ -1,46 +1,35 @@
-"""Hold-out evaluation of inference: how well do chains through the other sets recover a published set?
+"""How well does inference recover a published mapping it did not see? Scored next to naive chaining.
 
-One published mapping set is removed; the composition engine runs on everything else; the pairs
-it finds between the held-out set's two frameworks are compared with the held-out pairs:
+Two kinds of gold:
 
-- definite relations: precision and recall of the pairs, and how often the relation matches;
-- candidate links: precision at each recall level, walking down the ranking;
-- naive two-hop chaining (any A-B-C, relation ignored), computed in the same run, as the baseline.
-Pairs are compared unordered-by-framework: (item of the subject framework, item of the object framework).
+- ``--hold-out SET``: one of the graph's published sets. The engine runs on every other mapping;
+  the probability model is fitted leave-one-set-out on the other sets only (the held-out set gives
+  no label, see :func:`probability_fit.fit_model`).
+- ``--gold FILE``: an external set (:mod:`importers.gold_sets`). Every mapping of the graph between
+  the gold's two frameworks is left out first, so the pairs must be inferred, not looked up.
+
+In both, pairs are compared oriented (subject framework, object framework) and restricted to the
+identifiers both sides know: controls the gold maps on each side, present in the graph. Reported:
+definite relations (precision, recall, agreement of the relation); every inferred pair ranked by
+calibrated probability (P/R/F1 at the default threshold and the best one, average precision,
+precision at k, calibration table and Brier score); naive chaining (any A-B-C, relations ignored)
+through each pivot framework and through all.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from controlgraph.analysis.metrics import RankingReport, Scores, rank_report, scores
 from controlgraph.errors import NotFound
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
-from controlgraph.reasoning.composition import compose_mappings
+from controlgraph.reasoning.pair_features import TextIndex
+from controlgraph.reasoning.probability_fit import HeldOut, ScoringInputs, fit_model, hold_out, orient, score_pairs
 from controlgraph.vocabulary import MAPPING_SET, Relation
 
 Pair = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Scores:
-    found: int
-    correct: int
-    expected: int
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.found if self.found else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.correct / self.expected if self.expected else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass
@@ -51,106 +40,144 @@ class EvaluationReport:
     held_out_pairs: int
     other_mappings: int
     definite: Scores
-    definite_relation_agreement: int  # correct pairs whose inferred relation equals the held-out one
-    candidates: Scores
-    candidates_and_definite: Scores
-    naive_two_hop: Scores
-    precision_at_recall: list[tuple[float, float]] = field(default_factory=list)  # (recall level, precision)
+    definite_relation_agreement: int  # correct definite pairs whose relation is the gold one (when typed)
+    inferred: Scores  # every pair the engine offers (definite + candidates), unranked
+    ranking: RankingReport
+    naive_all: Scores
+    naive_by_pivot: dict[str, Scores] = field(default_factory=dict)
+    model_trained_on: dict[str, int] = field(default_factory=dict)
     max_hops: int = 3
 
+    @property
+    def best_naive(self) -> Scores:
+        return max([self.naive_all, *self.naive_by_pivot.values()], key=lambda s: s.f1)
 
-def _scores(found: Iterable[Pair], expected: set[Pair]) -> Scores:
-    found_set = set(found)
-    return Scores(len(found_set), len(found_set & expected), len(expected))
+    def to_json(self) -> dict[str, object]:
+        return {
+            "held_out": self.held_out,
+            "subject_framework": self.subject_framework,
+            "object_framework": self.object_framework,
+            "gold_pairs": self.held_out_pairs,
+            "other_mappings": self.other_mappings,
+            "max_hops": self.max_hops,
+            "definite": self.definite.to_json(),
+            "definite_relation_agreement": self.definite_relation_agreement,
+            "inferred_unranked": self.inferred.to_json(),
+            "ranked": self.ranking.to_json(),
+            "naive_all_pivots": self.naive_all.to_json(),
+            "naive_by_pivot": {k: v.to_json() for k, v in self.naive_by_pivot.items()},
+            "model_trained_on": self.model_trained_on,
+        }
 
 
-def _orient(a: str, c: str, subject_fw: str, object_fw: str) -> Pair | None:
-    fa, fc = framework_from_iri(a), framework_from_iri(c)
-    if (fa, fc) == (subject_fw, object_fw):
-        return a, c
-    if (fc, fa) == (subject_fw, object_fw):
-        return c, a
-    return None
-
-
-def naive_two_hop(edges: Sequence[AssertedMapping], subject_fw: str, object_fw: str) -> set[Pair]:
-    """Every pair joined through one intermediate control, whatever the relations say."""
+def naive_by_pivot(
+    edges: Sequence[AssertedMapping], frameworks: tuple[str, str], keep: Callable[[Pair], bool]
+) -> dict[str, set[Pair]]:
+    """Pairs joined through one intermediate control, whatever the relations say, per pivot framework."""
     neighbours: dict[str, set[str]] = defaultdict(set)
     for e in edges:
         neighbours[e.subject].add(e.object)
         neighbours[e.object].add(e.subject)
-    pairs: set[Pair] = set()
+    out: dict[str, set[Pair]] = defaultdict(set)
     for middle, around in neighbours.items():
-        starts = [a for a in around if framework_from_iri(a) == subject_fw]
-        ends = [c for c in around if framework_from_iri(c) == object_fw]
-        pairs.update((a, c) for a in starts for c in ends if a != middle != c)
-    return pairs
+        starts = [a for a in around if framework_from_iri(a) == frameworks[0]]
+        ends = [c for c in around if framework_from_iri(c) == frameworks[1]]
+        pivot = framework_from_iri(middle)
+        out[pivot].update(p for a in starts for c in ends if a != middle != c and keep(p := (a, c)))
+    return dict(out)
 
 
-def precision_at_recall(
-    ranked: Sequence[Pair], expected: set[Pair], levels: Sequence[float]
-) -> list[tuple[float, float]]:
-    """Interpolated precision at each recall level (the best precision at that recall or beyond)."""
-    points: list[tuple[float, float]] = []
-    correct = 0
-    for position, pair in enumerate(ranked, start=1):
-        if pair in expected:
-            correct += 1
-            points.append((correct / len(expected), correct / position))
-    curve = []
-    for level in levels:
-        reachable = [p for r, p in points if r >= level - 1e-9]
-        curve.append((level, max(reachable) if reachable else 0.0))
-    return curve
+def naive_two_hop(edges: Sequence[AssertedMapping], subject_fw: str, object_fw: str) -> set[Pair]:
+    """Every pair joined through one intermediate control (all pivots)."""
+    return {p for pairs in naive_by_pivot(edges, (subject_fw, object_fw), lambda _: True).values() for p in pairs}
 
 
-def evaluate(edges: Sequence[AssertedMapping], held_out: str, *, max_hops: int = 3) -> EvaluationReport:
+def _report(name: str, held: HeldOut, model_sets: dict[str, int], probabilities: Sequence[float], hops: int) -> (
+    EvaluationReport
+):
+    gold = held.gold
+    subjects, objects = {a for a, _ in gold}, {c for _, c in gold}
+
+    def known(pair: Pair) -> bool:
+        return pair[0] in subjects and pair[1] in objects
+
+    pivots = naive_by_pivot(held.rest, held.frameworks, known)
+    all_naive = {p for pairs in pivots.values() for p in pairs}
+    definite_pairs = {}
+    for pair, row in held.rows:
+        relation = getattr(row.result, "relation", None)
+        if isinstance(relation, Relation):
+            a_is_subject = framework_from_iri(row.subject) == held.frameworks[0]
+            definite_pairs[pair] = relation if a_is_subject else relation.inverse
+    overlapping = {p for p, rel in definite_pairs.items() if rel is not Relation.NOT_RELATED}
+    gold_relation = {}
+    for e in held.gold_edges:
+        oriented = orient(e.subject, e.object, held.frameworks)
+        if oriented is not None:
+            gold_relation[oriented] = e.relation if oriented == (e.subject, e.object) else e.relation.inverse
+    agreement = sum(1 for p, rel in definite_pairs.items() if gold_relation.get(p) is rel)
+    predicted = [(pair, p) for (pair, _), p in zip(held.rows, probabilities, strict=True)]
+    return EvaluationReport(
+        held_out=name,
+        subject_framework=held.frameworks[0],
+        object_framework=held.frameworks[1],
+        held_out_pairs=len(gold),
+        other_mappings=len(held.rest),
+        definite=scores(overlapping, gold),
+        definite_relation_agreement=agreement,
+        inferred=scores([pair for pair, _ in held.rows], gold),
+        ranking=rank_report(predicted, gold),
+        naive_all=scores(all_naive, gold),
+        naive_by_pivot={k: scores(v, gold) for k, v in sorted(pivots.items()) if v},
+        model_trained_on=model_sets,
+        max_hops=hops,
+    )
+
+
+def evaluate(
+    edges: Sequence[AssertedMapping],
+    held_out: str,
+    *,
+    texts: TextIndex | None = None,
+    parent_of: Callable[[str], str | None] | None = None,
+    max_hops: int = 3,
+) -> EvaluationReport:
     """Hold out the mapping set ``held_out`` (its id or IRI) and score inference against it."""
     set_iri = held_out if held_out.startswith("http") else MAPPING_SET + held_out
-    held = [e for e in edges if e.mapping_set == set_iri]
-    if not held:
+    if not any(e.mapping_set == set_iri for e in edges):
         raise NotFound(f"no mappings in a set {held_out!r}")
-    rest = [e for e in edges if e.mapping_set != set_iri]
-    subject_fw = framework_from_iri(held[0].subject)
-    object_fw = framework_from_iri(held[0].object)
-    expected_relation: dict[Pair, Relation] = {}
-    for e in held:
-        pair = _orient(e.subject, e.object, subject_fw, object_fw)
-        if pair is not None:
-            expected_relation[pair] = e.relation if pair == (e.subject, e.object) else e.relation.inverse
-    expected = {p for p, rel in expected_relation.items() if rel is not Relation.NOT_RELATED}
+    inputs = ScoringInputs(edges, texts or TextIndex({}), parent_of, max_hops)
+    model = fit_model(inputs, exclude=[set_iri])
+    held = hold_out(inputs, set_iri)
+    probabilities = model.predict(held.matrix()).tolist() if held.rows else []
+    return _report(set_iri.rsplit("/", 1)[-1], held, model.trained_on, probabilities, max_hops)
 
-    result = compose_mappings(rest, max_hops=max_hops)
-    definite: dict[Pair, Relation] = {}
-    for inferred in result.definite:
-        for a, c in inferred.member_pairs():
-            pair = _orient(a, c, subject_fw, object_fw)
-            if pair is not None:
-                definite[pair] = inferred.relation if pair == (a, c) else inferred.relation.inverse
-    overlapping = {p for p, rel in definite.items() if rel is not Relation.NOT_RELATED}
-    agreement = sum(1 for p, rel in definite.items() if expected_relation.get(p) is rel)
 
-    ranked: list[Pair] = []
-    seen: set[Pair] = set()
-    for candidate in result.candidates:  # already sorted by score, best first
-        for a in (candidate.subject, *candidate.subject_equivalents):
-            for c in (candidate.object, *candidate.object_equivalents):
-                pair = _orient(a, c, subject_fw, object_fw)
-                if pair is not None and pair not in seen:
-                    seen.add(pair)
-                    ranked.append(pair)
-    levels = [round(0.1 * i, 1) for i in range(1, 11)]
-    return EvaluationReport(
-        held_out=set_iri.rsplit("/", 1)[-1],
-        subject_framework=subject_fw,
-        object_framework=object_fw,
-        held_out_pairs=len(expected),
-        other_mappings=len(rest),
-        definite=_scores(overlapping, expected),
-        definite_relation_agreement=agreement,
-        candidates=_scores(ranked, expected),
-        candidates_and_definite=_scores([*ranked, *overlapping], expected),
-        naive_two_hop=_scores(naive_two_hop(rest, subject_fw, object_fw), expected),
-        precision_at_recall=precision_at_recall([*sorted(overlapping), *ranked], expected, levels),
-        max_hops=max_hops,
-    )
+def evaluate_gold(
+    edges: Sequence[AssertedMapping],
+    gold: Collection[Pair],
+    name: str,
+    *,
+    texts: TextIndex | None = None,
+    parent_of: Callable[[str], str | None] | None = None,
+    max_hops: int = 3,
+) -> EvaluationReport:
+    """Score inference against external gold pairs, the graph's own mappings between their frameworks left out."""
+    if not gold:
+        raise NotFound(f"{name}: no gold pair names two controls the graph knows")
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for a, c in gold:
+        counts[(framework_from_iri(a), framework_from_iri(c))] += 1
+    frameworks = max(counts, key=lambda k: counts[k])
+    oriented = {p for a, c in gold if (p := orient(a, c, frameworks)) is not None}
+    rest = [
+        e for e in edges
+        if {framework_from_iri(e.subject), framework_from_iri(e.object)} != set(frameworks)
+    ]
+    inputs = ScoringInputs(rest, texts or TextIndex({}), parent_of, max_hops)
+    model = fit_model(inputs)
+    result = inputs.compose(rest, between=frameworks)
+    rows = score_pairs(inputs, result, oriented, frameworks)
+    held = HeldOut(name, frameworks, oriented, rows, [int(p in oriented) for p, _ in rows], result, rest)
+    probabilities = model.predict(held.matrix()).tolist() if rows else []
+    return _report(name, held, model.trained_on, probabilities, max_hops)

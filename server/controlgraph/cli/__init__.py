@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from controlgraph import __version__
-from controlgraph.cli import admin, analysis, exports, graph, imports, query
+from controlgraph.cli import admin, analysis, exports, graph, imports, inference, query
 from controlgraph.cli.context import (
     EXIT_CODES_HELP,
     EXIT_INPUT,
@@ -51,7 +51,9 @@ COMMANDS: tuple[click.Command, ...] = (
     analysis.coverage_command,
     analysis.programme_command,
     analysis.explain_command,
-    analysis.evaluate_command,
+    inference.evaluate_command,
+    inference.model_command,
+    inference.crosswalk_command,
     query.query_command,
     query.queries_command,
     imports.import_command,

@@ -1,22 +1,23 @@
-"""Commands that answer questions: satisfiers, coverage, programme, explain, evaluate (thin, over the engine)."""
+"""Commands that answer questions: satisfiers, coverage, programme, explain (thin, over the engine)."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
 import click
 
+from controlgraph.analysis.candidate_links import candidates_of
 from controlgraph.analysis.coverage import LEVELS, CoverageReport, HaveSpec, ItemCoverage, LevelSummary, coverage
-from controlgraph.analysis.evaluation import evaluate
 from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
 from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
 from controlgraph.analysis.search import find_control
 from controlgraph.cli.context import Context, exit_on_error, pass_context
+from controlgraph.cli.inference import stored_model
 from controlgraph.errors import InputError
-from controlgraph.reasoning.inputs import store_mappings
+from controlgraph.reasoning.inputs import store_mappings, store_texts
+from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.store import open_store
 from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of, parse_control_ref
 
@@ -28,11 +29,15 @@ from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_
 @click.option("--asserted-only", is_flag=True, help="Leave out relations inferred by reasoning.")
 @click.option("--no-roll-up", "no_roll_up", is_flag=True,
               help="Only mappings to CONTROL itself, not those to the items beneath it.")
+@click.option("--candidates", "with_candidates", is_flag=True,
+              help="Also list candidate links (likely, never proven) with their probability.")
+@click.option("--min-probability", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="With --candidates: only candidates at least this probable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_context
 def satisfiers_command(
     ctx: Context, control: str, frameworks: tuple[str, ...], full_only: bool, asserted_only: bool, no_roll_up: bool,
-    fmt: str,
+    with_candidates: bool, min_probability: float, fmt: str,
 ) -> None:
     """Which controls satisfy CONTROL (written FRAMEWORK:ID, e.g. nist-csf-2.0:PR.AA-01).
 
@@ -52,8 +57,14 @@ def satisfiers_command(
         find = find_satisfiers if no_roll_up else satisfiers_with_roll_up
         found = find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
                      include_partial=not full_only)
+        likely = candidates_of(store, ref.iri, frameworks=frameworks, min_probability=min_probability) \
+            if with_candidates else []
     if fmt == "json":
-        click.echo(json.dumps([satisfier_record(s) for s in found], indent=2))
+        records = [satisfier_record(s) for s in found]
+        if with_candidates:
+            click.echo(json.dumps({"satisfiers": records, "candidates": [c.to_json() for c in likely]}, indent=2))
+        else:
+            click.echo(json.dumps(records, indent=2))
         return
     click.echo(f"{target.ref}  {target.title}")
     if not found:
@@ -64,6 +75,12 @@ def satisfiers_command(
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
         rolled = f"rolled up from {s.rolled_up_from.ref}, " if s.rolled_up_from else ""
         click.echo(f"          {rolled}via {source}")
+    if with_candidates:
+        click.echo(f"candidates (likely, to confirm; probability a publisher maps the pair): {len(likely)}")
+        for c in likely:
+            p = "?" if c.probability is None else f"{c.probability:.2f}"
+            click.echo(f"  likely  p={p:<5} {_relations(c.possibilities):<40} {_ref(c.object)}  "
+                       f"({c.path_count} chains)")
 
 
 
@@ -352,9 +369,10 @@ def _relations(rels: frozenset[Relation]) -> str:
 @click.argument("object_")
 @click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
 @click.option("--limit", type=int, default=20, show_default=True, help="Chains printed (all are counted).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @pass_context
-def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | None, limit: int) -> None:
-    """Every chain of mappings between SUBJECT and OBJECT, what each allows, and the verdict."""
+def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | None, limit: int, fmt: str) -> None:
+    """Every chain of mappings between SUBJECT and OBJECT, the engine's verdict and the pair's probability."""
     with exit_on_error():
         try:
             a, b = parse_control_ref(subject), parse_control_ref(object_)
@@ -363,47 +381,32 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         store = open_store(ctx.settings, read_only=True)
         find_control(store, a)
         find_control(store, b)
-        result = explain(store_mappings(store), a.iri, b.iri, max_hops=max_hops or ctx.settings.max_hops)
+        titles, statements, parents = store_texts(store)
+        hops = max_hops or ctx.settings.max_hops
+        result = explain(store_mappings(store), a.iri, b.iri, max_hops=hops, model=stored_model(ctx),
+                         texts=texts_from(titles, statements), parent_of=parents.get)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
     click.echo(f"{a} -> {b}")
     click.echo(f"direct mappings: {len(result.direct)}")
     for step in result.direct:
-        click.echo(f"  {step.relation.value:<15} via {_set_name(step.mapping_set)}")
-    click.echo(f"chains of 2..{max_hops or ctx.settings.max_hops} mappings: {result.chains_total}")
+        click.echo(f"  {step.relation.value:<15} read as {step.reading} {_relations(step.possibilities)} "
+                   f"via {_set_name(step.mapping_set)}")
+    click.echo(f"chains of 2..{hops} links (equal mappings inside a class are free): {result.chains_total}")
     for chain in result.chains[:limit]:
-        hops = " ; ".join(f"{_ref(s.subject)} {s.relation.value} {_ref(s.object)} [{_set_name(s.mapping_set)}]"
-                          for s in chain.steps)
-        click.echo(f"  allows {_relations(chain.possibilities)}: {hops}")
+        hops_text = " ; ".join(f"{_ref(s.subject)} {s.relation.value} {_ref(s.object)} [{_set_name(s.mapping_set)}]"
+                               for s in chain.steps)
+        click.echo(f"  allows {_relations(chain.possibilities)}: {hops_text}")
     if result.chains_total > limit:
         click.echo(f"  ... {result.chains_total - limit} more (--limit)")
     click.echo(f"verdict: {result.verdict} {_relations(result.possibilities)}")
+    if result.probability is not None:
+        click.echo(f"probability a publisher maps this pair: {result.probability:.2f} "
+                   f"(log-odds {result.base_log_odds:+.2f} at the average pair, then per feature:)")
+        for name, value, contribution in result.contributions:
+            click.echo(f"  {name:<20} {value:8.3f}  {contribution:+.2f}")
 
 
 def _set_name(iri: str | None) -> str:
     return iri.rsplit("/", 1)[-1] if iri else "?"
-
-
-@click.command("evaluate")
-@click.option("--hold-out", "held_out", required=True, multiple=True, help="Mapping set id to hold out (repeatable).")
-@click.option("--max-hops", type=int, default=None, help="Longest chain followed (default: the max_hops setting).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@pass_context
-def evaluate_command(ctx: Context, held_out: tuple[str, ...], max_hops: int | None, fmt: str) -> None:
-    """Hold out a published set, infer it back from the rest, score against it and against naive chaining."""
-    with exit_on_error():
-        store = open_store(ctx.settings, read_only=True)
-        edges = store_mappings(store)
-        reports = [evaluate(edges, h, max_hops=max_hops or ctx.settings.max_hops) for h in held_out]
-    if fmt == "json":
-        click.echo(json.dumps([dataclasses.asdict(r) for r in reports], indent=2))
-        return
-    for r in reports:
-        click.echo(f"held out {r.held_out} ({r.subject_framework} -> {r.object_framework}): {r.held_out_pairs} pairs; "
-                   f"inferring from {r.other_mappings} other mappings, up to {r.max_hops} hops")
-        for label, scores in (("definite relations", r.definite), ("candidate links", r.candidates),
-                              ("definite + candidates", r.candidates_and_definite),
-                              ("naive two-hop baseline", r.naive_two_hop)):
-            click.echo(f"  {label:<24} found {scores.found:>6}  correct {scores.correct:>5}  "
-                       f"precision {scores.precision:.2f}  recall {scores.recall:.2f}  F1 {scores.f1:.2f}")
-        click.echo(f"  definite relations equal to the held-out relation: {r.definite_relation_agreement}")
-        curve = "  ".join(f"{level:.1f}:{precision:.2f}" for level, precision in r.precision_at_recall)
-        click.echo(f"  ranked precision at recall  {curve}")

@@ -32,7 +32,15 @@ def build_command(ctx: Context) -> None:
     stats = result.inference
     click.echo(f"asserted mappings: {result.asserted_mappings:,}; inferred by chaining (up to "
                f"{ctx.settings.max_hops} hops): {stats.get('definite', 0):,} definite relations, "
-               f"{stats.get('candidates', 0):,} candidate links, {stats.get('conflicts', 0):,} conflicts")
+               f"{stats.get('candidates_stored', 0):,} candidate links stored "
+               f"({stats.get('candidate_pairs_stored', 0):,} control pairs; "
+               f"{stats.get('candidates', 0):,} found, 'any' ones kept from probability "
+               f"{ctx.settings.candidate_probability_floor}), {stats.get('conflicts', 0):,} conflicts, "
+               f"{stats.get('findings', 0):,} data-quality findings")
+    if result.model is not None and result.model.definite_precision is not None:
+        click.echo(f"probability model fitted leave-one-set-out on {len(result.model.trained_on)} published sets; "
+                   f"definite relations' measured precision {result.model.definite_precision:.2f} "
+                   f"({result.model.definite_rows} held-out pairs); `controlgraph model` prints the weights")
     if result.carried_over_graphs:
         click.echo(f"carried over from the previous store: {len(result.carried_over_graphs)} graph(s)")
     timing = ", ".join(f"{phase} {result.seconds.get(phase, 0.0):.2f}s" for phase in PHASES)

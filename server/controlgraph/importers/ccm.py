@@ -19,25 +19,29 @@ Reads the bundle folder (the one holding ``CCM/``, or ``CCM/`` itself):
   (NIST SP 800-53, PCI DSS, CIS, AICPA TSC, ISF SoGP, CCM v3) are reported as skipped.
   Reference strings are read by :mod:`controlgraph.importers.ccm_references`.
 
-What a gap level says, and why every pair is ``intersects-with``
------------------------------------------------------------------
+What a gap level says, and how each pair is read
+------------------------------------------------
 Each CCM control lists the target references that together address it, and one gap level for
 the whole list: ``No Gap`` (the references, taken together, cover everything the CCM control
 asks for), ``Partial Gap`` (they cover part of it; the addendum says what is missing) or
 ``Full Gap`` (nothing covers it; the references read ``No Mapping``). The subject of every
 mapping is the CCM control, the object the referenced item.
 
-"No Gap" is a statement about the *union* of the references: CCM control is a subset of
-(ref1 + ref2 + ...). It does not make the CCM control a subset of any single reference, and
-even with a single reference it leaves open whether the two are equal or the reference asks for
-more, so neither ``subset-of`` nor ``equal`` is definite. What is certain for each listed pair
-is that the two overlap, so each pair is asserted ``intersects-with`` (relation source
-``defaulted``), and the gap level is kept on the mapping as ``cg:gapLevel`` (and the addendum
-as its comment) for a reader or a later curation to tighten. A ``No Gap`` list whose references
-were all read into one framework also becomes a cover-set statement (``cg:CoverSet``): the CCM
-control is contained in the union of its references (whether equal to it is left open), so
-implementing all of them covers it fully (analysis/cover_sets.py). ``Full Gap`` yields no mapping
-at all: not being mapped is not evidence of being unrelated.
+The relation of record stays ``intersects-with`` (relation source ``defaulted``: CSA types no
+pair), the gap level is kept as ``cg:gapLevel`` (the addendum as the comment), and the mapping
+records how the engine reads it (``cg:reading``, see reasoning/readings.py), decided here because
+only the importer sees the control's whole reference list across the target standards:
+
+- ``No Gap`` with a single referenced item: ``contained`` ({equal, subset-of}): CSA says that item
+  covers the control (a 27001:2013 Annex A item and the 27002:2013 control of the same number
+  count as one item);
+- ``No Gap`` with several: ``covered-by-union``: the control is contained in their union, not in
+  any single one, so each pair only overlaps. A ``No Gap`` list whose references were all read into
+  one framework also becomes a cover-set statement (``cg:CoverSet``): implementing all of them
+  covers the control fully (analysis/cover_sets.py);
+- ``Partial Gap``: ``partial`` ({superset-of, intersects-with}): overlap, not contained.
+
+``Full Gap`` yields no mapping at all: not being mapped is not evidence of being unrelated.
 
 Repairs and rejections: a gap level written with Greek look-alike letters (``Νο Gap``) is read
 as Latin; an addendum filed under another key is taken as the addendum; unknown gap levels,
@@ -47,6 +51,7 @@ reason, and the rest of the file is still imported.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
@@ -74,7 +79,7 @@ from controlgraph.importers.ccm_references import (
     parse_iso_reference,
 )
 from controlgraph.importers.context import GraphContext, ImportOptions
-from controlgraph.importers.dataset_builder import GAP_LEVEL, STATEMENT, DatasetBuilder
+from controlgraph.importers.dataset_builder import GAP_LEVEL, READING, STATEMENT, DatasetBuilder
 from controlgraph.importers.input_files import (
     existing_folder,
     expect_dict,
@@ -316,8 +321,9 @@ def _read_mapping_folder(
             object_framework=slug,
             description=(
                 "CSA's mapping of each CCM control to the target items that together address it, with a gap "
-                "level per control. Each pair is read as intersects-with; the gap level of the control's whole "
-                "reference list is kept as cg:gapLevel. A 'No Gap' list whose references were all read is also "
+                "level per control, kept as cg:gapLevel. Pairs are untyped (recorded as intersects-with, relation "
+                "source defaulted); cg:reading says what the gap level makes of each (contained, "
+                "covered-by-union, partial). A 'No Gap' list whose references were all read is also "
                 "a cover-set statement (cg:CoverSet): the CCM control is contained in the union of its references."
             ),
         )
@@ -386,6 +392,30 @@ def _read_mapping_row(
         else:
             covers[(cid, slug)] = CoverSetRecord((CCM_SLUG, cid), tuple(sorted(union)), comment=addendum)
             builder.count("cover sets")
+    _set_readings(cid, pairs)
+
+
+def _same_item(slug: str, notation: str) -> tuple[str, str]:
+    """27001:2013 Annex A items are the 27002:2013 controls (A.9.2.1 is 9.2.1): one reference, not two."""
+    if slug == "iso27001-2013" and notation.startswith("A."):
+        return "iso27002-2013", notation[2:]
+    return slug, notation
+
+
+def _set_readings(cid: str, pairs: dict[tuple[str, str, str], MappingRecord]) -> None:
+    """Record how the engine reads each pair of ``cid``, from the gap level of its whole reference list.
+
+    "No Gap" with a single item: contained in it; with several: contained in their union (each pair
+    overlaps); "Partial Gap": overlaps and is not contained (reasoning/readings.py).
+    """
+    keys = [k for k in pairs if k[0] == cid]
+    items = {_same_item(slug, notation) for _, slug, notation in keys}
+    for key in keys:
+        record = pairs[key]
+        gap = record.extra.get(GAP_LEVEL)
+        reading = {"No Gap": "contained" if len(items) == 1 else "covered-by-union", "Partial Gap": "partial"}.get(
+            str(gap), "overlap")
+        pairs[key] = dataclasses.replace(record, extra={**record.extra, READING: reading})
 
 
 def _source(url: Any, where: str, builder: DatasetBuilder) -> str:

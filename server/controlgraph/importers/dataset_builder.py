@@ -32,6 +32,7 @@ from controlgraph.vocabulary import CG, control_iri
 STATEMENT = CG + "statement"
 IMPLEMENTATION_EXAMPLE = CG + "implementationExample"
 GAP_LEVEL = CG + "gapLevel"
+READING = CG + "reading"
 
 
 class DatasetBuilder:

@@ -8,6 +8,7 @@ not own (imports, tenants' custom mappings) are carried over into the new store.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -24,6 +25,7 @@ from controlgraph.errors import ValidationFailed
 from controlgraph.pipeline.build_validation import BUILD_GRAPH, validate_build
 from controlgraph.reasoning.inputs import shared_graphs
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (
@@ -69,6 +71,7 @@ class BuildResult:
     # "full", "changed" (only what the changed datasets can affect) or "unchanged" (nothing to validate)
     validation: str = "full"
     changed_datasets: list[str] = field(default_factory=list)
+    model: ProbabilityModel | None = None  # the candidates' probability model, fitted on the published sets
 
 
 def carried_over(store: GraphStore) -> dict[str, list[ox.Triple]]:
@@ -131,9 +134,12 @@ def build(
     edges_by_graph = {g: asserted_edges(triples) for g, triples in graphs.items()}
     for g, edges in edges_by_graph.items():
         graphs[g] = graphs[g] + direct_triples(edges)
-    derived, stats = composition_graphs(shared_graphs(graphs), max_hops=settings.max_hops)
+    derived, stats, model = composition_graphs(
+        shared_graphs(graphs), max_hops=settings.max_hops, probability_floor=settings.candidate_probability_floor
+    )
     graphs.update(derived)
     result.inference = stats
+    result.model = model
     result.asserted_mappings = sum(len(e) for e in edges_by_graph.values())
     _summarise(loaded, result)
     graphs[BUILD_GRAPH] = _build_metadata(result) + validation.record
@@ -193,6 +199,11 @@ def _build_metadata(result: BuildResult) -> list[ox.Triple]:
             node,
             ox.NamedNode(CG + "assertedMappings"),
             ox.Literal(str(result.asserted_mappings), datatype=ox.NamedNode(XSD_INTEGER)),
+        ),
+        *(
+            [ox.Triple(node, ox.NamedNode(CG + "probabilityModel"), ox.Literal(json.dumps(result.model.to_json())))]
+            if result.model is not None
+            else []
         ),
     ]
 

@@ -96,6 +96,6 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
         progress("refreshing inferred relations without it")
     shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
               for t in store.graph_triples(g) if t.predicate.value not in RELATION_IRIS]
-    derived, stats = composition_graphs(shared, max_hops=max_hops)
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
     store.replace_graphs(derived, remove=[graph])
     return stats.get("definite", 0)

@@ -162,7 +162,7 @@ def commit_dataset(
         store.replace_graphs({graph: [*written, *record]})
         return CommitOutcome(graph, len(written), True, -1)
     _say(progress, started, "refreshing inferred relations")
-    derived, stats = composition_graphs(shared, max_hops=max_hops)
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
     _say(progress, started, f"writing {len(written):,} triples")
     store.replace_graphs({graph: [*written, *record], **derived})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from controlgraph.reasoning import possibilities as P
-from controlgraph.reasoning.class_graph import RATIONALE_RANK, AssertedMapping
+from controlgraph.reasoning.class_graph import RATIONALE_RANK, AssertedMapping, ClassGraph
+from controlgraph.reasoning.input_checks import Finding
 from controlgraph.vocabulary import SEMAPV, Rationale, Relation
 
 MAPPING_CHAINING = SEMAPV + "MappingChaining"
@@ -94,6 +95,7 @@ class InferredRelation(_ValueObject):
         "object",
         "object_equivalents",
         "path_count",
+        "probability",
         "relation",
         "subject",
         "subject_equivalents",
@@ -135,6 +137,7 @@ class InferredRelation(_ValueObject):
         self.subject_equivalents = subject_equivalents
         self.object_equivalents = object_equivalents
         self.justification = justification
+        self.probability: float | None = None  # measured precision of its kind, set by probability_model
         self._pending = pending
         self._explained: Explained | None = None if pending is not None else (paths, strength, confidence, rationale)
 
@@ -183,6 +186,7 @@ class CandidateLink(_ValueObject):
         "object_equivalents",
         "path_count",
         "possibilities",
+        "probability",
         "publishers",
         "score",
         "shared_parents",
@@ -236,6 +240,7 @@ class CandidateLink(_ValueObject):
         self.subject_equivalents = subject_equivalents
         self.object_equivalents = object_equivalents
         self.justification = justification
+        self.probability: float | None = None  # P(a publisher maps the pair), set by probability_model
         self._pending = pending
         self._paths: tuple[ChainPath, ...] | None = None if pending is not None else paths
 
@@ -277,6 +282,9 @@ class CompositionResult:
     conflicts: list[Conflict] = field(default_factory=list)
     equivalence_classes: list[EquivalenceClass] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)  # inputs that cannot all be true (input_checks)
+    graph: ClassGraph | None = None  # the classes and links walked, for pair features
+    edges: list[AssertedMapping] = field(default_factory=list)  # the asserted mappings as the engine read them
 
 
 def chain_path(edges: Sequence[AssertedMapping], mask: P.Possibilities) -> ChainPath:

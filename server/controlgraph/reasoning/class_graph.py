@@ -14,6 +14,7 @@ that class (:meth:`ClassGraph.equal_chain`).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +37,21 @@ class AssertedMapping:
     confidence: float | None = None
     mapping_set: str | None = None
     publisher: str | None = None
+    possible: P.Possibilities | None = None  # what the mapping says (readings.py); None: the relation alone
+    reading: str = "stated"
 
+    @functools.cached_property
+    def mask(self) -> P.Possibilities:
+        """The possibility set from subject to object this mapping asserts."""
+        return P.of(self.relation) if self.possible is None else self.possible
+
+    @property
+    def is_equal(self) -> bool:
+        """True when the mapping asserts equal and nothing else (only these join equivalence classes)."""
+        return self.mask == _EQUAL_ONLY
+
+
+_EQUAL_ONLY = P.of(Relation.EQUAL)
 
 FrameworkOf = Callable[[str], str] | Mapping[str, str]
 
@@ -47,6 +62,7 @@ FrameworkOf = Callable[[str], str] | Mapping[str, str]
 RATIONALE_RANK: dict[Rationale, int] = {Rationale.FUNCTIONAL: 1, Rationale.SEMANTIC: 2, Rationale.SYNTACTIC: 3}
 
 
+@functools.lru_cache(maxsize=65536)
 def framework_from_iri(control: str) -> str:
     """The framework slug of a controlgraph control IRI."""
     ref = control_ref_from_iri(control)
@@ -63,7 +79,7 @@ class Link:
     high: int
     mask: P.Possibilities = P.ANY
     edges: list[int] = field(default_factory=list)
-    best: int = -1  # the edge shown in explanations: strongest, then best rationale, then most confident
+    best: int = -1  # the edge shown: narrowest reading, strongest, best rationale, most confident
     strength: int | None = None  # the best edge's
     rank: int = -1  # the same, -1 when unknown, for the walk's arithmetic
     publishers: frozenset[str] = frozenset()
@@ -85,7 +101,7 @@ class ClassGraph:
         names = sorted({e.subject for e in self.edges} | {e.object for e in self.edges})
         self.names = names
         self.index = {name: i for i, name in enumerate(names)}
-        self.framework = [_framework_lookup(framework_of, name) for name in names]
+        self.framework = [framework_lookup(framework_of, name) for name in names]
 
         self.edge_subject = [self.index[e.subject] for e in self.edges]
         self.edge_object = [self.index[e.object] for e in self.edges]
@@ -99,7 +115,7 @@ class ClassGraph:
 
         self.equal_adjacency: list[list[tuple[int, int]]] = [[] for _ in names]
         for k, e in enumerate(self.edges):
-            if e.relation is Relation.EQUAL:
+            if e.is_equal:
                 a, b = self.index[e.subject], self.index[e.object]
                 if a == b:
                     continue
@@ -135,24 +151,25 @@ class ClassGraph:
         self.links: dict[tuple[int, int], Link] = {}
         self.intra_class: list[int] = []  # non-equal mappings between members of one class
         for k, e in enumerate(self.edges):
-            if e.relation is Relation.EQUAL:
+            if e.is_equal:
                 continue
             cs, co = self.class_of[self.index[e.subject]], self.class_of[self.index[e.object]]
             if cs == co:
-                self.intra_class.append(k)
+                if not e.mask & _EQUAL_ONLY:  # admitting equal, it agrees with the class
+                    self.intra_class.append(k)
                 continue
             low, high = min(cs, co), max(cs, co)
             link = self.links.get((low, high))
             if link is None:
                 link = self.links[(low, high)] = Link(low, high)
-            mask = P.of(e.relation)
+            mask = e.mask
             link.mask &= mask if cs == low else P.inverse(mask)
             link.edges.append(k)
         self.adjacency: list[list[tuple[int, P.Possibilities]]] = [[] for _ in self.members]
         self.contradictory_links: list[Link] = []
         publisher_bit: dict[str, int] = {}
         for (low, high), link in sorted(self.links.items()):
-            link.best = max(link.edges, key=lambda k: (edge_quality(self.edges[k]), -k))
+            link.best = max(link.edges, key=lambda k: (-P.size(self.edges[k].mask), edge_quality(self.edges[k]), -k))
             link.strength = self.edges[link.best].strength
             link.rank = -1 if link.strength is None else link.strength
             link.publishers = frozenset(p for k in link.edges if (p := self.edges[k].publisher))
@@ -226,7 +243,7 @@ class ClassGraph:
         return tuple(out)
 
 
-def _framework_lookup(framework_of: FrameworkOf | None, control: str) -> str:
+def framework_lookup(framework_of: FrameworkOf | None, control: str) -> str:
     if framework_of is None:
         return framework_from_iri(control)
     if callable(framework_of):

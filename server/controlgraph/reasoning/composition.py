@@ -48,8 +48,9 @@ from controlgraph.reasoning.chain_results import (
     InferredRelation,
     chain_path,
 )
-from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf
+from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, FrameworkOf, framework_lookup
 from controlgraph.reasoning.explanations import CandidateRecipe, DefiniteRecipe, expanded_chain, supporting
+from controlgraph.reasoning.input_checks import check_inputs
 from controlgraph.reasoning.possibility_walk import FirstChain, PairEvidence, grouped_links, walk_from
 from controlgraph.vocabulary import Relation
 
@@ -94,6 +95,7 @@ def compose_mappings(
     max_paths_kept: int = 5,
     max_candidates_per_control: int | None = None,
     weights: CandidateWeights | None = None,
+    between: tuple[str, str] | None = None,
 ) -> CompositionResult:
     """Chain ``edges`` and report definite relations, ranked candidates and conflicts.
 
@@ -102,9 +104,14 @@ def compose_mappings(
     whose parents are mapped to each other. Each result shows at most ``max_paths_kept`` chains
     (those that narrow its possibility set first) and counts all. A candidate is kept when it is
     among the ``max_candidates_per_control`` best of either of its controls' classes (None keeps all).
+    ``between`` (two framework slugs) settles only class pairs that hold a control of each: the
+    results for those pairs are exactly those of a full run (the walk from the lower class of each
+    pair is the one that records it), at a fraction of the cost; the probability model's
+    leave-one-set-out fitting uses it.
     """
     if max_hops < 1:
         raise ValueError(f"max_hops must be at least 1, got {max_hops}")
+    edges, findings = check_inputs(edges, lambda name: framework_lookup(framework_of, name))
     graph = ClassGraph(edges, framework_of)
     if max_candidates_per_control is not None and max_candidates_per_control < 1:
         raise ValueError(f"max_candidates_per_control must be at least 1 or None, got {max_candidates_per_control}")
@@ -116,7 +123,12 @@ def compose_mappings(
     gc.disable()
     try:
         run.asserted_conflicts()
-        for start in range(len(graph.members)):
+        starts = range(len(graph.members))
+        if between is not None:
+            wanted = set(between)
+            run.targets = {c for c, m in enumerate(graph.members) if {graph.framework[i] for i in m} & wanted}
+            starts = sorted(run.targets)  # type: ignore[assignment]
+        for start in starts:
             run.walk(start)
         run.result.candidates = run.candidates()
         # Still inside: with the collector back on, these allocations would trigger full scans of
@@ -132,7 +144,11 @@ def compose_mappings(
     finally:
         if collecting:
             gc.enable()
+    run.result.findings = findings
+    run.result.graph = graph
+    run.result.edges = list(edges)
     run.result.stats.update(
+        findings=len(findings),
         controls=len(graph.names),
         classes=len(graph.members),
         links=len(graph.links),
@@ -164,6 +180,7 @@ class _Run:
         self.result.stats.update(chains=0, pruned_any=0)
         self._conflict_keys: set[frozenset[str]] = set()
         self.cap: int | None = None
+        self.targets: set[int] | None = None  # classes worth settling pairs with (``between``), None: all
         self._candidates: list[_Found] = []
         self._best: dict[int, list[tuple[float, int, _Found]]] = {}
         self._sequence = 0
@@ -181,7 +198,10 @@ class _Run:
         settle, offer = self._settle, self._offer
         asserted = dict(self.g.adjacency[start])
         scored_alone = self.parent_of is None  # else the score needs the pair's parents
+        targets = self.targets
         for target, ev in found.items():
+            if targets is not None and target not in targets:
+                continue
             link = asserted.get(target)
             if isinstance(ev, tuple):
                 # One chain, the common case: as a candidate it is scored straight from the
@@ -196,7 +216,8 @@ class _Run:
         # pair of the two classes a relation (through the equal mappings).
         g = self.g
         for nxt, mask in g.adjacency[start]:
-            if nxt > start and nxt not in found and g.cross_framework(start, nxt):
+            wanted = targets is None or nxt in targets
+            if nxt > start and nxt not in found and g.cross_framework(start, nxt) and wanted:
                 settle(start, nxt, PairEvidence(), mask)
 
     # ------------------------------------------------------------------ settling one pair
@@ -208,6 +229,12 @@ class _Run:
             self._conflict(s, t, ev, asserted)
             return
         if asserted is not None:
+            if _SIZE[total] != 1:
+                return
+            if _SIZE[asserted] > 1:
+                # The chains sharpen what the mappings say (an untyped reference shown to be subset-of).
+                self._definite(s, t, ev, asserted, total, self._pair(s, t, ev))
+                return
             pair = self._unasserted_pair(s, t)
             if pair is not None:
                 self._definite(s, t, ev, asserted, total, pair)
@@ -428,7 +455,7 @@ class _Run:
             evidence = []
             for k in link.edges:
                 e = g.edges[k]
-                mask = P.of(e.relation) if g.class_of[g.index[e.subject]] == link.low else P.of(e.relation.inverse)
+                mask = e.mask if g.class_of[g.index[e.subject]] == link.low else P.inverse(e.mask)
                 route = [*g.equal_chain(a, g.end_in(k, link.low)), k, *g.equal_chain(g.end_in(k, link.high), c)]
                 evidence.append(chain_path([g.edges[j] for j in route], mask))
             self._add_conflict(Conflict(g.names[a], g.names[c], tuple(evidence)))
@@ -439,5 +466,5 @@ class _Run:
             direct_equal = [j for n, j in g.equal_adjacency[x] if n == y][:1]
             route = direct_equal or g.equal_chain(x, y)
             equal_route = chain_path([g.edges[j] for j in route], P.of(Relation.EQUAL))
-            direct = chain_path([e], P.of(e.relation))
+            direct = chain_path([e], e.mask)
             self._add_conflict(Conflict(e.subject, e.object, (equal_route, direct)))

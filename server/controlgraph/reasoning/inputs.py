@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
 from controlgraph.data.interop import term_value
 from controlgraph.reasoning.class_graph import AssertedMapping
+from controlgraph.reasoning.readings import CoverStatement, MappingFacts, possible, read_all
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (
     CG,
@@ -15,6 +17,7 @@ from controlgraph.vocabulary import (
     GRAPH,
     INFERRED_GRAPH,
     RELATION_IRIS,
+    SKOS,
     SSSOM,
     TENANT_GRAPH,
     Rationale,
@@ -30,6 +33,9 @@ _FIELDS = {
     CG + "strength": "strength",
     SSSOM + "confidence": "confidence",
     CG + "inMappingSet": "set",
+    CG + "relationSource": "source",
+    CG + "gapLevel": "gap",
+    CG + "reading": "reading",
 }
 # Graphs whose mappings are not shared evidence: derived results, build metadata, tenants' own.
 NOT_SHARED = (INFERRED_GRAPH, GRAPH + "candidates", GRAPH + "conflicts", GRAPH + "build", TENANT_GRAPH)
@@ -46,17 +52,22 @@ def asserted_mappings(triples: Iterable[ox.Triple]) -> list[AssertedMapping]:
         name = _FIELDS.get(p)
         if name is not None:
             fields.setdefault(term_value(t.subject), {})[name] = term_value(t.object)
-    found = []
+    found: list[AssertedMapping] = []
+    facts: list[MappingFacts] = []
     for mapping, f in sorted(fields.items()):
         if not {"subject", "object", "relation"} <= f.keys() or f["relation"] not in RELATION_IRIS:
             continue
         strength = f.get("strength")
         confidence = f.get("confidence")
         set_iri = f.get("set")
+        relation = Relation.from_iri(f["relation"])
+        facts.append(MappingFacts(
+            mapping, f["subject"], relation, f["object"], set_iri, f.get("source"), f.get("gap"), f.get("reading")
+        ))
         found.append(AssertedMapping(
             mapping=mapping,
             subject=f["subject"],
-            relation=Relation.from_iri(f["relation"]),
+            relation=relation,
             object=f["object"],
             rationale=_RATIONALES.get(f.get("rationale", "")),
             strength=int(strength) if strength is not None and strength.lstrip("-").isdigit() else None,
@@ -64,7 +75,29 @@ def asserted_mappings(triples: Iterable[ox.Triple]) -> list[AssertedMapping]:
             mapping_set=set_iri,
             publisher=publishers.get(set_iri) if set_iri else None,
         ))
-    return found
+    readings, _ = read_all(facts)
+    return [_read(m, readings[m.mapping]) for m in found]
+
+
+def cover_statements(triples: Iterable[ox.Triple]) -> list[CoverStatement]:
+    """The cover-set statements (a control contained in the union of several) of ``triples``."""
+    facts = [
+        MappingFacts(m.mapping, m.subject, m.relation, m.object, m.mapping_set, None, gap, None)
+        for m, gap in _gap_levels(triples)
+    ]
+    return read_all(facts)[1]
+
+
+def _gap_levels(triples: Iterable[ox.Triple]) -> list[tuple[AssertedMapping, str]]:
+    listed = list(triples)
+    gaps = {term_value(t.subject): term_value(t.object) for t in listed if t.predicate.value == CG + "gapLevel"}
+    return [(m, gaps[m.mapping]) for m in asserted_mappings(listed) if m.mapping in gaps]
+
+
+def _read(m: AssertedMapping, reading: str) -> AssertedMapping:
+    if reading == "stated":
+        return m
+    return dataclasses.replace(m, possible=possible(m.relation, reading), reading=reading)
 
 
 def shared_graphs(graphs: Mapping[str, Sequence[ox.Triple]]) -> list[ox.Triple]:
@@ -76,3 +109,25 @@ def store_mappings(store: GraphStore) -> list[AssertedMapping]:
     """Asserted, shared mappings of a store (tenants' custom mappings and inferred ones left out)."""
     graphs = {name: store.graph_triples(name) for name in store.graph_names() if not name.startswith(NOT_SHARED)}
     return asserted_mappings(shared_graphs(graphs))
+
+
+def control_texts(triples: Iterable[ox.Triple]) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Titles, imported statements and parents of the controls in ``triples``."""
+    titles: dict[str, str] = {}
+    statements: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    for t in triples:
+        p = t.predicate.value
+        if p == SKOS + "prefLabel":
+            titles[term_value(t.subject)] = term_value(t.object)
+        elif p == CG + "statement":
+            statements[term_value(t.subject)] = term_value(t.object)
+        elif p == SKOS + "broader":
+            parents[term_value(t.subject)] = term_value(t.object)
+    return titles, statements, parents
+
+
+def store_texts(store: GraphStore) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """:func:`control_texts` over a store's shared graphs."""
+    names = [name for name in store.graph_names() if not name.startswith(NOT_SHARED)]
+    return control_texts(t for name in names for t in store.graph_triples(name))

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from controlgraph.data.interop import term_value
-from controlgraph.reasoning.composition import compose_mappings
-from controlgraph.reasoning.inputs import asserted_mappings
-from controlgraph.reasoning.results_rdf import result_graphs
-from controlgraph.vocabulary import CG, RELATION_IRIS, SKOS, Relation
+from controlgraph.reasoning.inputs import asserted_mappings, control_texts
+from controlgraph.reasoning.pair_features import texts_from
+from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model
+from controlgraph.reasoning.probability_model import ProbabilityModel
+from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, result_graphs, stored_candidates
+from controlgraph.vocabulary import CG, RELATION_IRIS, Relation
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,30 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
 
 
 def composition_graphs(
-    triples: Sequence[ox.Triple], *, max_hops: int
-) -> tuple[dict[str, list[ox.Triple]], dict[str, int]]:
-    """Run the composition engine over the shared asserted mappings in ``triples``.
+    triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2
+) -> tuple[dict[str, list[ox.Triple]], dict[str, int], ProbabilityModel]:
+    """Run the composition engine over the shared asserted mappings in ``triples`` and score its pairs.
 
-    Returns the inferred, candidates and conflicts graphs, and the engine's counts.
+    The probability model is fitted leave-one-set-out on the published sets in ``triples``
+    (:mod:`probability_fit`). Returns the inferred, candidates and conflicts graphs, the counts
+    (``candidates_stored`` and ``candidate_pairs_stored`` are what the candidates graph holds) and
+    the model.
     """
     edges = asserted_mappings(triples)
-    parents = {term_value(t.subject): term_value(t.object) for t in triples if t.predicate.value == SKOS + "broader"}
-    result = compose_mappings(edges, max_hops=max_hops, parent_of=parents.get)
-    return result_graphs(edges, result), dict(result.stats)
+    titles, statements, parents = control_texts(triples)
+    inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
+    result = inputs.compose(edges)
+    model = fit_model(inputs)
+    apply_model(model, inputs, result)
+    graphs = result_graphs(edges, result, probability_floor)
+    stats = dict(result.stats)
+    stored = stored_candidates(result, probability_floor)
+    stats["candidates_stored"] = len(stored)
+    stats["candidate_pairs_stored"] = sum(
+        1 for t in graphs[CANDIDATES_GRAPH] if t.object == _CANDIDATE_TYPE and t.predicate == _RDF_TYPE
+    )
+    return graphs, stats, model
+
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CANDIDATE_TYPE = ox.NamedNode(CG + "CandidateLink")

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 
 from controlgraph import __version__
+from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.chain_results import (
     CandidateLink,
     ChainPath,
@@ -115,7 +116,10 @@ class ResultWriter:
 
     def __init__(self, edges: Sequence[AssertedMapping]) -> None:
         self.graph = ClassGraph(edges, None)
-        self.asserted_pairs = {(e.subject, e.object) for e in edges} | {(e.object, e.subject) for e in edges}
+        # Pairs whose mappings state one relation; a pair mapped only by a wider reading (an untyped
+        # reference) still gets the relation the chains sharpen it to.
+        exact = [e for e in edges if P.size(e.mask) == 1]
+        self.asserted_pairs = {(e.subject, e.object) for e in exact} | {(e.object, e.subject) for e in exact}
 
     def _member_chain(self, a: str, subject: str, path: Sequence[str], obj: str, c: str) -> list[str]:
         g = self.graph
@@ -189,6 +193,8 @@ class ResultWriter:
                         if rel in link.possibilities:
                             w.add(node, CG + "possibleRelations", _n(rel.iri))
                     w.add(node, CG + "score", _lit(float(link.score), "decimal"))
+                    if link.probability is not None:
+                        w.add(node, CG + "probability", _lit(float(link.probability), "decimal"))
                     w.add(node, CG + "pathCount", _lit(link.path_count))
                     w.add(node, CG + "independentPaths", _lit(link.independent_paths))
                     w.add(node, CG + "publisherCount", _lit(len(link.publishers)))
@@ -199,6 +205,18 @@ class ResultWriter:
 
     def conflicts(self, result: CompositionResult) -> list[ox.Triple]:
         w = _Writer()
+        for finding in result.findings:
+            # A data-quality finding is shown as a conflict (GraphQL ``conflicts``), typed as both.
+            node = _node_iri(f"finding-{finding.kind}", finding.controls[0], " ".join(finding.controls[1:]))
+            w.add(node, RDF + "type", _n(CG + "Conflict"))
+            w.add(node, RDF + "type", _n(CG + "DataQualityFinding"))
+            w.add(node, CG + "findingKind", _lit(finding.kind))
+            w.add(node, CG + "mappingSubject", _n(finding.controls[0]))
+            w.add(node, CG + "mappingObject", _n(finding.controls[1]))
+            w.add(node, RDFS + "comment", _lit(f"data-quality finding ({finding.kind}): {finding.message}"))
+            w.add(node, CG + "evidence", _lit(" ".join(finding.mappings)))
+            for m in finding.mappings:
+                w.add(node, PROV + "wasDerivedFrom", _n(m))
         for conflict in result.conflicts:
             node = _node_iri("conflict", conflict.subject, conflict.object)
             w.add(node, RDF + "type", _n(CG + "Conflict"))
@@ -228,11 +246,21 @@ def _node_iri(kind: str, a: str, c: str) -> str:
     return f"{MAPPING}{kind}/{digest}"
 
 
-def result_graphs(edges: Sequence[AssertedMapping], result: CompositionResult) -> dict[str, list[ox.Triple]]:
-    """The three graphs. Candidates whose possibility set is still "any" (a bare shared neighbour, the
-    naive two-hop signal) are not stored: they are many and weak; ``explain`` and ``evaluate`` compute them."""
-    writer = ResultWriter(edges)
-    constrained = [c for c in result.candidates if len(c.possibilities) < len(Relation)]
+def stored_candidates(result: CompositionResult, floor: float = 0.0) -> list[CandidateLink]:
+    """The candidates the candidates graph holds: constrained ones, and "any" ones (a bare shared
+    neighbour, the naive two-hop signal) whose probability reaches ``floor``."""
+    return [
+        c for c in result.candidates
+        if len(c.possibilities) < len(Relation) or (c.probability is not None and c.probability >= floor)
+    ]
+
+
+def result_graphs(
+    edges: Sequence[AssertedMapping], result: CompositionResult, floor: float = 1.1
+) -> dict[str, list[ox.Triple]]:
+    """The three graphs; "any" candidates only at or above the probability ``floor`` (none by default)."""
+    writer = ResultWriter(result.edges or edges)
+    constrained = stored_candidates(result, floor)
     return {
         INFERRED_GRAPH: writer.inferred(result),
         CANDIDATES_GRAPH: writer.candidates(constrained),

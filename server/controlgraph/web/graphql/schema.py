@@ -18,6 +18,7 @@ import pyoxigraph as ox
 import strawberry
 from fastapi import FastAPI
 
+from controlgraph.analysis.candidate_links import candidates_between
 from controlgraph.analysis.catalog import frameworks as list_frameworks
 from controlgraph.analysis.catalog import search_controls
 from controlgraph.analysis.coverage import HaveSpec, coverage
@@ -40,6 +41,7 @@ from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys
 from controlgraph.vocabulary import Rationale, parse_control_ref
+from controlgraph.web.graphql.candidates import CandidateNode
 from controlgraph.web.graphql.context import context_getter
 from controlgraph.web.graphql.coverage_types import (
     CoverageItem,
@@ -342,6 +344,11 @@ class Query:
     def conflicts(self, info: Ctx, first: int | None = None, after: str | None = None) -> Connection[Conflict]:
         return paginate(conflicts(info.context.store), first, after, info.context.settings.page_size_max,
                         lambda c: Conflict(record=c))
+
+    @strawberry.field(description="Candidate links between two frameworks (likely, never proven), most probable first.")
+    def candidates(self, info: Ctx, source: str, target: str, min_probability: float = 0.0) -> list[CandidateNode]:
+        return [CandidateNode.of(c) for c in candidates_between(info.context.store, source, target,
+                                                                 min_probability=min_probability)]
 
     @strawberry.field(description="Your changes (authenticated tenants only), oldest first.")
     def audit_log(self, info: Ctx, first: int | None = None, after: str | None = None) -> AuditLogResult:

@@ -8,11 +8,13 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from controlgraph.analysis.candidate_links import candidates_of
 from controlgraph.analysis.catalog import FrameworkInfo
 from controlgraph.analysis.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
 from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, keep_satisfiers
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
+from controlgraph.web.graphql.candidates import CandidateNode
 from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
 from controlgraph.web.graphql.pagination import Connection, paginate
 
@@ -122,6 +124,13 @@ class Control:
         key = SatisfiersKey(self.info.iri, tuple(sorted(frameworks or ())), include_inferred)
         found = await context.satisfiers.load(key)
         return paginate(found, first, after, context.settings.page_size_max, SatisfierNode.of)
+
+    @strawberry.field(description="Candidate links (likely, never proven), most probable first.")
+    def candidates(self, info: Ctx, frameworks: list[str] | None = None,
+                   min_probability: float = 0.0) -> list[CandidateNode]:
+        found = candidates_of(info.context.store, self.info.iri, frameworks=frameworks or (),
+                              min_probability=min_probability)
+        return [CandidateNode.of(c) for c in found]
 
 
 @strawberry.type

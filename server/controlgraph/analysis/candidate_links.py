@@ -1,0 +1,122 @@
+"""Candidate links as stored by the build: pairs a human should confirm, with their probability.
+
+The candidates graph holds ``cg:CandidateLink`` nodes (never ``cg:Mapping``: coverage never counts
+them as proven): subject, object, the relations still possible, the calibrated probability that a
+publisher maps the pair, the chain counts and the first chain's mappings. They are public (derived
+from shared mappings only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from controlgraph.data.interop import term_value
+from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import CG, Relation, control_ref_from_iri
+
+_QUERY = """
+SELECT ?node ?p ?o ?control WHERE {
+  GRAPH <%s> { ?node a <%sCandidateLink> ; <%smapping%s> ?control ; ?p ?o }
+}
+"""
+_ALL = """
+SELECT ?node ?p ?o WHERE { GRAPH <%s> { ?node a <%sCandidateLink> ; ?p ?o } }
+"""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One stored candidate, read from ``subject`` to ``object``."""
+
+    iri: str
+    subject: str
+    object: str
+    possibilities: frozenset[Relation]
+    probability: float | None
+    path_count: int
+    independent_paths: int
+    path: tuple[str, ...]
+
+    def reversed(self) -> Candidate:
+        return Candidate(self.iri, self.object, self.subject, frozenset(r.inverse for r in self.possibilities),
+                         self.probability, self.path_count, self.independent_paths, tuple(reversed(self.path)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "iri": self.iri,
+            "subject": self.subject,
+            "object": self.object,
+            "possible_relations": sorted(r.value for r in self.possibilities),
+            "probability": self.probability,
+            "path_count": self.path_count,
+            "independent_paths": self.independent_paths,
+            "path": list(self.path),
+        }
+
+
+def _read(store: GraphStore, query: str, substitutions: dict[str, ox.NamedNode] | None = None) -> list[Candidate]:
+    props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in store.query(query, substitutions=substitutions):  # type: ignore[union-attr]
+        props[term_value(row[0])][term_value(row[1])].append(term_value(row[2]))
+    out = []
+    for iri, p in props.items():
+        path = p.get(CG + "pathText", [""])[0]
+        probability = p.get(CG + "probability")
+        out.append(Candidate(
+            iri,
+            p[CG + "mappingSubject"][0],
+            p[CG + "mappingObject"][0],
+            frozenset(Relation.from_iri(r) for r in p.get(CG + "possibleRelations", [])),
+            float(probability[0]) if probability else None,
+            int(p.get(CG + "pathCount", ["0"])[0]),
+            int(p.get(CG + "independentPaths", ["0"])[0]),
+            tuple(path.split()) if path else (),
+        ))
+    return out
+
+
+def candidates_of(
+    store: GraphStore, control: str, *, frameworks: Sequence[str] = (), min_probability: float = 0.0
+) -> list[Candidate]:
+    """Candidates with ``control`` at either end, read from it, most probable first."""
+    found = []
+    for side in ("Subject", "Object"):
+        query = _QUERY % (CANDIDATES_GRAPH, CG, CG, side)
+        for c in _read(store, query, {"control": ox.NamedNode(control)}):
+            found.append(c if side == "Subject" else c.reversed())
+    return _filtered(found, frameworks, min_probability)
+
+
+def candidates_between(
+    store: GraphStore, source: str, target: str, *, min_probability: float = 0.0
+) -> list[Candidate]:
+    """Candidates between two frameworks, read from ``source``, most probable first."""
+    found = []
+    for c in _read(store, _ALL % (CANDIDATES_GRAPH, CG)):
+        fs, fo = _framework(c.subject), _framework(c.object)
+        if (fs, fo) == (source, target):
+            found.append(c)
+        elif (fo, fs) == (source, target):
+            found.append(c.reversed())
+    return _filtered(found, (), min_probability)
+
+
+def _framework(iri: str) -> str | None:
+    ref = control_ref_from_iri(iri)
+    return ref.slug if ref else None
+
+
+def _filtered(found: list[Candidate], frameworks: Sequence[str], min_probability: float) -> list[Candidate]:
+    kept = [
+        c for c in found
+        if (not frameworks or _framework(c.object) in frameworks)
+        and (c.probability if c.probability is not None else 0.0) >= min_probability
+    ]
+    kept.sort(key=lambda c: (-(c.probability or 0.0), c.subject, c.object))
+    return kept

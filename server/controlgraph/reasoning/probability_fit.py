@@ -1,0 +1,209 @@
+"""Fitting the probability model on the graph's own published sets, leave-one-set-out.
+
+For each published mapping set S between two frameworks (with at least :data:`MIN_SET_PAIRS`
+pairs), the engine runs on every other mapping; each definite relation and candidate it finds
+between S's two frameworks, among the controls S maps, is a row labelled 1 when S maps the pair.
+So a pair is never scored with the set that asserts it. The model is fitted on all rows; its Platt
+scaling on out-of-fold predictions (each set's rows predicted by a model fitted on the other
+sets' rows), so the probabilities are those of a set the model has not seen.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from controlgraph.reasoning.chain_results import CandidateLink, CompositionResult, InferredRelation
+from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
+from controlgraph.reasoning.composition import compose_mappings
+from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
+from controlgraph.reasoning.probability_model import Matrix, ProbabilityModel
+from controlgraph.vocabulary import Relation
+
+MIN_SET_PAIRS = 20
+Pair = tuple[str, str]
+
+
+@dataclass
+class ScoringInputs:
+    """What fitting and scoring read: the asserted mappings, control texts, parents, hops."""
+
+    edges: Sequence[AssertedMapping]
+    texts: TextIndex
+    parent_of: Callable[[str], str | None] | None = None
+    max_hops: int = 3
+
+    def compose(
+        self, edges: Sequence[AssertedMapping], between: tuple[str, str] | None = None
+    ) -> CompositionResult:
+        return compose_mappings(edges, max_hops=self.max_hops, parent_of=self.parent_of, between=between)
+
+
+@dataclass
+class HeldOut:
+    """One set held out: its gold pairs, the rows found without it and their labels."""
+
+    set_iri: str
+    frameworks: tuple[str, str]
+    gold: set[Pair]  # oriented (subject framework, object framework)
+    rows: list[tuple[Pair, PairRow]]  # one per member pair, oriented like gold
+    labels: list[int]
+    result: CompositionResult
+    rest: list[AssertedMapping]
+    gold_edges: list[AssertedMapping] = field(default_factory=list)
+
+    def matrix(self) -> Matrix:
+        return np.array([row.values for _, row in self.rows], dtype=float).reshape(-1, len(FEATURES))
+
+
+def orient(a: str, c: str, frameworks: tuple[str, str]) -> Pair | None:
+    fa, fc = framework_from_iri(a), framework_from_iri(c)
+    if (fa, fc) == frameworks:
+        return a, c
+    if (fc, fa) == frameworks:
+        return c, a
+    return None
+
+
+def gold_pairs(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) -> set[Pair]:
+    """The pairs ``edges`` map (not-related ones left out), oriented by ``frameworks``."""
+    out = set()
+    for e in edges:
+        if e.relation is Relation.NOT_RELATED:
+            continue
+        pair = orient(e.subject, e.object, frameworks)
+        if pair is not None:
+            out.add(pair)
+    return out
+
+
+def eligible_sets(edges: Sequence[AssertedMapping]) -> list[str]:
+    """Sets with enough pairs between two distinct frameworks to learn from."""
+    by_set: dict[str, list[AssertedMapping]] = defaultdict(list)
+    for e in edges:
+        if e.mapping_set:
+            by_set[e.mapping_set].append(e)
+    out = []
+    for set_iri, members in sorted(by_set.items()):
+        first = members[0]
+        frameworks = (framework_from_iri(first.subject), framework_from_iri(first.object))
+        if frameworks[0] != frameworks[1] and len(gold_pairs(members, frameworks)) >= MIN_SET_PAIRS:
+            out.append(set_iri)
+    return out
+
+
+def score_pairs(
+    inputs: ScoringInputs, result: CompositionResult, gold: set[Pair], frameworks: tuple[str, str]
+) -> list[tuple[Pair, PairRow]]:
+    """Rows of ``result`` between the two frameworks, among controls ``gold`` names, one per member pair."""
+    subjects = {a for a, _ in gold}
+    objects = {c for _, c in gold}
+    features = PairFeatures(result, inputs.texts, inputs.parent_of)
+
+    def keep(a: str, c: str) -> bool:
+        pair = orient(a, c, frameworks)
+        return pair is not None and pair[0] in subjects and pair[1] in objects
+
+    out: list[tuple[Pair, PairRow]] = []
+    seen: set[Pair] = set()
+    for row in features.rows(keep):
+        for a, c in row.members:
+            pair = orient(a, c, frameworks)
+            if pair is not None and pair not in seen:
+                seen.add(pair)
+                out.append((pair, row))
+    return out
+
+
+def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ()) -> HeldOut:
+    """Run the engine without any mapping between ``set_iri``'s two frameworks (nor ``exclude``)
+    and label what it finds by that set."""
+    held = [e for e in inputs.edges if e.mapping_set == set_iri]
+    frameworks = (framework_from_iri(held[0].subject), framework_from_iri(held[0].object))
+    # Every mapping between the two frameworks goes, not only the set's: another set asserting the
+    # same pairs (CSA's gap analysis beside its OLIR submission) would otherwise hand them over.
+    pair = set(frameworks)
+    rest = [
+        e for e in inputs.edges
+        if e.mapping_set != set_iri and e.mapping_set not in exclude
+        and {framework_from_iri(e.subject), framework_from_iri(e.object)} != pair
+    ]
+    gold = gold_pairs(held, frameworks)
+    if not _connected(rest, frameworks):  # no chain can join them: nothing to compose
+        return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
+    result = inputs.compose(rest, between=frameworks)
+    rows = score_pairs(inputs, result, gold, frameworks)
+    return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
+
+
+def _connected(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) -> bool:
+    """True when some mappings join the two frameworks through others (any number of hops)."""
+    near: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        a, b = framework_from_iri(e.subject), framework_from_iri(e.object)
+        near[a].add(b)
+        near[b].add(a)
+    seen, stack = {frameworks[0]}, [frameworks[0]]
+    while stack:
+        for nxt in near[stack.pop()] - seen:
+            seen.add(nxt)
+            stack.append(nxt)
+    return frameworks[1] in seen
+
+
+def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0) -> ProbabilityModel:
+    """Fit on every eligible set but those in ``exclude``, leave-one-set-out.
+
+    A set in ``exclude`` (the one ``evaluate`` holds out) gives no labels; it stays in the graph as
+    evidence for the others' rows, as it is in the build. Its own rows are computed without it
+    (:func:`hold_out`), so none of its pairs is ever scored or learnt from with its help.
+    """
+    sets = [s for s in eligible_sets(inputs.edges) if s not in exclude]
+    parts = [hold_out(inputs, s) for s in sets]
+    parts = [p for p in parts if p.rows]
+    if len({label for p in parts for label in p.labels}) < 2:
+        # Too little published data to learn from: a flat model at the overall rate.
+        rate = float(np.mean([x for p in parts for x in p.labels])) if parts else 0.0
+        model = ProbabilityModel(FEATURES, [0.0] * len(FEATURES), [1.0] * len(FEATURES), [0.0] * len(FEATURES), 0.0)
+        model.platt_a, model.platt_b = 0.0, float(np.log(max(rate, 1e-6) / max(1 - rate, 1e-6)))
+        return model
+    x = np.vstack([p.matrix() for p in parts])
+    y = np.array([label for p in parts for label in p.labels], dtype=float)
+    model = ProbabilityModel.fit(FEATURES, x, y, l2)
+    out_of_fold = np.concatenate([_out_of_fold(parts, i, l2) for i in range(len(parts))])
+    model.calibrate(out_of_fold, y)
+    model.trained_on = {p.set_iri.rsplit("/", 1)[-1]: len(p.rows) for p in parts}
+    definite = x[:, FEATURES.index("definite")] == 1.0
+    if definite.any():
+        model.definite_precision = float(y[definite].mean())
+        model.definite_rows = int(definite.sum())
+    return model
+
+
+def _out_of_fold(parts: Sequence[HeldOut], i: int, l2: float) -> Matrix:
+    others = [p for j, p in enumerate(parts) if j != i]
+    x = np.vstack([p.matrix() for p in others])
+    y = np.array([label for p in others for label in p.labels], dtype=float)
+    if len(set(y.tolist())) < 2:
+        return np.zeros(len(parts[i].rows))
+    return ProbabilityModel.fit(FEATURES, x, y, l2).log_odds(parts[i].matrix())
+
+
+def apply_model(model: ProbabilityModel, inputs: ScoringInputs, result: CompositionResult) -> None:
+    """Set ``probability`` on every definite relation and candidate of ``result``.
+
+    A model fitted on nothing (no published set with both mapped and unmapped inferred pairs) sets
+    none: a probability without data behind it would be invented, so readers fall back to the score.
+    """
+    if not model.trained_on:
+        return
+    features = PairFeatures(result, inputs.texts, inputs.parent_of)
+    items: list[InferredRelation | CandidateLink] = [*result.definite, *result.candidates]
+    if not items:
+        return
+    x: Matrix = np.array([features.values(item) for item in items], dtype=np.float64)
+    for item, p in zip(items, model.predict(x).tolist(), strict=True):
+        item.probability = round(float(p), 4)

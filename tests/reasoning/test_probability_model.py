@@ -1,0 +1,110 @@
+"""The probability model: fitting, calibration, leave-one-set-out on the shipped sets, and metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from controlgraph.analysis.metrics import rank_report
+from controlgraph.reasoning.class_graph import AssertedMapping
+from controlgraph.reasoning.composition import compose_mappings
+from controlgraph.reasoning.pair_features import FEATURES, TextIndex, texts_from
+from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model, hold_out
+from controlgraph.reasoning.probability_model import ProbabilityModel
+from controlgraph.vocabulary import Relation
+
+
+def test_logistic_regression_learns_the_direction_and_platt_calibrates() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2000, 2))
+    p = 1 / (1 + np.exp(-(2.0 * x[:, 0] - 1.0)))
+    y = (rng.random(2000) < p).astype(float)
+    model = ProbabilityModel.fit(("signal", "noise"), x, y)
+    assert model.weights[0] > 1.0 and abs(model.weights[1]) < 0.2
+    model.calibrate(model.log_odds(x), y)
+    predicted = model.predict(x)
+    assert abs(float(predicted.mean()) - float(y.mean())) < 0.02
+    contributions = model.contributions([1.0, 0.0])
+    assert contributions[0][0] == "signal" and contributions[0][2] > 0
+
+
+def test_rank_report_counts_by_hand() -> None:
+    gold = {("a", "1"), ("b", "2"), ("c", "3")}
+    predicted = [(("a", "1"), 0.9), (("x", "9"), 0.8), (("b", "2"), 0.6), (("y", "8"), 0.2)]
+    report = rank_report(predicted, gold, ks=(2,))
+    # Hits at ranks 1 and 3: AP = (1/1 + 2/3) / 3 gold pairs.
+    assert abs(report.average_precision - (1 + 2 / 3) / 3) < 1e-9
+    assert report.precision_at[2] == 0.5
+    assert (report.at_default.found, report.at_default.correct) == (3, 2)
+    assert report.best_threshold == 0.6 and abs(report.at_best.f1 - 2 * (2 / 3) * (2 / 3) / (4 / 3)) < 1e-9
+    assert abs(report.brier - ((0.1**2) + (0.8**2) + (0.4**2) + (0.2**2)) / 4) < 1e-9
+
+
+def test_text_index_prefers_shared_rare_words() -> None:
+    index = TextIndex({"a": "access control policy", "b": "access control for suppliers", "c": "physical entry"})
+    assert index.cosine("a", "b") > index.cosine("a", "c") == 0.0
+
+
+def test_between_gives_the_full_run_results_for_its_frameworks(built_edges: list[AssertedMapping]) -> None:
+    full = compose_mappings(built_edges, max_hops=3)
+    pair = ("nist-csf-1.1", "iso27001-2022")
+    part = compose_mappings(built_edges, max_hops=3, between=pair)
+
+    def keyed(result):  # type: ignore[no-untyped-def]
+        out = set()
+        for d in result.definite:
+            out |= {(a, c, d.relation.value) for a, c in d.member_pairs() if _in(a, c, pair)}
+        for k in result.candidates:
+            out |= {(a, c, tuple(sorted(r.value for r in k.possibilities)), k.path_count)
+                    for a in (k.subject, *k.subject_equivalents) for c in (k.object, *k.object_equivalents)
+                    if _in(a, c, pair)}
+        return out
+
+    assert keyed(part) == keyed(full) and keyed(full)
+
+
+def _in(a: str, c: str, pair: tuple[str, str]) -> bool:
+    return {a.split("/")[-2], c.split("/")[-2]} == set(pair)
+
+
+def test_leave_one_set_out_never_learns_from_the_held_out_set(
+    built_edges: list[AssertedMapping], shipped_texts: tuple[dict[str, str], dict[str, str], dict[str, str]]
+) -> None:
+    titles, statements, parents = shipped_texts
+    inputs = ScoringInputs(built_edges, texts_from(titles, statements), parents.get, 3)
+    held = "https://w3id.org/controlgraph/id/mapping-set/nist-csf-1.1--iso27001-2022"
+    model = fit_model(inputs, exclude=[held])
+    assert "nist-csf-1.1--iso27001-2022" not in model.trained_on
+    assert "nist-csf-1.1--nist-csf-2.0" in model.trained_on
+    assert len(model.weights) == len(FEATURES)
+    part = hold_out(inputs, held)
+    assert not any(e.mapping_set == held for e in part.rest)
+    assert part.rows and sum(part.labels) > 0
+    probabilities = model.predict(part.matrix())
+    assert float(probabilities.min()) >= 0.0 and float(probabilities.max()) <= 1.0
+    # The ranking beats the unranked candidate list: average precision above the base rate.
+    report = rank_report([(p, float(q)) for (p, _), q in zip(part.rows, probabilities, strict=True)], part.gold)
+    assert report.average_precision > sum(part.labels) / len(part.labels) * report.at_best.recall
+
+
+def test_every_candidate_of_the_build_gets_a_probability(
+    built_edges: list[AssertedMapping], shipped_texts: tuple[dict[str, str], dict[str, str], dict[str, str]]
+) -> None:
+    titles, statements, parents = shipped_texts
+    inputs = ScoringInputs(built_edges, texts_from(titles, statements), parents.get, 2)
+    result = inputs.compose(built_edges)
+    apply_model(fit_model(inputs), inputs, result)
+    assert result.candidates and all(c.probability is not None for c in result.candidates)
+    assert all(0.0 <= (c.probability or 0) <= 1.0 for c in result.candidates)
+
+
+def test_no_published_sets_means_no_invented_probability() -> None:
+    edges = [
+        AssertedMapping("m1", "f1:a", Relation.SUBSET_OF, "f2:b"),
+        AssertedMapping("m2", "f2:b", Relation.INTERSECTS_WITH, "f3:c"),
+    ]
+    inputs = ScoringInputs(edges, TextIndex({}), None, 3)
+    model = fit_model(inputs)
+    assert model.trained_on == {}
+    result = compose_mappings(edges, lambda c: c.split(":")[0])
+    apply_model(model, inputs, result)
+    assert result.candidates and all(c.probability is None for c in result.candidates)

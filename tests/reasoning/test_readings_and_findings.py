@@ -1,0 +1,128 @@
+"""What each mapping says (readings), inputs that cannot all be true (findings), and sharpening."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from controlgraph.reasoning import possibilities as P
+from controlgraph.reasoning.class_graph import AssertedMapping
+from controlgraph.reasoning.composition import compose_mappings
+from controlgraph.reasoning.inputs import asserted_mappings, cover_statements
+from controlgraph.reasoning.readings import OVERLAP
+from controlgraph.vocabulary import CG, Relation
+
+EQ, SUB, SUP = Relation.EQUAL, Relation.SUBSET_OF, Relation.SUPERSET_OF
+INT = Relation.INTERSECTS_WITH
+
+
+def framework(control: str) -> str:
+    return control.split(":")[0]
+
+
+def _mapping(mid: str, s: str, rel: Relation, o: str, **extra: str) -> list[ox.Triple]:
+    node = ox.NamedNode(f"https://example.org/m/{mid}")
+    triples = [
+        ox.Triple(node, ox.NamedNode(CG + "mappingSubject"), ox.NamedNode(s)),
+        ox.Triple(node, ox.NamedNode(CG + "mappingObject"), ox.NamedNode(o)),
+        ox.Triple(node, ox.NamedNode(CG + "relation"), ox.NamedNode(rel.iri)),
+        ox.Triple(node, ox.NamedNode(CG + "inMappingSet"), ox.NamedNode("https://example.org/set/ccm")),
+    ]
+    for key, value in extra.items():
+        triples.append(ox.Triple(node, ox.NamedNode(CG + key), ox.Literal(value)))
+    return triples
+
+
+C = "https://w3id.org/controlgraph/id/control/"
+
+
+def test_untyped_reference_reads_as_overlap_and_typed_stays_typed() -> None:
+    triples = [
+        *_mapping("a", C + "nist-csf-2.0/GV.OC-01", INT, C + "iso27001-2022/A.5.1", relationSource="defaulted"),
+        *_mapping("b", C + "nist-csf-2.0/GV.OC-02", INT, C + "iso27001-2022/A.5.2"),
+        *_mapping("c", C + "nist-csf-2.0/GV.OC-03", SUB, C + "iso27001-2022/A.5.3"),
+    ]
+    read = {m.mapping.rsplit("/", 1)[-1]: m for m in asserted_mappings(triples)}
+    assert (read["a"].reading, read["a"].mask) == ("overlap", OVERLAP)
+    assert (read["b"].reading, read["b"].mask) == ("stated", P.of(INT))
+    assert (read["c"].reading, read["c"].mask) == ("stated", P.of(SUB))
+
+
+def test_gap_levels_read_as_defined_with_a_cover_statement() -> None:
+    ccm = C + "csa-ccm-4/"
+    iso = C + "iso27002-2013/"
+    triples = [
+        # One reference, No Gap: the CCM control is contained in it.
+        *_mapping("one", ccm + "A&A-01", INT, iso + "18.2.1", relationSource="defaulted", gapLevel="No Gap"),
+        # Two references, No Gap: contained in their union; each pair only overlaps.
+        *_mapping("u1", ccm + "A&A-02", INT, iso + "18.2.2", relationSource="defaulted", gapLevel="No Gap"),
+        *_mapping("u2", ccm + "A&A-02", INT, iso + "18.2.3", relationSource="defaulted", gapLevel="No Gap"),
+        # Partial Gap: overlap, and not contained.
+        *_mapping("p", ccm + "A&A-03", INT, iso + "12.7.1", relationSource="defaulted", gapLevel="Partial Gap"),
+    ]
+    read = {m.mapping.rsplit("/", 1)[-1]: m for m in asserted_mappings(triples)}
+    assert read["one"].reading == "contained" and read["one"].mask == P.of(EQ, SUB)
+    assert read["u1"].reading == read["u2"].reading == "covered-by-union"
+    assert read["u1"].mask == OVERLAP
+    assert read["p"].reading == "partial" and read["p"].mask == P.of(SUP, INT)
+    covers = cover_statements(triples)
+    assert [(c.subject, c.objects) for c in covers] == [(ccm + "A&A-02", (iso + "18.2.2", iso + "18.2.3"))]
+
+
+def test_an_untyped_reference_is_sharpened_by_typed_chains() -> None:
+    # a subset-of x, x subset-of b: a subset-of b. An untyped reference a-b does not contradict it,
+    # and the engine states the sharper relation for the pair.
+    edges = [
+        AssertedMapping("m1", "f1:a", SUB, "f2:x"),
+        AssertedMapping("m2", "f2:x", SUB, "f3:b"),
+        AssertedMapping("m3", "f1:a", INT, "f3:b", possible=OVERLAP, reading="overlap"),
+    ]
+    result = compose_mappings(edges, framework)
+    found = {(d.subject, d.object): d.relation for d in result.definite}
+    assert found[("f1:a", "f3:b")] is SUB
+    assert result.conflicts == []
+
+
+def test_a_merge_typed_equal_is_a_finding_read_as_containment() -> None:
+    # 2013 12.1.2 = 2022 8.32 and 14.2.2 subset-of 8.32 (the shipped case). Read literally, 14.2.2
+    # would be subset-of 12.1.2 and every 2013 control equal to 12.1.2 would join the 2022 class.
+    edges = [
+        AssertedMapping("eq", "y2013:12.1.2", EQ, "y2022:8.32"),
+        AssertedMapping("sub", "y2013:14.2.2", SUB, "y2022:8.32"),
+        AssertedMapping("a", "a2013:A.12.1.2", EQ, "y2013:12.1.2"),
+        AssertedMapping("z", "z:1", SUP, "y2013:14.2.2"),
+    ]
+    result = compose_mappings(edges, framework)
+    assert [(f.kind, f.controls[0], f.mappings) for f in result.findings] == [
+        ("merge", "y2022:8.32", ("eq", "sub"))
+    ]
+    read = {e.mapping: e for e in result.edges}
+    assert read["eq"].reading == "merge-as-containment" and read["eq"].mask == P.of(EQ, SUB)
+    assert all("y2022:8.32" not in c.members for c in result.equivalence_classes)
+    pairs = {pair for d in result.definite for pair in d.member_pairs()}
+    assert ("y2013:14.2.2", "y2013:12.1.2") not in pairs
+    assert not any({a, c} == {"y2013:14.2.2", "a2013:A.12.1.2"} and d.relation is SUB
+                   for d in result.definite for a, c in d.member_pairs())
+
+
+def test_two_controls_of_one_framework_in_one_class_are_a_finding_not_merged() -> None:
+    edges = [
+        AssertedMapping("e1", "f1:a", EQ, "f2:b"),
+        AssertedMapping("e2", "f2:b", EQ, "f3:c"),
+        AssertedMapping("e3", "f3:c", EQ, "f1:d"),
+    ]
+    result = compose_mappings(edges, framework)
+    kinds = {f.kind for f in result.findings}
+    assert "mixed-class" in kinds
+    assert result.equivalence_classes == []
+    assert {e.reading for e in result.edges} == {"equal-in-mixed-class"}
+
+
+def test_the_six_shipped_merges_are_found(built_edges: list[AssertedMapping]) -> None:
+    result = compose_mappings(built_edges, max_hops=2)
+    hubs = sorted(f.controls[0].rsplit("/", 1)[-1] for f in result.findings if f.kind == "merge")
+    assert hubs == ["5.31", "5.36", "6.8", "8.19", "8.31", "8.32"]
+    bad = [
+        (a, c) for d in result.definite for a, c in d.member_pairs()
+        if (a.endswith("/14.2.6") and c.endswith("/12.1.4")) or (a.endswith("/18.1.5") and c.endswith("/18.1.1"))
+    ]
+    assert bad == []
