@@ -51,7 +51,7 @@ def test_unified_control_set_and_gaps_match_the_engine(book: openpyxl.Workbook, 
     levels = {g.slug: {i.item.info.ref: i.status for i in g.gap_items()} for g in unified.gaps}
     assert all(r[3] == levels[str(r[0])][str(r[1])] for r in gaps)
     summary = dict(book["Summary"].iter_rows(min_row=2, values_only=True))
-    assert "ranking score" in str(summary["Probabilities (likely level)"])
+    assert "calibrated probability" in str(summary["Probabilities (likely level)"])
     for g in unified.gaps:
         assert g.summary is not None
         reached = str(summary[f"{g.slug}: reached by the hub set"])
