@@ -18,14 +18,23 @@ from controlgraph.store.embedded import EmbeddedStore
 CLI = Path(sys.executable).parent / "controlgraph"
 
 
+CREATED = "http://purl.org/dc/terms/created"
+
+
 def _term(term: object) -> str:
     return "_:b" if isinstance(term, ox.BlankNode) else str(term)
+
+
+def _quad_text(q: ox.Quad) -> str:
+    # An import record says when the import ran; two runs of the same import differ only there.
+    obj = "<when>" if q.predicate.value == CREATED else _term(q.object)
+    return " ".join((_term(q.subject), _term(q.predicate), obj, _term(q.graph_name)))
 
 
 def _snapshot(path: Path) -> Counter[str]:
     """Every quad of the store (blank node labels left out), counted: equal snapshots mean equal stores."""
     store = EmbeddedStore(path, read_only=True)
-    quads = Counter(" ".join(_term(t) for t in (q.subject, q.predicate, q.object, q.graph_name)) for q in store._store)
+    quads = Counter(_quad_text(q) for q in store._store)
     del store
     return quads
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
@@ -78,9 +79,10 @@ class PublicCopies:
     def _wanted(store: GraphStore, shared_version: Hashable) -> tuple[Hashable, list[str], list[str]]:
         names = store.graph_names()
         shared = PUBLIC.visible_graphs(names)
-        # No copy is needed while nothing is hidden; the first tenant graph written makes one.
-        anything_hidden = len(shared) != len(names)
-        return (shared_version if shared_version is not None else store, anything_hidden), names, shared
+        # The copy depends on the shared graphs only: a tenant graph appearing or going (a write, a retraction)
+        # changes whether the copy is needed (store_for), never what it holds, so it is not taken again.
+        source: Hashable = shared_version if shared_version is not None else cast(Hashable, store)
+        return source, names, shared
 
     def prepare(self, store: GraphStore, shared_version: Hashable = None) -> None:
         """Take the copy now (a worker starting, before it takes any query)."""
@@ -124,6 +126,8 @@ class PublicCopies:
         follows the store object).
         """
         source, names, shared = self._wanted(store, shared_version)
+        if len(shared) == len(names):
+            return store  # nothing is hidden: the store itself shows exactly the shared graphs
         with self._lock:
             current = source == self._source
             copy = self._copy
