@@ -59,8 +59,18 @@ class Settings:
     sparql_row_cap: int = _setting(10_000, "Most result rows a SPARQL or saved query returns.")
     sparql_max_result_bytes: int = _setting(
         16_000_000,
-        "Most bytes of terms a SPARQL or saved query answer holds; past it the answer is cut as at the row cap "
-        "(`X-Result-Truncated: true`).",
+        "Most bytes a SPARQL or saved query answer holds. An answer within `sparql_stream_window` is cut at it "
+        "as at the row cap (`X-Result-Truncated: true`); a streamed answer that reaches it (or the row cap) "
+        "ends with the connection closed before the end of its chunked body, never as a complete-looking answer.",
+    )
+    sparql_stream_window: int = _setting(
+        1_000_000,
+        "SPARQL and saved-query answers whose terms fit in this many bytes are sent whole (`Content-Length`, "
+        "`X-Result-Rows`); larger ones are streamed from the query worker in chunks (`Transfer-Encoding: "
+        "chunked`), so the server never holds a whole large answer.",
+    )
+    sparql_stream_chunk: int = _setting(
+        65_536, "Bytes per chunk of a streamed SPARQL answer; the server holds one chunk per streamed answer."
     )
     sparql_queue_wait: float = _setting(
         2.0,
@@ -161,6 +171,7 @@ class Settings:
     def check(self) -> None:
         positive = ("port", "workers", "max_hops", "sparql_row_cap", "sparql_workers", "page_size_max",
                     "max_request_bytes", "max_import_bytes", "sparql_max_result_bytes", "sparql_per_caller",
+                    "sparql_stream_window", "sparql_stream_chunk",
                     "http_max_connections", "sparql_timeout", "sparql_queue_wait", "http_header_timeout",
                     "http_body_timeout", "http_keep_alive")
         for name in positive:

@@ -33,7 +33,6 @@ import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,8 +40,10 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from controlgraph.errors import ControlGraphError, QueryCapacityExceeded, QueryError, QueryTimeout, StoreError
+from controlgraph.service.answer_relay import QueueChannel, QueueSink, RelayedAnswer
+from controlgraph.service.answer_stream import StreamEnd, StreamLimits, stream_answer
 from controlgraph.service.public_view import PublicCopies
-from controlgraph.service.query_results import Answer, answer_query
+from controlgraph.service.query_results import Answer
 from controlgraph.service.sparql_access import check_read_only
 from controlgraph.settings import Settings
 from controlgraph.store import read_snapshots
@@ -63,12 +64,24 @@ class QueryRunner(Protocol):
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer: ...
 
+    def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
+               results_media_type: str = "application/sparql-results+json",
+               graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC,
+               window: int | None = None) -> RelayedAnswer: ...
+
     def close(self) -> None: ...
 
 
 def _timeout_error(settings: Settings) -> QueryTimeout:
     return QueryTimeout(f"query stopped after the time limit of {settings.sparql_timeout:g} s; "
                         "narrow it down (fewer patterns, a LIMIT) or use a saved query")
+
+
+def _limits(settings: Settings, window: int | None) -> StreamLimits:
+    """``window``: None streams answers past ``sparql_stream_window``; a runner's ``run`` asks for whole answers."""
+    return StreamLimits(row_cap=settings.sparql_row_cap, max_bytes=settings.sparql_max_result_bytes,
+                        window=settings.sparql_stream_window if window is None else window,
+                        chunk_bytes=settings.sparql_stream_chunk)
 
 
 # ---------------------------------------------------------------------- worker processes
@@ -133,23 +146,71 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
             job = conn.recv()
         except (EOFError, OSError):
             return  # the parent went away
-        reply: tuple[str, Any]
+        sink = _PipeSink(conn)
         try:
             with copies.answering():
                 store = opened.current()
-                answering = copies.store_for(store, job["visibility"], opened.shared_version)
-                reply = ("ok", answer_query(answering, **job))
+                answering = copies.store_for(store, job.pop("visibility"), opened.shared_version)
+                stream_answer(answering, job.pop("sparql"), sink, **job)
+                continue
         except ControlGraphError as exc:
-            reply = ("error", exc)
+            error = exc
+        except (EOFError, OSError):
+            return  # the parent went away while a chunk waited for its reply
         except Exception as exc:  # a worker must answer, whatever happened
             # The details are for the server log (this process's stderr), not for the caller.
             _worker_log.error("query failed in a query worker: %s: %s", type(exc).__name__, exc)
-            reply = ("error", StoreError("the query failed inside a query worker; the server log has the cause"))
+            error = StoreError("the query failed inside a query worker; the server log has the cause")
         try:
-            conn.send(reply)
+            conn.send(("error", error))
+        except (EOFError, OSError):
+            return
         except Exception as exc:  # e.g. an error that does not pickle
-            _worker_log.error("a query answer could not be sent back: %s: %s", type(exc).__name__, exc)
+            _worker_log.error("a query error could not be sent back: %s: %s", type(exc).__name__, exc)
             conn.send(("error", StoreError("the query failed inside a query worker; the server log has the cause")))
+
+
+class _PipeSink:
+    """A worker's end of a streamed answer: messages over the pipe, a reply awaited after each chunk."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def whole(self, answer: Answer) -> None:
+        self.conn.send(("whole", answer))
+
+    def head(self, form: str, media_type: str) -> None:
+        self.conn.send(("head", form, media_type))
+
+    def chunk(self, data: bytes) -> bool:
+        self.conn.send(("chunk", data))
+        return bool(self.conn.recv() == "more")
+
+    def end(self, outcome: StreamEnd) -> None:
+        self.conn.send(("end", outcome))
+
+
+class _WorkerChannel:
+    """The server's end of a worker's pipe, for one query."""
+
+    def __init__(self, runner: ProcessQueryRunner, worker: _Worker) -> None:
+        self.runner, self.worker = runner, worker
+
+    def receive(self, timeout: float) -> tuple[Any, ...] | None:
+        if not self.worker.conn.poll(timeout):
+            return None
+        message: tuple[Any, ...] = self.worker.conn.recv()
+        return message
+
+    def reply(self, word: str) -> None:
+        with contextlib.suppress(OSError):  # a worker that died is found at the next receive
+            self.worker.conn.send(word)
+
+    def abandon(self) -> None:
+        self.runner._replace(self.worker)
+
+    def release(self) -> None:
+        self.runner._idle.put(self.worker)
 
 
 def worker_entry() -> None:
@@ -271,28 +332,29 @@ class ProcessQueryRunner:
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
+        """The answer in one piece (capped as a streamed one is: it is never larger than the byte cap)."""
+        return self.stream(sparql, substitutions=substitutions, results_media_type=results_media_type,
+                           graph_media_type=graph_media_type, visibility=visibility,
+                           window=self.settings.sparql_max_result_bytes).collect()
+
+    def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
+               results_media_type: str = "application/sparql-results+json",
+               graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC,
+               window: int | None = None) -> RelayedAnswer:
+        """The answer whole if small, else its head; the caller pulls the chunks and must close it."""
         deadline = time.monotonic() + self.settings.sparql_timeout
         check_read_only(sparql)  # refuse early, without using a worker
         self._start()
         worker = self._acquire(deadline)
         job = {"sparql": sparql, "substitutions": dict(substitutions or {}),
                "results_media_type": results_media_type, "graph_media_type": graph_media_type,
-               "row_cap": self.settings.sparql_row_cap, "max_bytes": self.settings.sparql_max_result_bytes,
-               "visibility": visibility, "checked": True}
+               "limits": _limits(self.settings, window), "visibility": visibility, "checked": True}
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._replace(worker)
-                raise _timeout_error(self.settings)
-            status, value = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker)
             raise QueryError("the query worker stopped unexpectedly; the query was not answered") from None
-        self._idle.put(worker)
-        if status == "ok":
-            assert isinstance(value, Answer)
-            return value
-        raise value if isinstance(value, ControlGraphError) else QueryError(str(value))
+        return RelayedAnswer(_WorkerChannel(self, worker), deadline, _timeout_error(self.settings))
 
     def close(self) -> None:
         with self._lock:
@@ -321,21 +383,37 @@ class ThreadQueryRunner:
     def run(self, sparql: str, *, substitutions: Substitutions | None = None,
             results_media_type: str = "application/sparql-results+json",
             graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
+        """The answer in one piece (capped as a streamed one is: it is never larger than the byte cap)."""
+        return self.stream(sparql, substitutions=substitutions, results_media_type=results_media_type,
+                           graph_media_type=graph_media_type, visibility=visibility,
+                           window=self.settings.sparql_max_result_bytes).collect()
+
+    def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
+               results_media_type: str = "application/sparql-results+json",
+               graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC,
+               window: int | None = None) -> RelayedAnswer:
         deadline = time.monotonic() + self.settings.sparql_timeout
         check_read_only(sparql)
         wait = min(self.settings.sparql_queue_wait, deadline - time.monotonic())
         if not self._slots.acquire(timeout=max(0.0, wait)):
             raise QueryCapacityExceeded(f"all {self._size} query threads stayed busy; try again shortly")
-        future = self._executor.submit(
-            answer_query, self.store, sparql, substitutions=substitutions, results_media_type=results_media_type,
-            graph_media_type=graph_media_type, row_cap=self.settings.sparql_row_cap,
-            max_bytes=self.settings.sparql_max_result_bytes, visibility=visibility, checked=True,
-        )
+        sink = QueueSink(deadline)
+        limits = _limits(self.settings, window)
+
+        def produce() -> None:
+            try:
+                stream_answer(self.store, sparql, sink, substitutions=substitutions,
+                              results_media_type=results_media_type, graph_media_type=graph_media_type,
+                              limits=limits, visibility=visibility, checked=True)
+            except ControlGraphError as exc:
+                sink.error(exc)
+            except Exception as exc:  # the reader must hear of it, whatever happened
+                _worker_log.error("query failed in a query thread: %s: %s", type(exc).__name__, exc)
+                sink.error(StoreError("the query failed; the server log has the cause"))
+
+        future = self._executor.submit(produce)
         future.add_done_callback(lambda _: self._slots.release())
-        try:
-            return future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except FutureTimeout:
-            raise _timeout_error(self.settings) from None
+        return RelayedAnswer(QueueChannel(sink, lambda: None), deadline, _timeout_error(self.settings))
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -58,7 +58,7 @@ class Answer:
     truncated: bool
 
 
-def _json_term(term: Any) -> dict[str, Any]:
+def json_term(term: Any) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -71,9 +71,9 @@ def _json_term(term: Any) -> dict[str, Any]:
             encoded["datatype"] = term.datatype.value
         return encoded
     if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
+        return {"type": "triple", "value": {"subject": json_term(term.subject),
+                                            "predicate": json_term(term.predicate),
+                                            "object": json_term(term.object)}}
     raise QueryError(f"cannot write a result term of type {type(term).__name__}")
 
 
@@ -84,7 +84,7 @@ def solutions_json(variables: list[str], solutions: list[ox.QuerySolution]) -> b
         for name in variables:
             term = solution[name]
             if term is not None:
-                row[name] = _json_term(term)
+                row[name] = json_term(term)
         bindings.append(row)
     return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
                       ensure_ascii=False).encode("utf-8")
@@ -99,6 +99,18 @@ def _write(kept: list[Any], variables: list[str], triples: bool, results_format:
         reread = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         body = reread.serialize(format=results_format) or b""
     return body
+
+
+def write_answer(kept: list[Any], variables: list[str], triples: bool, results_format: ox.QueryResultsFormat,
+                 graph_media_type: str, *, media_type: str, truncated: bool, max_bytes: int) -> Answer:
+    """The kept rows written whole; a written answer over ``max_bytes`` (escaping, markup) loses rows until it fits."""
+    while True:
+        body = _write(kept, variables, triples, results_format, graph_media_type)
+        if len(body) <= max_bytes or not kept:
+            break
+        del kept[len(kept) // 2:]
+        truncated = True
+    return Answer("triples" if triples else "solutions", body, media_type, len(kept), truncated)
 
 
 def run_query(
@@ -163,7 +175,7 @@ def _term_size(term: Any) -> int:
     return size
 
 
-def _item_size(item: Any, variables: list[str]) -> int:
+def item_size(item: Any, variables: list[str]) -> int:
     if isinstance(item, ox.Triple):
         return _term_size(item)
     return sum(_term_size(item[name]) + len(name) for name in variables)
@@ -184,21 +196,15 @@ def _answer(
         truncated = False
         size = 0
         for item in result:
-            size += _item_size(item, variables)
+            size += item_size(item, variables)
             if len(kept) == row_cap or size > max_bytes:
                 truncated = True
                 break
             kept.append(item)
-        while True:
-            body = _write(kept, variables, isinstance(result, ox.QueryTriples), results_format,
-                          graph_media_type)
-            if len(body) <= max_bytes or not kept:
-                break
-            del kept[len(kept) // 2:]  # escaping made it larger than the terms: keep fewer rows
-            truncated = True
-        if isinstance(result, ox.QueryTriples):
-            return Answer("triples", body, graph_media_type, len(kept), truncated)
-        return Answer("solutions", body, results_media_type, len(kept), truncated)
+        triples = isinstance(result, ox.QueryTriples)
+        return write_answer(kept, variables, triples, results_format, graph_media_type,
+                            media_type=graph_media_type if triples else results_media_type, truncated=truncated,
+                            max_bytes=max_bytes)
     except OSError:
         logger.exception("the store could not be read")
         raise StoreError("the store could not be read; the query was not answered") from None

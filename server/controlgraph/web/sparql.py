@@ -1,4 +1,6 @@
-"""``/sparql``: the SPARQL 1.1 Protocol, read-only, with a time limit and a row cap on every query.
+"""``/sparql``: the SPARQL 1.1 Protocol, read-only, with a time limit, a row cap and a byte cap on every query.
+
+Small answers are sent whole; large ones stream from the query worker (see :mod:`.streamed_answer`).
 
 GET ``?query=``, POST ``application/x-www-form-urlencoded`` (``query=``) and POST
 ``application/sparql-query`` run a query; GET without a query returns the service description.
@@ -8,6 +10,7 @@ Updates (``update=``, ``application/sparql-update``) and SERVICE are refused wit
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from urllib.parse import parse_qs
 
 import pyoxigraph as ox
@@ -34,6 +37,7 @@ from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import ApiKeys, Visibility
 from controlgraph.vocabulary import RDF, RDFS
 from controlgraph.web.lifespan import on_shutdown, on_startup
+from controlgraph.web.streamed_answer import StreamedAnswer
 
 router = APIRouter()
 
@@ -117,19 +121,31 @@ def caller_identity(request: Request, visibility: Visibility) -> str:
 
 
 async def run_answer(request: Request, sparql: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> Response:
+    """The answer whole when it is small, else streamed (:mod:`controlgraph.web.streamed_answer`).
+
+    The caller's query slot is held until the last chunk is sent. An HTTP/1.0 request cannot tell a cut
+    body from a whole one (no chunked encoding), so it always gets a whole answer, capped as before.
+    """
     runner: QueryRunner = request.app.state.query_runner
     limits: CallerLimits = request.app.state.caller_limits
+    settings: Settings = request.app.state.settings
     results, graph = negotiate(request.headers.get("accept", ""))
+    window = settings.sparql_max_result_bytes if request.scope.get("http_version") == "1.0" else None
+    held = ExitStack()
     try:
         visibility = caller_visibility(request)
-        with limits.slot(caller_identity(request, visibility)):
-            answer = await run_in_threadpool(
-                runner.run, sparql, substitutions=substitutions, results_media_type=results,
-                graph_media_type=graph, visibility=visibility,
-            )
+        held.enter_context(limits.slot(caller_identity(request, visibility)))
+        relayed = await run_in_threadpool(
+            runner.stream, sparql, substitutions=substitutions, results_media_type=results,
+            graph_media_type=graph, visibility=visibility, window=window,
+        )
     except ControlGraphError as exc:
+        held.close()
         return error_response(exc)
-    return answer_response(answer)
+    if relayed.whole is None:
+        return StreamedAnswer(relayed, held)
+    held.close()
+    return answer_response(relayed.whole)
 
 
 def _service_description(endpoint: str, settings: Settings) -> bytes:
