@@ -150,7 +150,7 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
         try:
             with copies.answering():
                 store = opened.current()
-                answering = copies.store_for(store, job.pop("visibility"), opened.shared_version)
+                answering = copies.store_for(store, job["visibility"], opened.shared_version)
                 stream_answer(answering, job.pop("sparql"), sink, **job)
                 continue
         except ControlGraphError as exc:

@@ -6,14 +6,16 @@ worker hands it over; the next chunk is asked for only once the previous one was
 connection, so the server holds one chunk per answer whatever the answer's size.
 
 An answer that cannot be finished (the row or byte cap reached, the time limit passed, the worker
-failed) ends with the connection closed *without* the chunked body's last, empty chunk: every HTTP
-client then reports an incomplete body (curl exit 18, httpx ``RemoteProtocolError``, requests
-``ChunkedEncodingError``), so a cut answer is never taken for a whole one. The reason goes to the log.
+failed, the client stopped reading until the time limit) ends with the connection closed *without* the
+chunked body's last, empty chunk: every HTTP client then reports an incomplete body (curl exit 18,
+httpx ``RemoteProtocolError``, requests ``ChunkedEncodingError``), so a cut answer is never taken for a
+whole one. The reason goes to the log.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -69,9 +71,13 @@ class StreamedAnswer(Response):
                     outcome = self.relayed.outcome
                     problem = outcome.problem if outcome is not None else "no end from the query worker"
                     break
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                # A client that stops reading blocks the send (flow control): it too ends at the deadline.
+                with anyio.fail_after(max(0.0, self.relayed.deadline - time.monotonic())):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except ControlGraphError as exc:
             problem = str(exc)
+        except TimeoutError:
+            problem = "the client did not read the answer within the query's time limit"
         if problem is None:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         else:
