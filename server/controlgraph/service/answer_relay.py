@@ -64,7 +64,8 @@ class RelayedAnswer:
         if message[0] == "error":
             self._finish(release=True)
             error = message[1]
-            raise error if isinstance(error, ControlGraphError) else QueryError(str(error))
+            # A producer thread's unexpected error is raised as it is (the web app logs it with its traceback).
+            raise error if isinstance(error, Exception) else QueryError(str(error))
         return message
 
     def _unexpected(self, message: tuple[Any, ...]) -> None:
@@ -152,7 +153,7 @@ class QueueSink:
     def end(self, outcome: StreamEnd) -> None:
         self.messages.put(("end", outcome))
 
-    def error(self, error: ControlGraphError) -> None:
+    def error(self, error: Exception) -> None:
         self.messages.put(("error", error))
 
 

@@ -405,11 +405,8 @@ class ThreadQueryRunner:
                 stream_answer(self.store, sparql, sink, substitutions=substitutions,
                               results_media_type=results_media_type, graph_media_type=graph_media_type,
                               limits=limits, visibility=visibility, checked=True)
-            except ControlGraphError as exc:
+            except Exception as exc:  # the reader must hear of it, whatever happened (it raises it again)
                 sink.error(exc)
-            except Exception as exc:  # the reader must hear of it, whatever happened
-                _worker_log.error("query failed in a query thread: %s: %s", type(exc).__name__, exc)
-                sink.error(StoreError("the query failed; the server log has the cause"))
 
         future = self._executor.submit(produce)
         future.add_done_callback(lambda _: self._slots.release())
