@@ -51,6 +51,8 @@ SLOW_MODULES = (
     "tests/web/test_explorer_browser.py",
     "tests/security/test_query_workers.py",
     "tests/security/test_slow_clients.py",
+    "tests/security/test_streamed_answers.py",
+    "tests/security/test_validate_memory.py",
 )
 
 

@@ -133,6 +133,11 @@ class Settings:
         "admin keys (`controlgraph hash-key` prints one). Empty turns the admin routes off.",
     )
     max_import_bytes: int = _setting(64_000_000, "Largest file accepted by `/admin/imports` (admin only).")
+    validate_max_bytes: int = _setting(
+        64_000_000,
+        "`controlgraph validate`: most bytes of input files (together) it reads; validation holds the data as an "
+        "rdflib graph for pyshacl, about 20 bytes of memory per input byte, so larger inputs are refused.",
+    )
     cors_origins: str = _setting(
         "", "Comma-separated origins allowed by CORS (with the `Authorization` header); empty turns CORS off."
     )
@@ -171,7 +176,7 @@ class Settings:
     def check(self) -> None:
         positive = ("port", "workers", "max_hops", "sparql_row_cap", "sparql_workers", "page_size_max",
                     "max_request_bytes", "max_import_bytes", "sparql_max_result_bytes", "sparql_per_caller",
-                    "sparql_stream_window", "sparql_stream_chunk",
+                    "sparql_stream_window", "sparql_stream_chunk", "validate_max_bytes",
                     "http_max_connections", "sparql_timeout", "sparql_queue_wait", "http_header_timeout",
                     "http_body_timeout", "http_keep_alive")
         for name in positive:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
@@ -40,7 +41,7 @@ TEXT = 'row {} <&> "quoted", tab\t' + "x" * LITERAL
 ALL = "SELECT ?s ?o WHERE { ?s ?p ?o }"
 BIG = "SELECT ?s ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), 'http://example.org/r')) } ORDER BY ?s LIMIT 5000"
 SERVER = """
-import sys, uvicorn
+import json, sys, uvicorn
 from pathlib import Path
 import pyoxigraph as ox
 from controlgraph.settings import Settings
@@ -48,20 +49,24 @@ from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.tenancy import tenant_graph
 from controlgraph.web.app import create_app
 from controlgraph.web.server import uvicorn_config
-path, port, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-settings = Settings.from_env({}, store=path, sparql_row_cap=%d, sparql_max_result_bytes=%d, sparql_timeout=%s,
-                             sparql_workers=2, sparql_per_caller=4, api_keys=keys, port=port)
+path, port, keys, given = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+settings = Settings.from_env({}, store=path, sparql_row_cap=given["row_cap"], sparql_timeout=given["timeout"],
+                             sparql_max_result_bytes=given["max_bytes"], sparql_workers=2, sparql_per_caller=4,
+                             api_keys=keys, port=port)
 store = EmbeddedStore(Path(path))
 P = ox.NamedNode("http://example.org/p")
-literal = lambda i: ox.Literal(%r.format(i))
+literal = lambda i: ox.Literal(given["text"].format(i))
 store.replace_everything({
-    %r: [ox.Triple(ox.NamedNode(f"http://example.org/r{i:05d}"), P, literal(i)) for i in range(%d)],
+    given["shared"]: [ox.Triple(ox.NamedNode(f"http://example.org/r{i:05d}"), P, literal(i))
+                      for i in range(given["rows"])],
     tenant_graph("acme"): [ox.Triple(ox.NamedNode(f"http://example.org/secret{i:04d}"), P, literal(i))
-                           for i in range(%d)],
+                           for i in range(given["secret_rows"])],
 })
 app = create_app(settings, store)
 uvicorn.Server(uvicorn_config(app, settings, log_config=None, log_level="warning")).run()
-""" % (ROW_CAP, MAX_BYTES, TIMEOUT, TEXT, SHARED, ROWS, SECRET_ROWS)
+"""
+GIVEN = {"row_cap": ROW_CAP, "max_bytes": MAX_BYTES, "timeout": TIMEOUT, "text": TEXT, "shared": SHARED,
+         "rows": ROWS, "secret_rows": SECRET_ROWS}
 
 
 def _literal(i: int) -> ox.Literal:
@@ -75,7 +80,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (path.parent / "server.log").open("wb")  # not a pipe: nobody reads it while the server runs
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(path), str(port), f"acme:{hash_key(KEY)}"],
+    process = subprocess.Popen([sys.executable, "-c", SERVER, str(path), str(port), f"acme:{hash_key(KEY)}",
+                                json.dumps(GIVEN)],
                                env=dict(os.environ), stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180

@@ -57,8 +57,7 @@ def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None
     Exit 0 when they conform, 1 on violations (one line each: file, node, constraint, message),
     2 when a file cannot be read.
     """
-    from controlgraph.data.loader import load_files
-    from controlgraph.pipeline.build import validate_loaded
+    from controlgraph.data.validation import validate_files
 
     with exit_on_error():
         given = [data_file(p) for p in paths]
@@ -71,7 +70,12 @@ def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None
         given_paths = {f.path.resolve() for f in given}
         given_graphs = {f.graph for f in given}
         context = [f for f in context if f.path.resolve() not in given_paths and f.graph not in given_graphs]
-        report = validate_loaded(load_files([*context, *given]))
+        total, most = sum(f.path.stat().st_size for f in given), ctx.settings.validate_max_bytes
+        if total > most:
+            raise InputError(f"the files to validate hold {total:,} bytes, over the {most:,} accepted (validation "
+                             "needs about 20 bytes of memory per input byte); split them, or raise "
+                             "CONTROLGRAPH_VALIDATE_MAX_BYTES where the memory is available")
+        report = validate_files([*context, *given])
         if not report.conforms:
             raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     click.echo(f"{len(paths)} file(s) conform")

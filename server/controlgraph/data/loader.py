@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +78,11 @@ def check_xml_entities(data: bytes, label: str) -> None:
 
 def parse_file(path: Path) -> list[ox.Triple]:
     """Triples of one RDF file; a syntax error names the file and the line."""
+    return list(iter_file(path))
+
+
+def iter_file(path: Path) -> Iterator[ox.Triple]:
+    """The triples of one RDF file as pyoxigraph reads them (nothing held); errors as :func:`parse_file`'s."""
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"unsupported file type {path.suffix!r} (expected one of {sorted(_FORMATS)})", path=str(path))
@@ -90,7 +95,8 @@ def parse_file(path: Path) -> list[ox.Triple]:
     try:
         if fmt == ox.RdfFormat.RDF_XML:
             check_xml_entities(path.read_bytes(), str(path))
-        quads = list(ox.parse(path=str(path), format=fmt))
+        for q in ox.parse(path=str(path), format=fmt):
+            yield ox.Triple(q.subject, q.predicate, q.object)
     except SyntaxError as exc:
         raise InputError(_syntax_message(exc), path=str(path), line=exc.lineno) from exc
     except OSError as exc:
@@ -99,7 +105,6 @@ def parse_file(path: Path) -> list[ox.Triple]:
         raise InputError(f"cannot read: {exc}", path=str(path)) from exc
     except MemoryError as exc:
         raise _token_too_long(exc, str(path)) from None
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
 def _token_too_long(exc: MemoryError, label: str) -> InputError:

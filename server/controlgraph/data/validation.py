@@ -16,7 +16,9 @@ from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
 from controlgraph.data import rdflib_query_cache
-from controlgraph.data.interop import rdflib_graph
+from controlgraph.data.datasets import DatasetFile
+from controlgraph.data.interop import XSD_STRING, rdflib_graph, to_rdflib
+from controlgraph.data.loader import iter_file
 from controlgraph.data.validation_scope import LinkIndex, affected_nodes
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import PREFIXES
@@ -55,8 +57,43 @@ def validate_triples(
     """
     if focus is not None and not focus:
         return ValidationReport([])
-    data_graph = rdflib_graph(data)
-    shapes_graph = rdflib_graph(shapes)
+    return _validate_graph(rdflib_graph(data), rdflib_graph(shapes), origin, focus)
+
+
+def validate_files(files: Iterable[DatasetFile]) -> ValidationReport:
+    """A full validation of data files (and the shapes among them), read straight into one rdflib graph.
+
+    pyoxigraph parses (and syntax-checks) each file as a stream; each triple goes into the graph pyshacl
+    reads with its IRIs shared (one object per distinct IRI), and only the subjects' files are kept
+    beside it. No list of the triples is held, so the graph is the one copy of the data in memory.
+    """
+    data, shapes = rdflib.Graph(), rdflib.Graph()
+    origin: dict[str, str] = {}
+    iris: dict[str, rdflib.URIRef] = {}
+
+    def term(node: ox.NamedNode | ox.BlankNode | ox.Literal) -> rdflib.term.Identifier:
+        if isinstance(node, ox.NamedNode):
+            found = iris.get(node.value)
+            if found is None:
+                found = iris[node.value] = rdflib.URIRef(node.value)
+            return found
+        if isinstance(node, ox.Literal) and not node.language and node.datatype.value != XSD_STRING:
+            return rdflib.Literal(node.value, datatype=term(node.datatype))
+        return to_rdflib(node)
+
+    for f in files:
+        graph = shapes if f.role == "shapes" else data
+        label = str(f.path)
+        for t in iter_file(f.path):
+            subject = t.subject
+            assert not isinstance(subject, ox.Triple)  # RDF-star is not read from dataset files
+            origin.setdefault(str(subject), label)
+            graph.add((term(subject), term(t.predicate), term(t.object)))  # type: ignore[arg-type]
+    return _validate_graph(data, shapes, origin, None)
+
+
+def _validate_graph(data_graph: rdflib.Graph, shapes_graph: rdflib.Graph, origin: Mapping[str, str] | None,
+                    focus: Collection[str] | None) -> ValidationReport:
     with _PYSHACL_LOCK:
         _conforms, results, _text = pyshacl_validate(
             data_graph,
