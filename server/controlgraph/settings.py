@@ -136,7 +136,7 @@ class Settings:
     validate_max_bytes: int = _setting(
         64_000_000,
         "`controlgraph validate`: most bytes of input files (together) it reads; validation holds the data as an "
-        "rdflib graph for pyshacl, about 20 bytes of memory per input byte, so larger inputs are refused.",
+        "rdflib graph for pyshacl, about 11 bytes of memory per input byte, so larger inputs are refused.",
     )
     cors_origins: str = _setting(
         "", "Comma-separated origins allowed by CORS (with the `Authorization` header); empty turns CORS off."

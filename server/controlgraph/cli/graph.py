@@ -73,7 +73,7 @@ def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None
         total, most = sum(f.path.stat().st_size for f in given), ctx.settings.validate_max_bytes
         if total > most:
             raise InputError(f"the files to validate hold {total:,} bytes, over the {most:,} accepted (validation "
-                             "needs about 20 bytes of memory per input byte); split them, or raise "
+                             "needs about 11 bytes of memory per input byte); split them, or raise "
                              "CONTROLGRAPH_VALIDATE_MAX_BYTES where the memory is available")
         report = validate_files([*context, *given])
         if not report.conforms:
