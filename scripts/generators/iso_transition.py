@@ -281,8 +281,8 @@ def correspondence_meta() -> MappingSetMeta:
             "x.y); the management-system clauses are in the set iso27001-2013--iso27001-2022. Corrected by "
             "the project per 27002:2022 Annex B Table B.2: 13.2.1-3 retargeted from 8.14 to 5.14 (relation "
             "kept); 9 missing pairs added and typed from Annex B (equal where a control is carried over "
-            "alone, subset-of where it is merged); 18.2.3 -> 8.8 added (subset-of); and six merges the "
-            "source types equal (12.1.2 -> 8.32, 12.1.4 -> 8.31, 12.5.1 -> 8.19, 16.1.2 -> 6.8, "
+            "alone, subset-of where it is merged); 18.2.3 -> 8.8 added (subset-of); and seven merges the "
+            "source types equal (12.1.2 -> 8.32, 12.1.4 -> 8.31, 12.5.1 -> 8.19, 12.6.1 -> 8.8, 16.1.2 -> 6.8, "
             "18.1.1 -> 5.31, 18.2.2 -> 5.36) shipped as subset-of. Corrected pairs carry relation source "
             "'corrected'; each correction is listed in mappings/datalog/iso27002-2013--iso27002-2022.csv."
         ),
