@@ -178,25 +178,27 @@ def _retarget(
     )
 
 
+def _add_pair(
+    correspondence: Correspondence, ref_2013: str, ref_2022: str, relation: Relation, comment: str,
+    log: DataLogs, entry: LogEntry,
+) -> None:
+    """Add an Annex B pair the source lacks, typed by the project (relation source 'corrected'), and log it."""
+    record = _correspondence_record(ref_2013, ref_2022, relation, RATIONALE, None, comment, relation_source=CORRECTED)
+    correspondence.add(ref_2013, ref_2022, record)
+    log.record(CORRESPONDENCE_SET, entry)
+
+
 def _add_missing(
     correspondence: Correspondence, ref_2013: str, expected: str, row_number: int, value: str, log: DataLogs
 ) -> None:
     if (ref_2013, expected) not in ADDED_PAIR_TYPES:
         raise ValueError(f"{REVIEW_2013_TO_2022} row {row_number}: no Annex B type recorded for {value}")
     relation, why = ADDED_PAIR_TYPES[(ref_2013, expected)]
-    record = _correspondence_record(
-        ref_2013,
-        expected,
-        relation,
-        RATIONALE,
-        None,
+    _add_pair(
+        correspondence, ref_2013, expected, relation,
         f"Missing from intuitem's set; pair added per ISO/IEC 27002:2022 Annex B (reviewer correction). "
         f"Typed {relation.value} by the project from Annex B: {why}.",
-        relation_source=CORRECTED,
-    )
-    correspondence.add(ref_2013, expected, record)
-    log.record(
-        CORRESPONDENCE_SET,
+        log,
         LogEntry(
             REVIEW_2013_TO_2022,
             str(row_number),
@@ -240,19 +242,11 @@ def apply_annex_b(correspondence: Correspondence, log: DataLogs) -> None:
     for (ref_2013, ref_2022), (relation, why) in MISSING_PAIRS.items():
         if any(target == ref_2022 for target, _ in correspondence.by_2013.get(ref_2013, [])):
             raise ValueError(f"{ref_2013} -> {ref_2022} is now in the source: drop it from MISSING_PAIRS")
-        record = _correspondence_record(
-            ref_2013,
-            ref_2022,
-            relation,
-            RATIONALE,
-            None,
+        _add_pair(
+            correspondence, ref_2013, ref_2022, relation,
             f"Missing from intuitem's set and from the reviewer's list; added by the project per ISO/IEC "
             f"27002:2022 Annex B and typed {relation.value}: {why}.",
-            relation_source=CORRECTED,
-        )
-        correspondence.add(ref_2013, ref_2022, record)
-        log.record(
-            CORRESPONDENCE_SET,
+            log,
             LogEntry(
                 "ISO/IEC 27002:2022 Annex B",
                 "Table B.2",
@@ -287,8 +281,8 @@ def correspondence_meta() -> MappingSetMeta:
             "x.y); the management-system clauses are in the set iso27001-2013--iso27001-2022. Corrected by "
             "the project per 27002:2022 Annex B Table B.2: 13.2.1-3 retargeted from 8.14 to 5.14 (relation "
             "kept); 9 missing pairs added and typed from Annex B (equal where a control is carried over "
-            "alone, subset-of where it is merged); 18.2.3 -> 8.8 added (subset-of); and six merges the "
-            "source types equal (12.1.2 -> 8.32, 12.1.4 -> 8.31, 12.5.1 -> 8.19, 16.1.2 -> 6.8, "
+            "alone, subset-of where it is merged); 18.2.3 -> 8.8 added (subset-of); and seven merges the "
+            "source types equal (12.1.2 -> 8.32, 12.1.4 -> 8.31, 12.5.1 -> 8.19, 12.6.1 -> 8.8, 16.1.2 -> 6.8, "
             "18.1.1 -> 5.31, 18.2.2 -> 5.36) shipped as subset-of. Corrected pairs carry relation source "
             "'corrected'; each correction is listed in mappings/datalog/iso27002-2013--iso27002-2022.csv."
         ),

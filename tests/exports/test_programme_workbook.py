@@ -77,6 +77,14 @@ def test_statement_of_applicability(book: openpyxl.Workbook, built_store) -> Non
         assert sheet.cell(row=index, column=8).fill.fgColor.rgb.endswith(COVERAGE_FILLS[str(row[7])])
     assert all(r[8] == ("Implemented" if r[7] == "full" else "Not started") and r[9] is None and r[10] is None
                for r in rows)  # status pre-filled from coverage; owner and evidence left to fill in
+    # Whose guidance each control is: the 27017 cloud controls carry the party the engine reads from the data.
+    parties = {i.item.info.notation: i.item.responsibility
+               for i in coverage(built_store, HaveSpec.parse(["iso27001-2022"]), "iso27017-2015").items}
+    cloud = by_framework["ISO/IEC 27017:2015 cloud controls (CLD)"]
+    assert all(r[11] == parties[str(r[1])] and r[11] for r in cloud)
+    assert {r[11] for r in cloud} <= {"cloud service customer", "cloud service provider",
+                                      "shared (customer and provider)"}
+    assert all(r[11] is None for r in by_framework["ISO/IEC 27001:2022 Annex A"])  # Annex A records none
     annex_a = by_framework["ISO/IEC 27001:2022 Annex A"]
     assert all(r[7] == "full" for r in annex_a)  # implemented as such
     assert all("iso27002-2022:" in str(r[5]) for r in annex_a)  # every Annex A control has its 27002 hub control
@@ -96,4 +104,4 @@ def test_statement_of_applicability_has_drop_downs_and_conditional_formatting(bo
                      f"I2:I{last}": '"' + ",".join(STATUS_CHOICES) + '"'}
     ranges = {str(r.sqref): [rule.formula for rule in r.rules] for r in sheet.conditional_formatting}
     assert [f for f in ranges[f"H2:H{last}"]] == [['"full"'], ['"partial"'], ['"likely"'], ['"none"']]
-    assert ['"Implemented"'] in ranges[f"I2:I{last}"] and ['$D2="No"'] in ranges[f"A2:K{last}"]
+    assert ['"Implemented"'] in ranges[f"I2:I{last}"] and ['$D2="No"'] in ranges[f"A2:L{last}"]

@@ -263,3 +263,29 @@ def test_no_gap_lists_become_cover_sets(imported: tuple[Any, ImportedDataset, Co
             f" <{CG}inMappingSet> ?set ; <{CG}gapLevel> \"No Gap\" }} }}",
             substitutions={"s": ox.NamedNode(subject), "set": ox.NamedNode(mapping_set)})}
         assert members == mapped, subject
+
+
+def test_imported_ownership_shows_in_crosswalk_exports(
+    imported: tuple[Any, ImportedDataset, CommitOutcome], bundle: Path
+) -> None:
+    """Issue 17 item 15: CCM's owner per service model, once imported, is in the crosswalk CSV and OSCAL."""
+    import io
+
+    from controlgraph.exports.crosswalk_csv import crosswalk_csv
+    from controlgraph.exports.crosswalk_oscal import crosswalk_oscal
+    from controlgraph.exports.crosswalk_table import build_crosswalk
+
+    store, _, _ = imported
+    ownership = json.loads((bundle / "CCM" / "applicability" / "ownership.json").read_text(encoding="utf-8"))
+    owners: dict[str, list[str]] = {}
+    for block in ownership["content"]:
+        for entry in block["content"]:
+            owners.setdefault(entry["control_id"], []).append(f"{block['title']}: {entry['value']}")
+    export = build_crosswalk(store, "csa-ccm-4", ["iso27002-2022"], include_inferred=False)
+    read = list(csv.DictReader(io.StringIO(crosswalk_csv(export))))
+    assert read and all(r["source_responsibility"] for r in read)
+    for row in read:  # the readable text the importer writes: every model's owner, as in the bundle
+        assert sorted(row["source_responsibility"].split("; ")) == sorted(owners[row["source_id"]])
+    maps = crosswalk_oscal(export)["mapping-collection"]["mappings"][0]["maps"]
+    props = [p["value"] for m in maps for p in m["props"] if p["name"] == "source-responsibility"]
+    assert len(props) == len(read)

@@ -192,11 +192,13 @@ ANNEX_B_ADDED = {
     ("14.2.4", "8.32"): "subset-of",
     ("18.2.3", "8.8"): "subset-of",  # missing from the source and from the reviewer's list
 }
-# Merges the source types equal (issue 17 item 5): each 2013 control is contained in the merged control.
+# Merges the source types equal (issue 17 item 5, and 12.6.1 merged with 18.2.3 into 8.8): each 2013 control is
+# contained in the merged control.
 ANNEX_B_MERGES = {
     ("12.1.2", "8.32"),
     ("12.1.4", "8.31"),
     ("12.5.1", "8.19"),
+    ("12.6.1", "8.8"),
     ("16.1.2", "6.8"),
     ("18.1.1", "5.31"),
     ("18.2.2", "5.36"),

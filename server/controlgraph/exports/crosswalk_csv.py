@@ -12,5 +12,5 @@ def crosswalk_csv(export: CrosswalkExport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(record(row) for row in export.rows)
+    writer.writerows(record(row, export.responsibility) for row in export.rows)
     return out.getvalue()

@@ -20,6 +20,7 @@ import hashlib
 import json
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from controlgraph import __version__
@@ -53,11 +54,13 @@ def _prop(name: str, value: object) -> dict[str, str]:
     return {"name": name, "ns": PROP_NS, "value": str(value)}
 
 
-def _map(row: CrosswalkRow, set_resources: dict[str, str]) -> dict[str, Any]:
+def _map(row: CrosswalkRow, set_resources: dict[str, str], parties: Mapping[str, str]) -> dict[str, Any]:
     m = row.mapping
     props = [_prop("coverage", m.coverage), _prop("basis", "inferred" if m.inferred else "asserted")]
     for name, value in (("strength", m.strength), ("confidence", m.confidence), ("justification", m.justification),
-                        ("mapping-set", m.mapping_set), ("authority", m.authority)):
+                        ("mapping-set", m.mapping_set), ("authority", m.authority),
+                        ("source-responsibility", parties.get(row.source.iri)),
+                        ("target-responsibility", parties.get(m.control.iri))):
         if value is not None:
             props.append(_prop(name, value))
     entry: dict[str, Any] = {"uuid": map_uuid(row)}
@@ -131,7 +134,8 @@ def crosswalk_oscal(export: CrosswalkExport, *, generated: dt.datetime | None = 
                 "uuid": _uuid(f"{framework_iri(export.source)}|{framework_iri(target)}"),
                 "source-resource": {"type": "catalog", "href": framework_iri(export.source)},
                 "target-resource": {"type": "catalog", "href": framework_iri(target)},
-                "maps": [_map(r, resources) for r in rows] + [_cover_map(c, resources) for c in covers],
+                "maps": [_map(r, resources, export.responsibility) for r in rows]
+                + [_cover_map(c, resources) for c in covers],
             })
     digest = hashlib.sha256(json.dumps(mappings, sort_keys=True).encode()).hexdigest()
     collection: dict[str, Any] = {

@@ -4,7 +4,8 @@ The graph holds, for every row: the mapping node with all its statements as stor
 relation triple the build materialises beside it, and the mapping set with its provenance
 (publisher, source, version, date, licence, authority); for a relation entailed by the ontology's
 axioms, which has no node, the direct triple alone. Both ends carry their notation, title and
-framework, so the file reads on its own. rdflib serialises (the serving store is not involved).
+framework (and their responsibility, where recorded), so the file reads on its own. rdflib serialises
+(the serving store is not involved).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, MAPPING_SET, PREFIXES, SKOS, XSD, Relation
 
 _SUBJECTS_QUERY = "SELECT ?s ?p ?o WHERE { VALUES ?s { %s } ?s ?p ?o }"
-_DESCRIBED = {SKOS + "notation", SKOS + "prefLabel", SKOS + "inScheme"}
+# Both ends: notation, title, framework, and whose obligation they are (27017 party, CCM ownership when imported).
+_DESCRIBED = {SKOS + "notation", SKOS + "prefLabel", SKOS + "inScheme", CG + "responsibility",
+              CG + "responsibleParty", *(f"{CG}responsibleParty{model}" for model in ("IaaS", "PaaS", "SaaS"))}
 CONTEXT: dict[str, str] = {**PREFIXES, "mapping": "https://w3id.org/controlgraph/id/mapping/"}
 
 

@@ -5,20 +5,23 @@ the targets. A mapping stored the other way round (``B subset-of A``) is written
 (``A superset-of B``). Each row names the set it was published in (``mapping_source``); an inferred
 row's ``see_also`` lists the asserted mappings it was chained from; a relation entailed by the
 ontology's axioms, which has no mapping node, is written with ``semapv:MappingChaining``.
-The set's licence statement lists the terms of every source set.
+The set's licence statement lists the terms of every source set. Cover-set statements mark the rows
+of their members (``cover_set``); whose obligation each end is travels in ``subject_responsibility``
+and ``object_responsibility``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
 from controlgraph import __version__
 from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.exports.crosswalk_table import CrosswalkExport, provenance
-from controlgraph.sssom_tsv.writing import Statements, sssom_text
+from controlgraph.sssom_tsv.slots import EXT_OBJECT_RESPONSIBILITY, EXT_SUBJECT_RESPONSIBILITY
+from controlgraph.sssom_tsv.writing import CoverStatement, Statements, sssom_text
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (
     CG,
@@ -59,10 +62,14 @@ def mapping_nodes(store: GraphStore, rows: Sequence[CrosswalkRow]) -> dict[str, 
     return nodes
 
 
-def _oriented(row: CrosswalkRow, node: dict[str, list[Term]] | None) -> dict[str, list[Term]]:
+def _oriented(row: CrosswalkRow, node: dict[str, list[Term]] | None, parties: Mapping[str, str]
+              ) -> dict[str, list[Term]]:
     """The row's mapping as statements with the crosswalk's source item as subject."""
     m = row.mapping
     statements = {p: list(v) for p, v in (node or {}).items()}
+    for slot, iri in ((EXT_SUBJECT_RESPONSIBILITY, row.source.iri), (EXT_OBJECT_RESPONSIBILITY, m.control.iri)):
+        if iri in parties:
+            statements[slot.property] = [ox.Literal(parties[iri])]
     statements[_SUBJECT] = [ox.NamedNode(row.source.iri)]
     statements[_OBJECT] = [ox.NamedNode(m.control.iri)]
     statements[_RELATION] = [ox.NamedNode(m.relation.iri)]
@@ -101,11 +108,14 @@ def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
 
 def crosswalk_sssom(store: GraphStore, export: CrosswalkExport, *, issued: dt.date | None = None) -> str:
     nodes = mapping_nodes(store, export.rows)
-    mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None) for r in export.rows]
+    mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None, export.responsibility)
+                for r in export.rows]
     labels = {r.source.iri: r.source.title for r in export.rows}
     labels.update({r.mapping.control.iri: r.mapping.control.title for r in export.rows})
     set_iri = mapping_set_iri(crosswalk_set_id(export))
-    return sssom_text(set_iri, _set_statements(export, issued or dt.date.today()), mappings, labels)
+    covers = [CoverStatement(c.node, c.subject, c.covered_by, "" if c.confidence is None else str(float(c.confidence)),
+                             c.comment or "", MAPPING_SET + c.mapping_set) for c in export.cover_sets]
+    return sssom_text(set_iri, _set_statements(export, issued or dt.date.today()), mappings, labels, covers)
 
 
 def relation_of(statements: dict[str, list[Term]]) -> Relation:

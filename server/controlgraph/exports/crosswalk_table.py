@@ -6,11 +6,12 @@ rows carry their explanation: the asserted mappings chained, in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from controlgraph.analysis.cover_sets import CoverSet, cover_sets
 from controlgraph.analysis.crosswalk import CrosswalkRow, crosswalk
+from controlgraph.analysis.responsibility import responsibilities
 from controlgraph.analysis.satisfiers import Satisfier
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CONTROL
@@ -18,7 +19,8 @@ from controlgraph.vocabulary import CONTROL
 COLUMNS: tuple[str, ...] = (
     "source_framework", "source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
     "coverage", "basis", "strength", "rationale", "justification", "confidence", "mapping_set", "mapping_set_title",
-    "authority", "publisher", "licence", "comment", "mapping", "explanation_path",
+    "authority", "publisher", "licence", "comment", "mapping", "explanation_path", "source_responsibility",
+    "target_responsibility",
 )
 
 HEADINGS: dict[str, str] = {
@@ -29,6 +31,7 @@ HEADINGS: dict[str, str] = {
     "confidence": "Confidence", "mapping_set": "Mapping set", "mapping_set_title": "Mapping set title",
     "authority": "Authority", "publisher": "Publisher", "licence": "Licence", "comment": "Comment",
     "mapping": "Mapping IRI", "explanation_path": "Explanation path",
+    "source_responsibility": "Source responsibility", "target_responsibility": "Target responsibility",
 }
 
 
@@ -41,6 +44,8 @@ class CrosswalkExport:
     include_inferred: bool
     rows: tuple[CrosswalkRow, ...]
     cover_sets: tuple[CoverSet, ...] = ()  # "X is covered by the union of Y1..Yn", X in source, all Yi in one target
+    # Control IRI -> whose obligation it is (27017 customer/provider/shared, CCM ownership when imported).
+    responsibility: Mapping[str, str] = field(default_factory=dict)
 
     def rows_for(self, target: str) -> list[CrosswalkRow]:
         return [r for r in self.rows if r.mapping.control.framework == target]
@@ -59,7 +64,8 @@ def build_crosswalk(store: GraphStore, source: str, targets: Sequence[str], *, i
     prefixes = tuple(f"{CONTROL}{t}/" for t in targets)
     statements = tuple(c for group in cover_sets(store, source).values() for c in group
                        if any(all(y.startswith(p) for y in c.covered_by) for p in prefixes))
-    return CrosswalkExport(source, tuple(dict.fromkeys(targets)), include_inferred, tuple(rows), statements)
+    parties = responsibilities(store, [iri for r in rows for iri in (r.source.iri, r.mapping.control.iri)])
+    return CrosswalkExport(source, tuple(dict.fromkeys(targets)), include_inferred, tuple(rows), statements, parties)
 
 
 def explanation(row: CrosswalkRow) -> str:
@@ -69,9 +75,10 @@ def explanation(row: CrosswalkRow) -> str:
     return " ".join(row.mapping.path)
 
 
-def record(row: CrosswalkRow) -> dict[str, str]:
+def record(row: CrosswalkRow, responsibility: Mapping[str, str] | None = None) -> dict[str, str]:
     """The row as text cells, keyed by :data:`COLUMNS`; absent values are empty strings."""
     m = row.mapping
+    parties = responsibility or {}
     return {
         "source_framework": row.source.framework,
         "source_id": row.source.notation,
@@ -94,12 +101,14 @@ def record(row: CrosswalkRow) -> dict[str, str]:
         "comment": m.comment or "",
         "mapping": m.mapping or "",
         "explanation_path": explanation(row),
+        "source_responsibility": parties.get(row.source.iri, ""),
+        "target_responsibility": parties.get(m.control.iri, ""),
     }
 
 
-def typed_cells(row: CrosswalkRow) -> list[str | int | float | None]:
+def typed_cells(row: CrosswalkRow, responsibility: Mapping[str, str] | None = None) -> list[str | int | float | None]:
     """The record's cells in :data:`COLUMNS` order, numbers as numbers and absent values as None (spreadsheets)."""
-    text = record(row)
+    text = record(row, responsibility)
     cells: list[str | int | float | None] = [text[c] or None for c in COLUMNS]
     cells[COLUMNS.index("strength")] = row.mapping.strength
     cells[COLUMNS.index("confidence")] = row.mapping.confidence

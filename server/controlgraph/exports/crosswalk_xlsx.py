@@ -43,7 +43,7 @@ def crosswalk_xlsx(export: CrosswalkExport, *, generated: dt.datetime | None = N
     for target in export.targets:
         sheet = book.create_sheet(pair_sheet_title(target))
         write_table(sheet, [HEADINGS[c] for c in COLUMNS],
-                    (typed_cells(r) for r in export.rows_for(target)),
+                    (typed_cells(r, export.responsibility) for r in export.rows_for(target)),
                     coverage_columns=[coverage_column])
     sources = book.create_sheet("Provenance")
     write_table(sources, PROVENANCE_HEADINGS,

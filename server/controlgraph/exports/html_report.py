@@ -32,8 +32,9 @@ th{background:#1f3864;color:#fff;position:sticky;top:0}
 .swatch{display:inline-block;width:14px;height:14px;margin-right:4px;vertical-align:middle;border:1px solid #999}
 .meta{color:#555;font-size:12px}
 """ + "".join(f"td.cov-{status}{{background:#{fill}}}" for status, fill in COVERAGE_FILLS.items())
-_CROSSWALK_COLUMNS = ("source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
-                      "coverage", "basis", "strength", "rationale", "mapping_set", "authority", "explanation_path")
+_CROSSWALK_COLUMNS = ("source_id", "source_title", "source_responsibility", "relation", "target_framework",
+                      "target_id", "target_title", "target_responsibility", "coverage", "basis", "strength",
+                      "rationale", "mapping_set", "authority", "explanation_path")
 
 
 def _e(value: object) -> str:
@@ -133,7 +134,8 @@ def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[s
         parts += [f"<h2>Crosswalk from {_e(crosswalk.source)}</h2>",
                   f"<p>{len(crosswalk.rows)} row(s); each reads source relation target.</p>",
                   _table([HEADINGS[c] for c in _CROSSWALK_COLUMNS],
-                         ([record(r)[c] for c in _CROSSWALK_COLUMNS] for r in crosswalk.rows), column)]
+                         ([record(r, crosswalk.responsibility)[c] for c in _CROSSWALK_COLUMNS] for r in crosswalk.rows),
+                         column)]
     parts += [_provenance_section(sets), "</body></html>"]
     return "\n".join(parts) + "\n"
 

@@ -53,7 +53,8 @@ SOA_SCOPES = (
     SoaScope("iso27018-2019", "A.", "ISO/IEC 27018:2019 Annex A"),
 )
 SOA_HEADINGS = ("Framework", "Control", "Title", "Applicable", "Justification", "Implemented by (hub)",
-                "Implemented by (mapped items)", "Coverage status", "Implementation status", "Owner", "Evidence")
+                "Implemented by (mapped items)", "Coverage status", "Implementation status", "Owner", "Evidence",
+                "Responsibility (cloud)")
 APPLICABLE_CHOICES = ("Yes", "No")
 STATUS_CHOICES = ("Not started", "Planned", "In progress", "Implemented", "Not applicable")
 STATUS_FILLS = {"Not started": "F8CBAD", "Planned": "FFE699", "In progress": "FFE699", "Implemented": "C6EFCE",
@@ -73,11 +74,12 @@ class SoaRow:
     hub: str
     mapped: str
     status: str
+    responsibility: str = ""  # whose guidance (27017: customer, provider, shared), own or inherited; "" if none
 
     def cells(self) -> list[str]:
         initial = "Implemented" if self.status == "full" else "Not started"
         return [self.framework, self.control, self.title, self.applicable, self.justification, self.hub,
-                self.mapped, self.status, initial, "", ""]
+                self.mapped, self.status, initial, "", "", self.responsibility]
 
 
 def _refs(satisfiers: Sequence[Satisfier]) -> str:
@@ -98,7 +100,8 @@ def soa_rows(store: GraphStore, have: HaveSpec, hub: str) -> tuple[list[SoaRow],
             by_hub = hub_maps.get(info.iri, [])
             used += by_hub + item.evidence
             rows.append(SoaRow(scope.label, info.notation, info.title, "Yes", JUSTIFICATION_PLACEHOLDER,
-                               _refs(by_hub), _refs(item.evidence) or _implemented_itself(item), item.status))
+                               _refs(by_hub), _refs(item.evidence) or _implemented_itself(item), item.status,
+                               item.item.responsibility or ""))
     return rows, used
 
 
@@ -132,7 +135,7 @@ def _soa_controls(sheet: Worksheet, rows: int) -> None:
     for value, colour in COVERAGE_FILLS.items():
         sheet.conditional_formatting.add(f"H2:H{last}", CellIsRule(operator="equal", formula=[f'"{value}"'],
                                                                    fill=PatternFill("solid", bgColor=colour)))
-    sheet.conditional_formatting.add(f"A2:K{last}", FormulaRule(formula=['$D2="No"'],
+    sheet.conditional_formatting.add(f"A2:L{last}", FormulaRule(formula=['$D2="No"'],
                                                                 font=Font(color="808080", italic=True)))
 
 

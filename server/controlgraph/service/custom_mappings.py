@@ -365,8 +365,9 @@ def import_sssom_text(store: GraphStore, tenant: str, text: str, *, keep_going: 
     rejected = [i for i in issues if i.action == "rejected"]
     if rejected and not keep_going:
         more = f" (and {len(rejected) - 1} more rejected row(s))" if len(rejected) > 1 else ""
-        raise ImportRejected(f"{rejected[0].source}: {rejected[0].reason}{more}; nothing was imported")
-    if not dataset.counts.get("mappings"):
+        where, _, line = rejected[0].source.rpartition("#")
+        raise ImportRejected(f"{where}:{line}: {rejected[0].reason}{more}; nothing was imported")
+    if not dataset.counts.get("mappings") and not dataset.counts.get("cover_sets"):
         raise ImportRejected(f"{shown}: no usable mapping rows; nothing was imported")
     set_id = f"{custom_set_id(tenant)}--{dataset.name}"
     set_iri = mapping_set_iri(set_id)
@@ -377,7 +378,8 @@ def import_sssom_text(store: GraphStore, tenant: str, text: str, *, keep_going: 
             del graph.nodes[iri]
         graph.nodes.update(imported)
         count = dataset.counts["mappings"]
-        audit = graph.commit("import-sssom", set_iri, f"imported {count} mapping(s) as <{set_iri}>")
+        covers = f" and {dataset.counts['cover_sets']} cover set(s)" if dataset.counts.get("cover_sets") else ""
+        audit = graph.commit("import-sssom", set_iri, f"imported {count} mapping(s){covers} as <{set_iri}>")
     return ChangeOutcome("import-sssom", set_iri, audit, count, issues)
 
 
@@ -390,7 +392,9 @@ def _rehome(triples: Sequence[ox.Triple], old_set: str, set_id: str) -> dict[str
     nodes = _by_subject(triples)
     renamed = {old_set: mapping_set_iri(set_id)}
     for iri, ts in nodes.items():
-        if iri.startswith(MAPPING):
+        if iri.startswith(MAPPING) and _value(ts, CG + "coverSubject") is not None:
+            renamed[iri] = cover_set_iri(set_id, str(_value(ts, CG + "coverSubject")))
+        elif iri.startswith(MAPPING):
             renamed[iri] = mapping_iri(set_id, str(_value(ts, CG + "mappingSubject")),
                                        str(_value(ts, CG + "mappingObject")))
     out: dict[str, list[ox.Triple]] = {}

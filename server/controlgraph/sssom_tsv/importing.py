@@ -43,5 +43,5 @@ def require_usable(dataset: ImportedDataset, *, every_row: bool = True) -> None:
         more = f" (and {len(rejected) - 1} more rejected row(s))" if len(rejected) > 1 else ""
         file, _, line = rejected[0].source.rpartition("#")
         raise ImportRejected(f"{file}:{line}: {rejected[0].reason}{more}; nothing was imported")
-    if not dataset.counts.get("mappings"):
+    if not dataset.counts.get("mappings") and not dataset.counts.get("cover_sets"):
         raise ImportRejected(f"{dataset.source_path}: no usable mapping rows; nothing was imported")

@@ -32,10 +32,14 @@ from controlgraph.data.literals import brief
 from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 from controlgraph.pipeline.imports import ImportedDataset, RowIssue
+from controlgraph.sssom_tsv.cover_rows import CoverRowError, CoverSets
 from controlgraph.sssom_tsv.slots import (
     ALLOWED_PREDICATES,
     CARRIED_SLOTS,
+    COVER_EXTENSIONS,
+    COVER_SET_ONLY,
     EXT_AUTHORITY,
+    EXT_COVER_SET,
     EXT_LICENCE_STATEMENT,
     EXT_RATIONALE,
     EXT_RELATION,
@@ -139,7 +143,7 @@ def _many(meta: dict[str, Any], key: str) -> list[str]:
 
 def _extension_names(meta: dict[str, Any], prefixes: PrefixMap, path: str) -> dict[ExtensionSlot, str]:
     """The slot name each of our extensions has in this file: as declared for its property, else the default."""
-    names = {ext: ext.name for ext in EXTENSIONS}
+    names = {ext: ext.name for ext in (*EXTENSIONS, *COVER_EXTENSIONS)}
     definitions = meta.get("extension_definitions") or []
     if not isinstance(definitions, list):
         raise InputError("metadata slot extension_definitions must be a list", path=path)
@@ -147,7 +151,7 @@ def _extension_names(meta: dict[str, Any], prefixes: PrefixMap, path: str) -> di
         if not isinstance(entry, dict) or not entry.get("slot_name"):
             raise InputError("every entry of extension_definitions needs a slot_name", path=path)
         declared = prefixes.expand(str(entry.get("property", "")))
-        for ext in EXTENSIONS:
+        for ext in (*EXTENSIONS, *COVER_EXTENSIONS):
             if declared == ext.property:
                 names[ext] = str(entry["slot_name"])
     return names
@@ -399,6 +403,7 @@ def read_sssom(path: Path | str, *, known_controls: Collection[str] | None = Non
     justifications: Counter[str] = Counter()
     slugs: tuple[set[str], set[str]] = (set(), set())
     rows = 0
+    covers = CoverSets(names, prefixes)
     for line, row in _table_rows(table, offset, where):
         rows += 1
         try:
@@ -408,12 +413,23 @@ def read_sssom(path: Path | str, *, known_controls: Collection[str] | None = Non
                     _control(row["object_id"], "object_id", prefixes, known_controls))
             if pair[0] == pair[1]:
                 raise _RowRejected("subject and object are the same control")
-            if pair in seen:
-                raise _RowRejected(f"this pair is already mapped on line {seen[pair]}")
-            statements = _mapping_statements(row, set_iri, pair, names, prefixes)
-        except _RowRejected as exc:
+            cover = covers.key_of(row)
+            member_only = row.get(names[EXT_RELATION_SOURCE], "") == COVER_SET_ONLY
+            if member_only and not cover:
+                raise _RowRejected(f"{names[EXT_RELATION_SOURCE]} {COVER_SET_ONLY} needs a {names[EXT_COVER_SET]}")
+            cover_confidence = covers.check(row, cover, pair, line) if cover else ""
+            if not member_only:
+                if pair in seen:
+                    raise _RowRejected(f"this pair is already mapped on line {seen[pair]}")
+                statements = _mapping_statements(row, set_iri, pair, names, prefixes)
+        except (_RowRejected, CoverRowError) as exc:
+            covers.reject(row, line)
             value = " ".join(row.get(c, "") for c in ("subject_id", "predicate_id", "object_id"))
             dataset.issues.append(RowIssue(f"{where}#{line}", value, "rejected", str(exc)))  # file#line
+            continue
+        if cover:
+            covers.add(row, cover, pair, line, cover_confidence)
+        if member_only:
             continue
         seen[pair] = line
         node = _iri(mapping_iri(name, *pair))
@@ -428,7 +444,11 @@ def read_sssom(path: Path | str, *, known_controls: Collection[str] | None = Non
     if justifications:  # the set's default justification: the one most of its rows give
         common = min(justifications, key=lambda j: (-justifications[j], j))
         set_pairs.append((SSSOM + "mapping_justification", _iri(common)))
+    dataset.issues += [RowIssue(f"{where}#{line}", key, "rejected", reason) for line, key, reason in covers.dropped()]
     set_node = _iri(set_iri)
     dataset.triples = [ox.Triple(set_node, _iri(p), o) for p, o in set_pairs] + dataset.triples
+    dataset.triples += covers.triples(name, set_iri)
     dataset.counts = {"rows": rows, "mappings": len(seen), "rejected": len(dataset.rejected)}
+    if covers.count():
+        dataset.counts["cover_sets"] = covers.count()
     return dataset

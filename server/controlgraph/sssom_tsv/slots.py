@@ -88,6 +88,23 @@ EXT_LICENCE_STATEMENT = ExtensionSlot("licence_statement", DCTERMS + "rights", "
 EXTENSIONS = (EXT_RELATION, EXT_RATIONALE, EXT_STRENGTH, EXT_RELATION_SOURCE, EXT_AUTHORITY, EXT_LICENCE_STATEMENT)
 MAPPING_EXTENSIONS = tuple(e for e in EXTENSIONS if not e.on_set)
 
+# Cover-set statements ("X is covered by the union of Y1..Yn", cg:CoverSet) travel as the rows X -> Yi
+# sharing the statement's IRI in ``cover_set``; the statement's own confidence and comment ride on each
+# of its rows. A member with no pairwise mapping of its own gets a row whose relation_source is
+# COVER_SET_ONLY (predicate skos:relatedMatch for plain readers): it carries the member, no mapping.
+# Written (and declared) only by files holding cover sets.
+EXT_COVER_SET = ExtensionSlot("cover_set", CG + "coverSet", "linkml:Uriorcurie")
+EXT_COVER_SET_CONFIDENCE = ExtensionSlot("cover_set_confidence", CG + "coverSetConfidence", "xsd:double")
+EXT_COVER_SET_COMMENT = ExtensionSlot("cover_set_comment", CG + "coverSetComment", "xsd:string")
+COVER_EXTENSIONS = (EXT_COVER_SET, EXT_COVER_SET_CONFIDENCE, EXT_COVER_SET_COMMENT)
+# Whose obligation each end is (27017 customer/provider/shared, CCM ownership when imported): written by
+# crosswalk exports as information about the two controls; not read back (the catalogs hold it).
+EXT_SUBJECT_RESPONSIBILITY = ExtensionSlot("subject_responsibility", CG + "subjectResponsibility", "xsd:string")
+EXT_OBJECT_RESPONSIBILITY = ExtensionSlot("object_responsibility", CG + "objectResponsibility", "xsd:string")
+OPTIONAL_EXTENSIONS = (*COVER_EXTENSIONS, EXT_SUBJECT_RESPONSIBILITY, EXT_OBJECT_RESPONSIBILITY)
+COVER_SET_ONLY = "cover-set"
+COVER_SET_ONLY_JUSTIFICATION = SEMAPV + "UnspecifiedMatching"
+
 
 @dataclass(frozen=True)
 class CarriedSlot:

@@ -4,6 +4,7 @@ The metadata block carries the set's provenance (title, description, version, pu
 licence, publisher as ``creator_label``, source address as ``mapping_provider``, the frameworks as
 ``subject_source``/``object_source``, authority), a ``curie_map`` with one prefix per framework, and
 the declarations of the extension slots. Each mapping becomes one row, sorted by subject and object.
+A cover-set statement marks the rows of its members (see :mod:`.slots`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ import yaml
 from controlgraph.errors import NotFound
 from controlgraph.sssom_tsv.slots import (
     CARRIED_SLOTS,
+    COVER_SET_ONLY,
+    COVER_SET_ONLY_JUSTIFICATION,
     EXT_AUTHORITY,
+    EXT_COVER_SET,
+    EXT_COVER_SET_COMMENT,
+    EXT_COVER_SET_CONFIDENCE,
     EXT_LICENCE_STATEMENT,
     EXT_RATIONALE,
     EXT_RELATION,
@@ -32,6 +38,7 @@ from controlgraph.sssom_tsv.slots import (
     LICENCE_FRAGMENT,
     LINKML,
     MULTIVALUE_SEPARATOR,
+    OPTIONAL_EXTENSIONS,
     RELATION_PREDICATE,
     PrefixMap,
 )
@@ -60,6 +67,7 @@ _LABELS = f"""
 SELECT ?set ?c ?label WHERE {{
     ?m <{CG}inMappingSet> ?set .
     {{ ?m <{CG}mappingSubject> ?c }} UNION {{ ?m <{CG}mappingObject> ?c }}
+    UNION {{ ?m <{CG}coverSubject> ?c }} UNION {{ ?m <{CG}coveredBy> ?c }}
     ?c <{SKOS}prefLabel> ?label .
 }}"""
 # Namespaces every export declares, besides one prefix per framework whose controls it names.
@@ -87,6 +95,25 @@ class _Node:
 
 
 Statements = Mapping[str, Sequence[ox.NamedNode | ox.Literal]]
+
+
+@dataclass(frozen=True)
+class CoverStatement:
+    """A cover-set statement to write: ``subject`` is covered by the union of ``members`` (IRIs)."""
+
+    node: str
+    subject: str
+    members: tuple[str, ...]
+    confidence: str = ""
+    comment: str = ""
+    mapping_set: str = ""  # a crosswalk: the IRI of the set it belongs to, matched against mapping_source
+
+    @classmethod
+    def of(cls, node: str, statements: Statements, mapping_set: str = "") -> CoverStatement:
+        values = _node(statements)
+        confidence = values.first(SSSOM + "confidence")
+        return cls(node, values.first(CG + "coverSubject"), tuple(values.all(CG + "coveredBy")),
+                   str(float(confidence)) if confidence else "", " ".join(values.all(RDFS + "comment")), mapping_set)
 
 
 def _node(statements: Statements) -> _Node:
@@ -135,7 +162,7 @@ def _prefix_map(iris: Iterable[str]) -> PrefixMap:
     return PrefixMap(prefixes)
 
 
-def _metadata(set_iri: str, node: _Node, prefixes: PrefixMap) -> dict[str, object]:
+def _metadata(set_iri: str, node: _Node, prefixes: PrefixMap, used: set[str]) -> dict[str, object]:
     meta: dict[str, object] = {
         "curie_map": prefixes.declared,
         "mapping_set_id": set_iri,
@@ -163,7 +190,8 @@ def _metadata(set_iri: str, node: _Node, prefixes: PrefixMap) -> dict[str, objec
     if authority := node.first(CG + "authority"):
         meta[EXT_AUTHORITY.name] = prefixes.contract(authority)
     meta["extension_definitions"] = [
-        {"slot_name": e.name, "property": prefixes.contract(e.property), "type_hint": e.type_hint} for e in EXTENSIONS
+        {"slot_name": e.name, "property": prefixes.contract(e.property), "type_hint": e.type_hint}
+        for e in (*EXTENSIONS, *(e for e in OPTIONAL_EXTENSIONS if e.name in used))
     ]
     return meta
 
@@ -187,6 +215,7 @@ def _row(node: _Node, labels: Mapping[str, str], prefixes: PrefixMap) -> dict[st
         EXT_RATIONALE.name: prefixes.contract(node.first(CG + "rationale")),
         EXT_STRENGTH.name: node.first(CG + "strength"),
         EXT_RELATION_SOURCE.name: node.first(CG + "relationSource") or "stated",
+        **{e.name: node.first(e.property) for e in OPTIONAL_EXTENSIONS},
     }
     for slot in CARRIED_SLOTS:
         values = node.all(slot.property)
@@ -202,17 +231,20 @@ def write_sssom(store: GraphStore, mapping_set_id: str) -> str:
         set_node.values[solution["p"].value].append(solution["o"])
     if CG + "MappingSet" not in set_node.all(RDF + "type"):
         raise NotFound(f"no mapping set {set_iri} in the graph")
-    mappings: dict[str, _Node] = defaultdict(_Node)
+    nodes: dict[str, _Node] = defaultdict(_Node)
     for solution in _statements(store, _MAPPING_STATEMENTS, set_iri):
-        mappings[solution["m"].value].values[solution["p"].value].append(solution["o"])
+        nodes[solution["m"].value].values[solution["p"].value].append(solution["o"])
+    mappings = [n.values for n in nodes.values() if CG + "Mapping" in n.all(RDF + "type")]
+    covers = [CoverStatement.of(iri, n.values) for iri, n in sorted(nodes.items())
+              if CG + "CoverSet" in n.all(RDF + "type")]
     labels: dict[str, str] = {}
     for solution in sorted(_statements(store, _LABELS, set_iri), key=lambda s: (s["c"].value, str(s["label"]))):
         labels.setdefault(solution["c"].value, solution["label"].value)
-    return sssom_text(set_iri, set_node.values, [n.values for n in mappings.values()], labels)
+    return sssom_text(set_iri, set_node.values, mappings, labels, covers)
 
 
 def sssom_text(set_iri: str, set_statements: Statements, mappings: Iterable[Statements],
-               labels: Mapping[str, str]) -> str:
+               labels: Mapping[str, str], cover_sets: Sequence[CoverStatement] = ()) -> str:
     """SSSOM/TSV of a mapping set given as its statements and its mappings' statements (values by property IRI).
 
     :func:`write_sssom` passes one set of the graph; other exports (a crosswalk drawing on several
@@ -221,20 +253,53 @@ def sssom_text(set_iri: str, set_statements: Statements, mappings: Iterable[Stat
     set_node = _node(set_statements)
     nodes = [_node(m) for m in mappings]
     named = [CG + "mappingSubject", CG + "mappingObject", *(s.property for s in CARRIED_SLOTS if s.kind == "iri")]
-    prefixes = _prefix_map(v for n in nodes for prop in named for v in n.all(prop))
-    rows = sorted((_row(n, labels, prefixes) for n in nodes),
-                  key=lambda r: (_natural_key(r["subject_id"]), _natural_key(r["object_id"])))
+    prefixes = _prefix_map([*(v for n in nodes for prop in named for v in n.all(prop)),
+                            *(c.node for c in cover_sets)])
+    rows = [_row(n, labels, prefixes) for n in nodes]
+    keys = [(n.first(CG + "mappingSubject"), n.first(CG + "mappingObject"), n.first(SSSOM + "mapping_source"))
+            for n in nodes]
+    rows += _mark_cover_sets(rows, keys, cover_sets, labels, prefixes)
+    rows.sort(key=lambda r: (_natural_key(r["subject_id"]), _natural_key(r["object_id"])))
     used = {c for r in rows for c, v in r.items() if v}
     columns = ["subject_id", "subject_label", "predicate_id", "predicate_modifier", "object_id", "object_label",
                "mapping_justification", "confidence", "comment", *(s.name for s in CARRIED_SLOTS),
-               *(e.name for e in EXTENSIONS if not e.on_set)]
-    optional = {"predicate_modifier", *(s.name for s in CARRIED_SLOTS)}
+               *(e.name for e in EXTENSIONS if not e.on_set), *(e.name for e in OPTIONAL_EXTENSIONS)]
+    optional = {"predicate_modifier", *(s.name for s in CARRIED_SLOTS), *(e.name for e in OPTIONAL_EXTENSIONS)}
     columns = [c for c in columns if c not in optional or c in used]
-    header = yaml.safe_dump(_metadata(set_iri, set_node, prefixes), sort_keys=False, allow_unicode=True,
-                            width=1_000_000, default_flow_style=False)
+    meta = _metadata(set_iri, set_node, prefixes, used)
+    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1_000_000, default_flow_style=False)
     out = io.StringIO()
     out.writelines(f"# {line}\n" for line in header.splitlines())
     writer = csv.writer(out, delimiter="\t", lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([r[c] for c in columns] for r in rows)
+    writer.writerows([r.get(c, "") for c in columns] for r in rows)
     return out.getvalue()
+
+
+def _mark_cover_sets(rows: list[dict[str, str]], keys: Sequence[tuple[str, str, str]],
+                     cover_sets: Sequence[CoverStatement], labels: Mapping[str, str],
+                     prefixes: PrefixMap) -> list[dict[str, str]]:
+    """Mark the row X -> Yi of each member of each cover set; the rows to add for members with none."""
+    where: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for index, (subject, obj, source) in enumerate(keys):
+        where[(subject, obj)].append((source, index))
+    added: list[dict[str, str]] = []
+    for statement in cover_sets:
+        marks = {EXT_COVER_SET.name: prefixes.contract(statement.node),
+                 EXT_COVER_SET_CONFIDENCE.name: statement.confidence, EXT_COVER_SET_COMMENT.name: statement.comment}
+        for member in statement.members:
+            found = next((i for source, i in where.get((statement.subject, member), [])
+                          if not statement.mapping_set or source == statement.mapping_set), None)
+            if found is not None:
+                rows[found].update(marks)
+                continue
+            added.append({
+                "subject_id": prefixes.contract(statement.subject), "subject_label": labels.get(statement.subject, ""),
+                "predicate_id": "skos:relatedMatch", "object_id": prefixes.contract(member),
+                "object_label": labels.get(member, ""),
+                "mapping_justification": prefixes.contract(COVER_SET_ONLY_JUSTIFICATION),
+                EXT_RELATION_SOURCE.name: COVER_SET_ONLY,
+                "mapping_source": prefixes.contract(statement.mapping_set) if statement.mapping_set else "",
+                **marks,
+            })
+    return added

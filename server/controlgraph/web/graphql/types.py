@@ -11,6 +11,7 @@ from strawberry.types import Info
 from controlgraph.analysis.candidate_links import candidates_of
 from controlgraph.analysis.catalog import FrameworkInfo
 from controlgraph.analysis.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
+from controlgraph.analysis.responsibility import responsibilities
 from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, keep_satisfiers
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
@@ -124,6 +125,12 @@ class Control:
         key = SatisfiersKey(self.info.iri, tuple(sorted(frameworks or ())), include_inferred)
         found = await context.satisfiers.load(key)
         return paginate(found, first, after, context.settings.page_size_max, SatisfierNode.of)
+
+    @strawberry.field(description="Whose obligation the control is in a cloud service: the ISO/IEC 27017 party "
+                      "(cloud service customer, cloud service provider, or shared), or CSA CCM's owner per "
+                      "service model once a CCM bundle is imported; null where the data records none.")
+    def responsibility(self, info: Ctx) -> str | None:
+        return responsibilities(info.context.store, [self.info.iri]).get(self.info.iri)
 
     @strawberry.field(description="Candidate links (likely, never proven), most probable first.")
     def candidates(self, info: Ctx, frameworks: list[str] | None = None,
