@@ -24,7 +24,7 @@ from controlgraph.data.validation import validate_change
 from controlgraph.data.validation_scope import triple_difference
 from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS, TENANT_GRAPH, XSD
 
@@ -161,8 +161,8 @@ def commit_dataset(
         _say(progress, started, f"writing {len(written):,} triples (no mapping involved: inferred relations kept)")
         store.replace_graphs({graph: [*written, *record]})
         return CommitOutcome(graph, len(written), True, -1)
-    _say(progress, started, "refreshing inferred relations")
-    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
+    _say(progress, started, "refreshing inferred relations (scored with the last build's probability model)")
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
     _say(progress, started, f"writing {len(written):,} triples")
     store.replace_graphs({graph: [*written, *record], **derived})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
