@@ -71,7 +71,10 @@ def two_row_sssom(store: Path, folder: Path) -> Path:
     return path
 
 
-def scenarios(tree: Path, built: Path, work: Path, sssom: Path, ccm: Path) -> list[tuple[str, float, float, float | None]]:
+Figures = list[tuple[str, float, float, float | None]]
+
+
+def scenarios(tree: Path, built: Path, work: Path, sssom: Path, ccm: Path) -> Figures:
     out = []
     for name, kind, path in (("sssom-2", "sssom", sssom), ("ccm", "ccm", ccm)):
         store = work / f"{tree.name}-{name}"
@@ -97,7 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         built = work / "built"
-        wall, cpu, own, _ = run(REPO, built, "build")
+        wall, cpu, _, _ = run(REPO, built, "build")
         print(f"build (baseline): {wall:7.2f}s wall  {cpu:7.2f}s CPU  load average {os.getloadavg()[0]:.1f}")
         sssom = two_row_sssom(built, work)
         trees = [("after", REPO)] + ([("before", args.before.resolve())] if args.before else [])

@@ -74,32 +74,36 @@ def source_sha256(path: Path) -> str:
 
 
 def import_file(
-    store: GraphStore, kind: str, path: Path, options: ImportOptions | None = None, progress: Progress | None = None
+    store: GraphStore, kind: str, path: Path, options: ImportOptions | None = None, progress: Progress | None = None,
+    *, shown_as: str | None = None,
 ) -> tuple[ImportedDataset, CommitOutcome]:
     """Read ``path`` with the ``kind`` importer and commit it; a failure leaves the store as it was.
 
     The same source read again (same graph) replaces the earlier import of it. A folder kind (``ccm``)
     also takes the folder as a zip or tar archive (:mod:`.archives`), unpacked into a private
     temporary folder; the import then reads as the archive (its name in the record and the issues,
-    the sha256 of the unpacked files, so a folder and its archive are the same source).
+    the sha256 of the unpacked files, so a folder and its archive are the same source). ``shown_as``
+    names the source instead of ``path`` (an upload saved under a temporary folder).
     """
     if progress is not None:
         progress(f"reading {path} ({kind})")
+    shown = shown_as or str(path)
     if kind in FOLDER_KINDS and is_archive(path):
         with tempfile.TemporaryDirectory(prefix="controlgraph-bundle-") as tmp:
             folder = unpack_archive(read_bytes(path, "a zip or tar archive of the bundle"), Path(tmp) / "bundle",
-                                    name=str(path), max_bytes=MAX_INPUT_BYTES)
-            dataset = _as_archive(read_file(kind, folder, GraphContext.from_store(store), options), folder, path)
+                                    name=shown, max_bytes=MAX_INPUT_BYTES)
+            dataset = _shown_as(read_file(kind, folder, GraphContext.from_store(store), options), str(folder), shown)
             dataset.source_sha256 = source_sha256(folder)
     else:
         dataset = read_file(kind, path, GraphContext.from_store(store), options)
+        if shown_as is not None:
+            dataset = _shown_as(dataset, str(path), shown_as)
         dataset.source_sha256 = source_sha256(path)
     return dataset, commit_import(store, dataset, progress)
 
 
-def _as_archive(dataset: ImportedDataset, folder: Path, archive: Path) -> ImportedDataset:
-    """Name the archive, not the temporary folder it was unpacked into, wherever the dataset names a file."""
-    prefix, shown = str(folder), str(archive)
+def _shown_as(dataset: ImportedDataset, prefix: str, shown: str) -> ImportedDataset:
+    """Name ``shown`` wherever the dataset names ``prefix`` (a temporary file or folder): record, issues, texts."""
 
     def renamed(term: ox.Literal) -> ox.Literal:
         if prefix not in term.value:
@@ -113,8 +117,9 @@ def _as_archive(dataset: ImportedDataset, folder: Path, archive: Path) -> Import
         dataclasses.replace(i, source=i.source.replace(prefix, shown), value=i.value.replace(prefix, shown))
         for i in dataset.issues
     ]
-    dataset.source_path = shown
+    dataset.source_path = dataset.source_path.replace(prefix, shown)
     return dataset
 
 
-__all__ = ["IMPORTERS", "GraphContext", "ImportOptions", "Reader", "import_file", "read_file", "source_sha256"]
+__all__ = ["FOLDER_KINDS", "IMPORTERS", "GraphContext", "ImportOptions", "Reader", "import_file", "read_file",
+           "source_sha256"]

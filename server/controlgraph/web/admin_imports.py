@@ -73,15 +73,16 @@ async def post_import(request: Request, kind: str, filename: str, framework: str
             path = Path(folder) / name
             path.write_bytes(body)
             dataset, outcome = await run_in_threadpool(
-                import_file, store, kind, path, ImportOptions(framework=framework, keep_going=keep_going))
+                lambda: import_file(store, kind, path, ImportOptions(framework=framework, keep_going=keep_going),
+                                    shown_as=name))
     except ControlGraphError as exc:
         return error_response(exc)
     return {
         "graph": outcome.graph, "changed": outcome.changed, "triples": outcome.triples,
         "inferred_relations": outcome.inferred_relations, "counts": dataset.counts,
         "sha256": dataset.source_sha256,
-        "issues": [{"source": i.source.replace(str(path), name), "action": i.action, "reason": i.reason,
-                    "value": i.value} for i in dataset.issues],
+        "issues": [{"source": i.source, "action": i.action, "reason": i.reason, "value": i.value}
+                   for i in dataset.issues],
     }
 
 
