@@ -17,6 +17,9 @@ import pyoxigraph as ox
 
 from controlgraph.importers import import_file
 from controlgraph.pipeline.build import build
+from controlgraph.reasoning.materialise import stored_model
+from controlgraph.reasoning.pair_features import FEATURES
+from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, CONFLICTS_GRAPH
 from controlgraph.settings import Settings
 from controlgraph.sssom_tsv import write_sssom
@@ -79,3 +82,9 @@ def test_an_import_gives_the_inferred_graphs_a_rebuild_gives(copy_built: Any, tm
         for node in only:  # kept by one side only: an "any" candidate at the floor
             assert len(side[node][CG + "possibleRelations"]) == len(RELATION_IRIS)
             assert abs(_probability(side[node]) - floor) <= TOLERANCE, node
+
+
+def test_the_model_a_build_stores_reads_back_whole(built_store: Any) -> None:
+    model = stored_model(built_store)
+    assert model is not None and model.features == FEATURES and model.trained_on
+    assert ProbabilityModel.from_json(model.to_json()) == model

@@ -35,7 +35,7 @@ SHOW_ALL_UP_TO = 30  # issues printed one by one; past this, a summary by reason
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write every rejected or repaired row to this CSV file.")
 @click.option("--server", "server", metavar="URL", help="Send the files to a running server's /admin/imports "
-              "(admin key in CONTROLGRAPH_ADMIN_KEY) instead of opening the store.")
+              "(admin key in CONTROLGRAPH_ADMIN_KEY) instead of opening the store; a folder (ccm) is sent as a zip.")
 @pass_context
 def import_command(ctx: Context, kind: str, paths: tuple[Path, ...], framework: str | None, keep_going: bool,
                    report_path: Path | None, server: str | None) -> None:

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from controlgraph.data.interop import term_value
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts
-from controlgraph.reasoning.pair_features import texts_from
+from controlgraph.reasoning.pair_features import FEATURES, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, result_graphs, stored_candidates
@@ -73,7 +73,7 @@ def composition_graphs(
     titles, statements, parents = control_texts(triples)
     inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
     result = inputs.compose(edges)
-    if model is None:
+    if model is None or model.features != FEATURES:  # none stored, or stored by a version with other features
         model = fit_model(inputs)
     apply_model(model, inputs, result)
     graphs = result_graphs(edges, result, probability_floor)
