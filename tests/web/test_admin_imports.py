@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from controlgraph.settings import Settings
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.tenancy import hash_key
+from controlgraph.vocabulary import IMPORT_GRAPH
 from controlgraph.web.app import create_app
 
 ADMIN_KEY = "admin-key-for-tests"
@@ -85,3 +95,108 @@ def test_admin_uploads_have_their_own_size_limit(http: TestClient) -> None:
     assert answer.status_code == 400 and answer.json()["kind"] == "InputError"
     refused = http.post("/admin/imports/ccm", params={"filename": "bundle"}, content=b"{}", headers=auth())
     assert refused.status_code == 400 and "one file" in refused.json()["error"]
+
+
+def _zip_of(folder: Path, top: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in sorted(p for p in folder.rglob("*") if p.is_file()):
+            archive.write(member, f"{top}/{member.relative_to(folder).as_posix()}")
+    return buffer.getvalue()
+
+
+def _tgz_of(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(folder, arcname="another-name")  # the top folder's name is not part of the source
+    return buffer.getvalue()
+
+
+def _store_state(http: TestClient) -> tuple[list[str], int]:
+    store = http.app.state.store  # type: ignore[attr-defined]
+    return store.graph_names(), store.quad_count()
+
+
+@pytest.mark.slow
+def test_the_ccm_bundle_is_imported_as_an_archive_and_unsafe_archives_change_nothing(
+    http: TestClient, reference_dir: Path
+) -> None:
+    bundle = reference_dir / "csa-ccm-4.0.12" / "json-dataset"
+    before = _store_state(http)
+    folder_body = http.post("/admin/imports/ccm", params={"filename": "bundle"}, content=b"{}", headers=auth())
+    assert folder_body.status_code == 400 and "zip or tar archive" in folder_body.json()["error"]
+    unsafe = _evil_zip()
+    answer = http.post("/admin/imports/ccm", params={"filename": "evil.zip"}, content=unsafe, headers=auth())
+    assert answer.status_code == 400 and "unsafe name" in answer.json()["error"], answer.text
+    assert "controlgraph-bundle-" not in answer.text  # no server path in the answer
+    assert _store_state(http) == before
+
+    answer = http.post("/admin/imports/ccm", params={"filename": "ccm bundle.zip"},
+                       content=_zip_of(bundle, "json-dataset"), headers=auth())
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["changed"] and body["counts"]["control statements"] > 100
+    assert body["graph"].endswith("/import/csa-ccm-4.0.12")
+    assert all(i["source"].startswith("ccm-bundle.zip") for i in body["issues"]), body["issues"][:3]
+    imported = _store_state(http)
+    assert imported[1] > before[1]
+
+    # The same bundle as a tar.gz is the same source: nothing changes.
+    again = http.post("/admin/imports/ccm", params={"filename": "ccm.tar.gz"}, content=_tgz_of(bundle),
+                      headers=auth())
+    assert again.status_code == 200, again.text
+    assert not again.json()["changed"] and again.json()["sha256"] == body["sha256"]
+    assert _store_state(http) == imported
+    name = body["graph"].rsplit("/import/", 1)[1]
+    assert http.delete(f"/admin/imports/{name}", headers=auth()).status_code == 200
+
+
+def _evil_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("json-dataset/CCM/primary-dataset.json", b"{}")
+        archive.writestr("../../outside.json", b"{}")
+    return buffer.getvalue()
+
+
+@pytest.mark.slow
+def test_import_server_sends_a_bundle_folder_as_an_archive_to_a_running_server(
+    built_disk_store: Path, reference_dir: Path, tmp_path: Path
+) -> None:
+    location = tmp_path / "store"
+    shutil.copytree(built_disk_store, location)
+    binary = str(Path(sys.executable).parent / "controlgraph")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "CONTROLGRAPH_STORE": str(location), "CONTROLGRAPH_ADMIN_KEYS": hash_key(ADMIN_KEY),
+           "CONTROLGRAPH_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([binary, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        client_env = {**os.environ, "CONTROLGRAPH_ADMIN_KEY": ADMIN_KEY, "CONTROLGRAPH_STORE": str(tmp_path / "none")}
+        sent = subprocess.run([binary, "import", "--server", url, "ccm",
+                               str(reference_dir / "csa-ccm-4.0.12" / "json-dataset")],
+                              env=client_env, capture_output=True, text=True, timeout=1200, check=False)
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        assert f"into <{IMPORT_GRAPH}csa-ccm-4.0.12> on {url}" in sent.stdout and "store changed" in sent.stdout
+        listed = httpx.get(f"{url}/admin/imports", headers=auth(), timeout=30).json()["imports"]
+        (record,) = [r for r in listed if r["name"] == "csa-ccm-4.0.12"]
+        assert record["kind"] == "ccm" and record["source"] == "json-dataset.zip"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -6,8 +6,10 @@ A thin layer over :mod:`controlgraph.importers` and :mod:`controlgraph.pipeline.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -33,7 +35,7 @@ SHOW_ALL_UP_TO = 30  # issues printed one by one; past this, a summary by reason
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write every rejected or repaired row to this CSV file.")
 @click.option("--server", "server", metavar="URL", help="Send the files to a running server's /admin/imports "
-              "(admin key in CONTROLGRAPH_ADMIN_KEY) instead of opening the store.")
+              "(admin key in CONTROLGRAPH_ADMIN_KEY) instead of opening the store; a folder (ccm) is sent as a zip.")
 @pass_context
 def import_command(ctx: Context, kind: str, paths: tuple[Path, ...], framework: str | None, keep_going: bool,
                    report_path: Path | None, server: str | None) -> None:
@@ -68,14 +70,18 @@ def _send(server: str, kind: str, path: Path, options: ImportOptions) -> None:
     key = os.environ.get("CONTROLGRAPH_ADMIN_KEY", "").strip()
     if not key:
         raise InputError("--server needs the admin key in CONTROLGRAPH_ADMIN_KEY")
-    if not path.is_file():
-        raise InputError("no such file (the server imports single files)", path=str(path))
-    params: dict[str, str] = {"filename": path.name, "keep_going": str(options.keep_going).lower()}
+    if path.is_dir():
+        content, filename = zip_folder(path), f"{path.name or 'bundle'}.zip"  # a folder travels as a zip
+    elif path.is_file():
+        content, filename = path.read_bytes(), path.name
+    else:
+        raise InputError("no such file or folder", path=str(path))
+    params: dict[str, str] = {"filename": filename, "keep_going": str(options.keep_going).lower()}
     if options.framework:
         params["framework"] = options.framework
     started = time.monotonic()
     try:
-        answer = httpx.post(f"{server.rstrip('/')}/admin/imports/{kind}", params=params, content=path.read_bytes(),
+        answer = httpx.post(f"{server.rstrip('/')}/admin/imports/{kind}", params=params, content=content,
                             headers={"Authorization": f"Bearer {key}"}, timeout=3600)
     except httpx.HTTPError as exc:
         raise StoreError(f"{server}: the server did not answer ({type(exc).__name__})") from None
@@ -90,6 +96,15 @@ def _send(server: str, kind: str, path: Path, options: ImportOptions) -> None:
     click.echo(f"rows rejected: {rejected:,}; rows repaired: {len(body.get('issues', [])) - rejected:,}")
     click.echo("store changed" if body.get("changed") else "unchanged: the server already holds exactly this import")
     click.echo(f"seconds: {time.monotonic() - started:.2f}")
+
+
+def zip_folder(folder: Path) -> bytes:
+    """The regular files under ``folder`` (links left out), as a zip, names relative to the folder."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+            archive.write(member, member.relative_to(folder).as_posix())
+    return buffer.getvalue()
 
 
 class _Progress:

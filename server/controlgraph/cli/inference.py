@@ -12,14 +12,14 @@ from controlgraph.analysis.crosswalk import crosswalk
 from controlgraph.analysis.evaluation import EvaluationReport, evaluate, evaluate_gold
 from controlgraph.analysis.metrics import Scores
 from controlgraph.cli.context import Context, exit_on_error, pass_context
-from controlgraph.data.interop import term_value
 from controlgraph.errors import InputError, NotFound
 from controlgraph.importers.gold_sets import read_gold
 from controlgraph.reasoning.inputs import store_mappings, store_texts
+from controlgraph.reasoning.materialise import stored_model as stored_build_model
 from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.store import open_store
-from controlgraph.vocabulary import CG, control_ref_from_iri, graph_iri
+from controlgraph.vocabulary import control_ref_from_iri, graph_iri
 
 BUILD_NODE = graph_iri("build")
 
@@ -97,18 +97,7 @@ def _echo_report(r: EvaluationReport) -> None:
 
 def stored_model(ctx: Context) -> ProbabilityModel | None:
     """The probability model of the last build, read from the build graph."""
-    store = open_store(ctx.settings, read_only=True)
-    for t in store.graph_triples(BUILD_NODE):
-        if t.predicate.value == CG + "probabilityModel":
-            data = json.loads(term_value(t.object))
-            features = tuple(data["features"])
-            model = ProbabilityModel(
-                features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
-                [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
-                dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
-            )
-            return model
-    return None
+    return stored_build_model(open_store(ctx.settings, read_only=True))
 
 
 @click.command("model")

@@ -8,7 +8,7 @@ with :func:`controlgraph.pipeline.imports.commit_import` (validated in context, 
 ========================  ===========================================================
 kind                      reads
 ========================  ===========================================================
-``ccm``                   the CSA CCM JSON bundle folder (controls, gap-analysis mappings)
+``ccm``                   the CSA CCM JSON bundle folder, or a zip/tar of it (controls, gap analysis)
 ``csf-xlsx``              a NIST CSF 2.0 Reference Tool export (.xlsx)
 ``ciso-yaml``             a CISO Assistant library (any framework, or a mapping set, YAML)
 ``oscal-catalog``         an OSCAL catalog (JSON), at every depth
@@ -19,20 +19,28 @@ kind                      reads
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from controlgraph.errors import InputError
+from controlgraph.importers.archives import is_archive, unpack_archive
 from controlgraph.importers.ccm import read_ccm
 from controlgraph.importers.ciso_yaml import read_ciso_yaml
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.csf_xlsx import read_csf_xlsx
+from controlgraph.importers.input_files import MAX_INPUT_BYTES, read_bytes
 from controlgraph.importers.oscal_catalog import read_oscal_catalog
 from controlgraph.importers.oscal_mapping import read_oscal_mapping
 from controlgraph.importers.sssom import read_sssom_file
 from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset, Progress, commit_import
 from controlgraph.store.base import GraphStore
+
+FOLDER_KINDS = frozenset({"ccm"})  # kinds that read a folder (or an archive of one)
 
 Reader = Callable[[Path, GraphContext, ImportOptions], ImportedDataset]
 
@@ -66,17 +74,52 @@ def source_sha256(path: Path) -> str:
 
 
 def import_file(
-    store: GraphStore, kind: str, path: Path, options: ImportOptions | None = None, progress: Progress | None = None
+    store: GraphStore, kind: str, path: Path, options: ImportOptions | None = None, progress: Progress | None = None,
+    *, shown_as: str | None = None,
 ) -> tuple[ImportedDataset, CommitOutcome]:
     """Read ``path`` with the ``kind`` importer and commit it; a failure leaves the store as it was.
 
-    The same source read again (same graph) replaces the earlier import of it.
+    The same source read again (same graph) replaces the earlier import of it. A folder kind (``ccm``)
+    also takes the folder as a zip or tar archive (:mod:`.archives`), unpacked into a private
+    temporary folder; the import then reads as the archive (its name in the record and the issues,
+    the sha256 of the unpacked files, so a folder and its archive are the same source). ``shown_as``
+    names the source instead of ``path`` (an upload saved under a temporary folder).
     """
     if progress is not None:
         progress(f"reading {path} ({kind})")
-    dataset = read_file(kind, path, GraphContext.from_store(store), options)
-    dataset.source_sha256 = source_sha256(path)
+    shown = shown_as or str(path)
+    if kind in FOLDER_KINDS and is_archive(path):
+        with tempfile.TemporaryDirectory(prefix="controlgraph-bundle-") as tmp:
+            folder = unpack_archive(read_bytes(path, "a zip or tar archive of the bundle"), Path(tmp) / "bundle",
+                                    name=shown, max_bytes=MAX_INPUT_BYTES)
+            dataset = _shown_as(read_file(kind, folder, GraphContext.from_store(store), options), str(folder), shown)
+            dataset.source_sha256 = source_sha256(folder)
+    else:
+        dataset = read_file(kind, path, GraphContext.from_store(store), options)
+        if shown_as is not None:
+            dataset = _shown_as(dataset, str(path), shown_as)
+        dataset.source_sha256 = source_sha256(path)
     return dataset, commit_import(store, dataset, progress)
 
 
-__all__ = ["IMPORTERS", "GraphContext", "ImportOptions", "Reader", "import_file", "read_file", "source_sha256"]
+def _shown_as(dataset: ImportedDataset, prefix: str, shown: str) -> ImportedDataset:
+    """Name ``shown`` wherever the dataset names ``prefix`` (a temporary file or folder): record, issues, texts."""
+
+    def renamed(term: ox.Literal) -> ox.Literal:
+        if prefix not in term.value:
+            return term
+        value = term.value.replace(prefix, shown)
+        return ox.Literal(value, language=term.language) if term.language else ox.Literal(value, datatype=term.datatype)
+
+    dataset.triples = [ox.Triple(t.subject, t.predicate, renamed(t.object)) if isinstance(t.object, ox.Literal) else t
+                       for t in dataset.triples]
+    dataset.issues = [
+        dataclasses.replace(i, source=i.source.replace(prefix, shown), value=i.value.replace(prefix, shown))
+        for i in dataset.issues
+    ]
+    dataset.source_path = dataset.source_path.replace(prefix, shown)
+    return dataset
+
+
+__all__ = ["FOLDER_KINDS", "IMPORTERS", "GraphContext", "ImportOptions", "Reader", "import_file", "read_file",
+           "source_sha256"]

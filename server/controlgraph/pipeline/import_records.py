@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from controlgraph.errors import ImportRejected, NotFound
 from controlgraph.pipeline.imports import Progress
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import composition_graphs
+from controlgraph.reasoning.materialise import composition_graphs, stored_model
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS
 
@@ -96,6 +96,6 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
         progress("refreshing inferred relations without it")
     shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
               for t in store.graph_triples(g) if t.predicate.value not in RELATION_IRIS]
-    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
     store.replace_graphs(derived, remove=[graph])
     return stats.get("definite", 0)

@@ -24,7 +24,7 @@ from controlgraph.data.validation import validate_change
 from controlgraph.data.validation_scope import triple_difference
 from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS, TENANT_GRAPH, XSD
 
@@ -133,6 +133,11 @@ def commit_dataset(
     check_literal_lengths(triples, label)
     new_content = _without_relation_triples(triples)
     previous = _without_record(graph, store.graph_triples(graph))
+    written = new_content + direct_triples(asserted_edges(new_content))
+    if set(map(str, written)) == set(map(str, previous)):
+        # The store holds exactly this content already, validated in context when it was written (and
+        # every write since was validated with it as context): nothing to validate, infer or write.
+        return CommitOutcome(graph, len(written), False, 0)
     context: dict[str, list[ox.Triple]] = {}
     for name in store.graph_names():
         # Tenants' custom mappings are private: they neither constrain another dataset nor show up in its
@@ -149,10 +154,6 @@ def commit_dataset(
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
 
-    written = new_content + direct_triples(asserted_edges(new_content))
-    changed = set(map(str, written)) != set(map(str, previous))
-    if not changed:
-        return CommitOutcome(graph, len(written), False, 0)
     # Inference is shared: tenants' graphs never feed it (they are left out of the context above).
     shared = [t for ts in context.values() for t in ts]
     if not graph.startswith(TENANT_GRAPH):
@@ -161,8 +162,8 @@ def commit_dataset(
         _say(progress, started, f"writing {len(written):,} triples (no mapping involved: inferred relations kept)")
         store.replace_graphs({graph: [*written, *record]})
         return CommitOutcome(graph, len(written), True, -1)
-    _say(progress, started, "refreshing inferred relations")
-    derived, stats, _ = composition_graphs(shared, max_hops=max_hops)
+    _say(progress, started, "refreshing inferred relations (scored with the last build's probability model)")
+    derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
     _say(progress, started, f"writing {len(written):,} triples")
     store.replace_graphs({graph: [*written, *record], **derived})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -9,11 +10,14 @@ import pyoxigraph as ox
 
 from controlgraph.data.interop import term_value
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts
-from controlgraph.reasoning.pair_features import texts_from
+from controlgraph.reasoning.pair_features import FEATURES, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, result_graphs, stored_candidates
-from controlgraph.vocabulary import CG, RELATION_IRIS, Relation
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import CG, RELATION_IRIS, Relation, graph_iri
+
+BUILD_GRAPH = graph_iri("build")
 
 
 @dataclass(frozen=True)
@@ -54,20 +58,23 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
 
 
 def composition_graphs(
-    triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2
+    triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2,
+    model: ProbabilityModel | None = None,
 ) -> tuple[dict[str, list[ox.Triple]], dict[str, int], ProbabilityModel]:
     """Run the composition engine over the shared asserted mappings in ``triples`` and score its pairs.
 
     The probability model is fitted leave-one-set-out on the published sets in ``triples``
-    (:mod:`probability_fit`). Returns the inferred, candidates and conflicts graphs, the counts
-    (``candidates_stored`` and ``candidate_pairs_stored`` are what the candidates graph holds) and
-    the model.
+    (:mod:`probability_fit`), unless ``model`` is given: an import scores with the model the last
+    build fitted (:func:`stored_model`) and only a build refits it. Returns the inferred, candidates
+    and conflicts graphs, the counts (``candidates_stored`` and ``candidate_pairs_stored`` are what
+    the candidates graph holds) and the model.
     """
     edges = asserted_mappings(triples)
     titles, statements, parents = control_texts(triples)
     inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
     result = inputs.compose(edges)
-    model = fit_model(inputs)
+    if model is None or model.features != FEATURES:  # none stored, or stored by a version with other features
+        model = fit_model(inputs)
     apply_model(model, inputs, result)
     graphs = result_graphs(edges, result, probability_floor)
     stats = dict(result.stats)
@@ -77,6 +84,20 @@ def composition_graphs(
         1 for t in graphs[CANDIDATES_GRAPH] if t.object == _CANDIDATE_TYPE and t.predicate == _RDF_TYPE
     )
     return graphs, stats, model
+
+
+_MODEL_QUERY = f"SELECT ?model WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> <{CG}probabilityModel> ?model }} }}"
+
+
+def stored_model(store: GraphStore) -> ProbabilityModel | None:
+    """The probability model the store's last build fitted (``None`` before any build stored one)."""
+    result = store.query(_MODEL_QUERY)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        value = row["model"]
+        if isinstance(value, ox.Literal):
+            return ProbabilityModel.from_json(json.loads(value.value))
+    return None
 
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

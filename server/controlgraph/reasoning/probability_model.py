@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,6 +110,16 @@ class ProbabilityModel:
         sets = ", ".join(f"{k} ({v})" for k, v in sorted(self.trained_on.items()))
         lines.append(f"fitted leave-one-set-out on: {sets}")
         return lines
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProbabilityModel:
+        """The model :meth:`to_json` wrote (the build graph's ``cg:probabilityModel``)."""
+        features = tuple(data["features"])
+        return cls(
+            features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
+            [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
+            dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
+        )
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -1,7 +1,10 @@
 """``/admin/imports``: imports into a running server, for an administrator (no restart, no store lock).
 
 ``POST /admin/imports/{kind}?filename=NAME`` with the file as the request body imports it as
-``controlgraph import KIND FILE`` would (options ``framework``, ``keep_going``), ``GET /admin/imports``
+``controlgraph import KIND FILE`` would (options ``framework``, ``keep_going``); a folder kind (``ccm``)
+takes the folder as a zip or tar archive (``filename`` ending ``.zip``, ``.tar``, ``.tar.gz``, ...),
+unpacked safely by :mod:`controlgraph.importers.archives` (no links, no names outside the folder,
+caps on members and unpacked bytes, zip bombs refused). ``GET /admin/imports``
 lists the imports, ``DELETE /admin/imports/{name}`` removes one. Every route needs
 ``Authorization: Bearer <admin key>`` whose sha256 is in ``CONTROLGRAPH_ADMIN_KEYS``; with none
 configured the routes answer 404. The body is written to a private temporary folder under its
@@ -21,7 +24,8 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
 from controlgraph.errors import ControlGraphError, InputError
-from controlgraph.importers import IMPORTERS, ImportOptions, import_file
+from controlgraph.importers import FOLDER_KINDS, IMPORTERS, ImportOptions, import_file
+from controlgraph.importers.archives import ARCHIVE_SUFFIXES
 from controlgraph.pipeline.import_records import list_imports, remove_import
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
@@ -29,7 +33,7 @@ from controlgraph.store.tenancy import hash_key
 from controlgraph.web.sparql import error_response
 
 PREFIX = "/admin/imports"
-SINGLE_FILE_KINDS = sorted(k for k in IMPORTERS if k != "ccm")  # the CCM bundle is a folder
+SINGLE_FILE_KINDS = sorted(k for k in IMPORTERS if k not in FOLDER_KINDS)
 router = APIRouter()
 
 
@@ -57,23 +61,28 @@ async def post_import(request: Request, kind: str, filename: str, framework: str
     _authorise(request)
     store: GraphStore = request.app.state.store
     try:
-        if kind not in SINGLE_FILE_KINDS:
-            raise InputError(f"kind {kind[:40]!r}: the server imports one file of {', '.join(SINGLE_FILE_KINDS)}")
+        if kind not in IMPORTERS:
+            raise InputError(f"kind {kind[:40]!r}: the server imports one file of {', '.join(SINGLE_FILE_KINDS)}, "
+                             f"or an archive of a folder for {', '.join(sorted(FOLDER_KINDS))}")
         body = await request.body()
         name = _safe_name(filename, kind)
+        if kind in FOLDER_KINDS and not name.lower().endswith(ARCHIVE_SUFFIXES):
+            raise InputError(f"{kind} reads a folder: send it as one file, a zip or tar archive of the folder "
+                             f"(filename ending {', '.join(ARCHIVE_SUFFIXES)})")
         with tempfile.TemporaryDirectory(prefix="controlgraph-import-") as folder:
             path = Path(folder) / name
             path.write_bytes(body)
             dataset, outcome = await run_in_threadpool(
-                import_file, store, kind, path, ImportOptions(framework=framework, keep_going=keep_going))
+                lambda: import_file(store, kind, path, ImportOptions(framework=framework, keep_going=keep_going),
+                                    shown_as=name))
     except ControlGraphError as exc:
         return error_response(exc)
     return {
         "graph": outcome.graph, "changed": outcome.changed, "triples": outcome.triples,
         "inferred_relations": outcome.inferred_relations, "counts": dataset.counts,
         "sha256": dataset.source_sha256,
-        "issues": [{"source": i.source.replace(str(path), name), "action": i.action, "reason": i.reason,
-                    "value": i.value} for i in dataset.issues],
+        "issues": [{"source": i.source, "action": i.action, "reason": i.reason, "value": i.value}
+                   for i in dataset.issues],
     }
 
 
