@@ -5,7 +5,15 @@ the targets. A mapping stored the other way round (``B subset-of A``) is written
 (``A superset-of B``). Each row names the set it was published in (``mapping_source``); an inferred
 row's ``see_also`` lists the asserted mappings it was chained from; a relation entailed by the
 ontology's axioms, which has no mapping node, is written with ``semapv:MappingChaining``.
-The set's licence statement lists the terms of every source set.
+The set's licence statement lists the terms of every source set. A pair several sets assert is written
+once per set (SSSOM rows are statements, each with its own source and confidence); a reader groups them by
+subject and object.
+
+With candidates, each candidate link is a row too: ``confidence`` is its calibrated probability (that a
+publisher maps the pair), ``mapping_justification`` is ``semapv:CompositeMatching`` (chains of mappings and
+text similarity weighed by the build's model), ``relation_source`` is ``candidate`` and the comment says it is
+unproven. The predicate says no more than the possibility set: its relation's predicate when one relation is
+left, else ``skos:relatedMatch`` with ``ir8477_relation`` left empty; ``see_also`` lists the first chain.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from controlgraph import __version__
+from controlgraph.analysis.candidate_links import CandidateRow
 from controlgraph.analysis.crosswalk import CrosswalkRow
-from controlgraph.exports.crosswalk_table import CrosswalkExport, provenance
+from controlgraph.exports.crosswalk_table import CrosswalkExport, per_source, possible_text, provenance
 from controlgraph.sssom_tsv.writing import Statements, sssom_text
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (
@@ -75,6 +84,28 @@ def _oriented(row: CrosswalkRow, node: dict[str, list[Term]] | None) -> dict[str
     return statements
 
 
+def _candidate(row: CandidateRow) -> dict[str, list[Term]]:
+    """A candidate link as SSSOM statements: only what the possibility set and the model say."""
+    c = row.candidate
+    left = [r for r in Relation if r in c.possibilities]
+    statements: dict[str, list[Term]] = {
+        _SUBJECT: [ox.NamedNode(row.source.iri)],
+        _OBJECT: [ox.NamedNode(row.target.iri)],
+        _RELATION: [ox.NamedNode((left[0] if len(left) == 1 else Relation.INTERSECTS_WITH).iri)],
+        CG + "possibleRelations": [ox.NamedNode(r.iri) for r in left],
+        SSSOM + "mapping_justification": [ox.NamedNode(SEMAPV + "CompositeMatching")],
+        CG + "relationSource": [ox.Literal("candidate")],
+        RDFS + "comment": [ox.Literal(
+            f"Candidate, not proven: inferred from {c.path_count} chain(s) of mappings; relations still possible: "
+            f"{possible_text(row)}. Confidence is the calibrated probability that a publisher maps the pair.")],
+    }
+    if c.probability is not None:
+        statements[SSSOM + "confidence"] = [ox.Literal(repr(c.probability), datatype=ox.NamedNode(XSD + "double"))]
+    if c.path:
+        statements[RDFS + "seeAlso"] = [ox.NamedNode(iri) for iri in c.path]
+    return statements
+
+
 def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
     sources = provenance(export.rows)
     targets = ", ".join(export.targets)
@@ -84,8 +115,12 @@ def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
         DCTERMS + "title": [ox.Literal(f"Crosswalk from {export.source} to {targets}")],
         DCTERMS + "description": [ox.Literal(
             f"Mappings between {export.source} and {targets} gathered from {len(sources)} mapping set(s) of "
-            f"controlgraph {__version__}; inferred relations {'included' if export.include_inferred else 'left out'}."
-            " Each row's mapping_source names the set it was published in.")],
+            f"controlgraph {__version__}; inferred relations {'included' if export.include_inferred else 'left out'}"
+            + (f"; candidate links at least {export.min_probability:g} probable included (justification "
+               "semapv:CompositeMatching, relation_source candidate, confidence their calibrated probability)"
+               if export.with_candidates else "")
+            + ". Each row's mapping_source names the set it was published in; a pair several sets assert has one "
+            "row per set.")],
         OWL + "versionInfo": [ox.Literal(f"{__version__}+{issued.isoformat()}")],
         DCTERMS + "issued": [ox.Literal(issued.isoformat(), datatype=ox.NamedNode(XSD + "date"))],
         DCTERMS + "license": [ox.Literal(f"Each mapping keeps the terms of its mapping set. {terms}".strip())],
@@ -100,10 +135,14 @@ def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
 
 
 def crosswalk_sssom(store: GraphStore, export: CrosswalkExport, *, issued: dt.date | None = None) -> str:
-    nodes = mapping_nodes(store, export.rows)
-    mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None) for r in export.rows]
-    labels = {r.source.iri: r.source.title for r in export.rows}
-    labels.update({r.mapping.control.iri: r.mapping.control.title for r in export.rows})
+    rows = per_source(export.rows)
+    nodes = mapping_nodes(store, rows)
+    mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None) for r in rows]
+    mappings += [_candidate(c) for c in export.candidates]
+    labels = {r.source.iri: r.source.title for r in rows}
+    labels.update({r.mapping.control.iri: r.mapping.control.title for r in rows})
+    labels.update({c.source.iri: c.source.title for c in export.candidates})
+    labels.update({c.target.iri: c.target.title for c in export.candidates})
     set_iri = mapping_set_iri(crosswalk_set_id(export))
     return sssom_text(set_iri, _set_statements(export, issued or dt.date.today()), mappings, labels)
 
