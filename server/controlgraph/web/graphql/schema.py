@@ -254,12 +254,16 @@ class Query:
     @strawberry.field(description="A crosswalk export file (csv, xlsx, sssom, oscal, jsonld, ttl, html) of the shared "
                                   "mappings, as GET /exports/crosswalk serves it.")
     async def crosswalk_export(self, info: Ctx, from_: Annotated[str, strawberry.argument(name="from")],
-                               to: list[str], format: str, include_inferred: bool = False) -> ExportResult:
+                               to: list[str], format: str, include_inferred: bool = False,
+                               with_candidates: bool = False, min_probability: float = 0.0) -> ExportResult:
         try:
             file = await asyncio.to_thread(export_crosswalk, info.context.store, from_, to, format,
-                                           include_inferred=include_inferred)
+                                           include_inferred=include_inferred, with_candidates=with_candidates,
+                                           min_probability=min_probability)
             query = urlencode({"from": from_, "to": ",".join(to), "format": format,
-                               "inferred": str(include_inferred).lower()})
+                               "inferred": str(include_inferred).lower(),
+                               **({"candidates": "true", "min_probability": repr(min_probability)}
+                                  if with_candidates else {})})
             return ExportFilePayload.of(file, f"/exports/crosswalk?{query}")
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
