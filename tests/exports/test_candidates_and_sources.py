@@ -251,3 +251,24 @@ def test_exports_group_by_pair_or_keep_a_row_per_source(two_sources: Path, tmp_p
             ("skos:broadMatch", "sssom-example.org-our-review"), ("skos:exactMatch", "iso27001-2022--iso27002-2022")]
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "sssom"])
+def test_cli_export_takes_candidates_and_a_floor(two_sources: Path, fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / f"walk.{fmt}"
+    shown = CliRunner().invoke(main, ["--store", str(two_sources), "export", "crosswalk", "--from", SOURCE, "--to",
+                                      TARGET, "--candidates", "--min-probability", str(FLOOR), "--format", fmt,
+                                      "-o", str(out)])
+    assert shown.exit_code == 0, shown.output
+    lines = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines, delimiter="," if fmt == "csv" else "\t"))
+    store = EmbeddedStore(two_sources, read_only=True)
+    try:
+        expected = len(candidates_between(store, SOURCE, TARGET, min_probability=FLOOR))
+    finally:
+        store.close()
+    if fmt == "csv":
+        got = [float(r["probability"]) for r in rows if r["basis"] == "candidate"]
+    else:
+        got = [float(r["confidence"]) for r in rows if r["mapping_justification"] == "semapv:CompositeMatching"]
+    assert len(got) == expected > 0 and min(got) >= FLOOR
