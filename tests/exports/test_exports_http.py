@@ -46,12 +46,27 @@ def test_crosswalk_csv_body_matches_engine(client: TestClient, built_store) -> N
         (r.source.notation, r.mapping.control.notation) for r in engine.rows]
 
 
+def test_crosswalk_with_candidates_over_http(client: TestClient, built_store) -> None:  # type: ignore[no-untyped-def]
+    answer = client.get("/exports/crosswalk", params={"from": "nist-csf-2.0", "to": "iso27002-2022",
+                                                      "candidates": "true", "min_probability": "0.5"})
+    assert answer.status_code == 200, answer.text
+    assert 'filename="crosswalk_nist-csf-2.0_to_iso27002-2022_candidates.csv"' in answer.headers["content-disposition"]
+    rows = [r for r in csv.DictReader(io.StringIO(answer.text)) if r["basis"] == "candidate"]
+    engine = build_crosswalk(built_store, "nist-csf-2.0", ["iso27002-2022"], include_inferred=False,
+                             with_candidates=True, min_probability=0.5)
+    assert [(r["source_id"], r["target_id"], float(r["probability"])) for r in rows] == [
+        (c.source.notation, c.target.notation, c.candidate.probability) for c in engine.candidates]
+    assert rows and all(float(r["probability"]) >= 0.5 for r in rows)
+
+
 @pytest.mark.parametrize(("params", "status"), [
     ({"from": "no-such-framework", "to": "iso27002-2022"}, 404),
     ({"from": "iso27017-2015", "to": "../../etc/passwd"}, 404),
     ({"from": "iso27017-2015", "to": "iso27002-2022", "format": "pdf"}, 400),
     ({"from": "iso27017-2015", "to": "iso27002-2022", "inferred": "maybe"}, 400),
     ({"to": "iso27002-2022"}, 400),
+    ({"from": "iso27017-2015", "to": "iso27002-2022", "candidates": "true", "min_probability": "1.5"}, 400),
+    ({"from": "iso27017-2015", "to": "iso27002-2022", "candidates": "true", "min_probability": "high"}, 400),
 ])
 def test_crosswalk_bad_parameters(client: TestClient, params: dict[str, str], status: int) -> None:
     answer = client.get("/exports/crosswalk", params=params)

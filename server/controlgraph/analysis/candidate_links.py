@@ -9,15 +9,17 @@ from shared mappings only).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
+from controlgraph.analysis.satisfiers import ControlInfo, describe_controls, notation_key
 from controlgraph.data.interop import term_value
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
 from controlgraph.store.base import GraphStore
+from controlgraph.store.read_cache import cached
 from controlgraph.vocabulary import CG, Relation, control_ref_from_iri
 
 _QUERY = """
@@ -93,12 +95,17 @@ def candidates_of(
     return _filtered(found, frameworks, min_probability)
 
 
+def all_candidates(store: GraphStore) -> list[Candidate]:
+    """Every stored candidate as stored (cached until the store changes)."""
+    return cached(store, ("candidate_links",), lambda: _read(store, _ALL % (CANDIDATES_GRAPH, CG)))
+
+
 def candidates_between(
     store: GraphStore, source: str, target: str, *, min_probability: float = 0.0
 ) -> list[Candidate]:
     """Candidates between two frameworks, read from ``source``, most probable first."""
     found = []
-    for c in _read(store, _ALL % (CANDIDATES_GRAPH, CG)):
+    for c in all_candidates(store):
         fs, fo = _framework(c.subject), _framework(c.object)
         if (fs, fo) == (source, target):
             found.append(c)
@@ -120,3 +127,45 @@ def _filtered(found: list[Candidate], frameworks: Sequence[str], min_probability
     ]
     kept.sort(key=lambda c: (-(c.probability or 0.0), c.subject, c.object))
     return kept
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    """A candidate with both ends described, read from ``source`` (a crosswalk's or a coverage target's item)."""
+
+    source: ControlInfo
+    target: ControlInfo
+    candidate: Candidate
+
+
+def candidate_rows(
+    store: GraphStore, source: str, targets: Sequence[str], *, min_probability: float = 0.0
+) -> list[CandidateRow]:
+    """Candidates from ``source`` to each target: targets in the order given, then source items in reading
+    order, most probable first."""
+    found = [c for t in dict.fromkeys(targets) for c in candidates_between(store, source, t,
+                                                                             min_probability=min_probability)]
+    rows = _described(store, found)
+    order = {t: i for i, t in enumerate(dict.fromkeys(targets))}
+    rows.sort(key=lambda r: (order[r.target.framework], notation_key(r.source.notation),
+                             -(r.candidate.probability or 0.0), notation_key(r.target.notation)))
+    return rows
+
+
+def candidates_to_controls(
+    store: GraphStore, target: str, items: Collection[str], controls: Collection[str], *, min_probability: float = 0.0
+) -> list[CandidateRow]:
+    """Candidates from items of ``target`` (those in ``items``) to the controls in ``controls``, most probable
+    first: what a coverage report leaves to review."""
+    frameworks = {_framework(c) for c in controls} - {None, target}
+    wanted, have = set(items), set(controls)
+    found = [c for f in sorted(f for f in frameworks if f) for c in candidates_between(
+        store, target, f, min_probability=min_probability) if c.subject in wanted and c.object in have]
+    found.sort(key=lambda c: (-(c.probability or 0.0), c.subject, c.object))
+    return _described(store, found)
+
+
+def _described(store: GraphStore, found: list[Candidate]) -> list[CandidateRow]:
+    infos = describe_controls(store, {c.subject for c in found} | {c.object for c in found})
+    return [CandidateRow(infos[c.subject], infos[c.object], c) for c in found
+            if c.subject in infos and c.object in infos]

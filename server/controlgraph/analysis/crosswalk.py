@@ -1,4 +1,7 @@
-"""A crosswalk: every mapping between two frameworks, oriented from one to the other."""
+"""A crosswalk: every mapping between two frameworks, oriented from one to the other.
+
+A pair several sets assert is one row, with every asserting set in ``mapping.sources`` (analysis/sources.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from dataclasses import dataclass
 
 from controlgraph.analysis.coverage import framework_items
 from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, satisfiers_in_framework
+from controlgraph.analysis.sources import by_pair
 from controlgraph.store.base import GraphStore
 from controlgraph.store.tenancy import PUBLIC, Visibility
 
@@ -26,6 +30,6 @@ def crosswalk(
                                     include_not_related=True, visibility=visibility)
     rows = []
     for item in items.items:
-        for s in found.get(item.info.iri, []):
+        for s in by_pair(found.get(item.info.iri, [])):
             rows.append(CrosswalkRow(item.info, s))
     return rows

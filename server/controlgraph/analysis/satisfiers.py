@@ -76,6 +76,8 @@ class Satisfier:
     licence: str | None = None
     path: tuple[str, ...] = ()  # for inferred mappings: the asserted mappings chained, in order from X
     rolled_up_from: ControlInfo | None = None  # mapped to this item beneath X, not to X (analysis/rollup.py)
+    # When one row stands for a pair several sets assert (analysis/sources.py): every asserting satisfier.
+    sources: tuple[Satisfier, ...] = ()
 
 
 _CONTROL_QUERY = sparql_prefixes() + """
@@ -300,6 +302,22 @@ def satisfier_record(s: Satisfier) -> dict[str, Any]:
         "comment": s.comment,
         "path": list(s.path),
         "rolledUpFrom": s.rolled_up_from.ref if s.rolled_up_from else None,
+        "sources": [source_record(x) for x in (s.sources or ((s,) if not s.inferred else ()))],
+    }
+
+
+def source_record(s: Satisfier) -> dict[str, Any]:
+    """One source of a pair as plain data: the set, who published it, on whose authority, the relation it states."""
+    return {
+        "mappingSet": s.mapping_set,
+        "title": s.set_title,
+        "publisher": s.publisher,
+        "authority": s.authority,
+        "licence": s.licence,
+        "relation": s.relation.value,
+        "mapping": s.mapping,
+        "strength": s.strength,
+        "confidence": s.confidence,
     }
 
 

@@ -13,6 +13,7 @@ from controlgraph.analysis.explain import explain
 from controlgraph.analysis.programme import UnifiedControlSet, unified_control_set
 from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
 from controlgraph.analysis.search import find_control
+from controlgraph.analysis.sources import by_pair, several_text
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.cli.inference import stored_model
 from controlgraph.errors import InputError
@@ -55,8 +56,8 @@ def satisfiers_command(
         store = open_store(ctx.settings, read_only=True)
         target = find_control(store, ref)
         find = find_satisfiers if no_roll_up else satisfiers_with_roll_up
-        found = find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
-                     include_partial=not full_only)
+        found = by_pair(find(store, ref, frameworks=frameworks, include_inferred=not asserted_only,
+                             include_partial=not full_only))
         likely = candidates_of(store, ref.iri, frameworks=frameworks, min_probability=min_probability) \
             if with_candidates else []
     if fmt == "json":
@@ -71,7 +72,7 @@ def satisfiers_command(
         click.echo("  no mapped controls")
     for s in found:
         source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
-            f"{s.mapping_set} [{s.authority}]"
+            several_text(s) or f"{s.mapping_set} [{s.authority}]"
         click.echo(f"  {s.coverage:<7} {s.relation.value:<15} {s.control.ref:<28} {s.control.title}")
         rolled = f"rolled up from {s.rolled_up_from.ref}, " if s.rolled_up_from else ""
         click.echo(f"          {rolled}via {source}")
@@ -187,7 +188,7 @@ def item_lines(report: CoverageReport, item: ItemCoverage) -> list[str]:
     hubs = {h.control for h in report.hubs}
     for s in item.evidence:
         source = f"inferred: {' > '.join(mapping_set_of(m) for m in s.path)}" if s.inferred else \
-            f"{s.mapping_set} [{s.authority}]"
+            several_text(s) or f"{s.mapping_set} [{s.authority}]"
         hub = " [hub]" if s.control.iri in hubs else ""
         lines.append(f"          {s.relation.value:<15} {s.control.ref:<24} via {source}{hub}")
     for cs in item.cover_sets:

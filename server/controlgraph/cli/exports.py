@@ -61,17 +61,22 @@ def _deliver(result: ExportFile, output: Path | None, started: float) -> None:
 @click.option("--to", "targets", required=True, help="Target framework slug(s), comma-separated.")
 @click.option("--format", "fmt", type=click.Choice(list(CROSSWALK_FORMATS)), default="csv", show_default=True)
 @click.option("--inferred", is_flag=True, help="Include relations inferred by reasoning (with their paths).")
+@click.option("--candidates", "with_candidates", is_flag=True,
+              help="Include candidate links (likely, never proven) with their calibrated probability.")
+@click.option("--min-probability", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="With --candidates: only candidates at least this probable.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
 @pass_context
 def export_crosswalk_command(ctx: Context, source: str, targets: str, fmt: str, inferred: bool,
-                             output: Path | None) -> None:
+                             with_candidates: bool, min_probability: float, output: Path | None) -> None:
     """Every mapping from one framework to others: CSV, XLSX, SSSOM, OSCAL, JSON-LD, Turtle or an HTML report."""
     from controlgraph.exports.catalogue import export_crosswalk
 
     started = time.perf_counter()
     with exit_on_error():
         store = open_store(ctx.settings, read_only=True)
-        result = export_crosswalk(store, source, targets, fmt, include_inferred=inferred)
+        result = export_crosswalk(store, source, targets, fmt, include_inferred=inferred,
+                                  with_candidates=with_candidates, min_probability=min_probability)
     _deliver(result, output, started)
 
 

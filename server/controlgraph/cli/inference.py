@@ -11,6 +11,7 @@ from controlgraph.analysis.candidate_links import candidates_between
 from controlgraph.analysis.crosswalk import crosswalk
 from controlgraph.analysis.evaluation import EvaluationReport, evaluate, evaluate_gold
 from controlgraph.analysis.metrics import Scores
+from controlgraph.analysis.sources import several_text, source_record, sources_of
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError, NotFound
 from controlgraph.importers.gold_sets import read_gold
@@ -138,12 +139,15 @@ def crosswalk_command(
     if fmt == "json":
         click.echo(json.dumps({
             "mappings": [{"source": r.source.ref, "relation": r.mapping.relation.value,
-                          "target": r.mapping.control.ref, "inferred": r.mapping.inferred} for r in rows],
+                          "target": r.mapping.control.ref, "inferred": r.mapping.inferred,
+                          "sources": [] if r.mapping.inferred else [source_record(x) for x in sources_of(r.mapping)]}
+                         for r in rows],
             "candidates": [c.to_json() for c in likely],
         }, indent=2))
         return
     for r in rows:
-        kind = "inferred" if r.mapping.inferred else "asserted"
+        several = None if r.mapping.inferred else several_text(r.mapping)
+        kind = "inferred" if r.mapping.inferred else f"asserted by {several}" if several else "asserted"
         click.echo(f"{r.source.ref:<28} {r.mapping.relation.value:<15} {r.mapping.control.ref:<28} {kind}")
     for c in likely:
         p = "?" if c.probability is None else f"{c.probability:.2f}"

@@ -83,14 +83,22 @@ def framework_list(store: GraphStore, text: str | Sequence[str], what: str) -> l
 
 
 def export_crosswalk(store: GraphStore, source: str, targets: str | Sequence[str], fmt: str, *,
-                     include_inferred: bool) -> ExportFile:
+                     include_inferred: bool, with_candidates: bool = False,
+                     min_probability: float = 0.0) -> ExportFile:
+    """A crosswalk file; ``with_candidates`` adds the candidate links at least ``min_probability`` probable."""
     chosen = _format(fmt, CROSSWALK_FORMATS)
+    if not 0.0 <= min_probability <= 1.0:
+        raise InputError(f"min probability {min_probability!r}: expected a number from 0 to 1")
     source = known_framework(store, source)
     target_list = framework_list(store, targets, "target")
-    export = build_crosswalk(store, source, target_list, include_inferred=include_inferred)
+    export = build_crosswalk(store, source, target_list, include_inferred=include_inferred,
+                             with_candidates=with_candidates, min_probability=min_probability)
     content = _crosswalk_content(store, export, chosen.name)
-    name = f"crosswalk_{source}_to_{'+'.join(target_list)}{'_inferred' if include_inferred else ''}"
+    name = (f"crosswalk_{source}_to_{'+'.join(target_list)}{'_inferred' if include_inferred else ''}"
+            f"{'_candidates' if with_candidates else ''}")
     note = ""
+    if with_candidates and not export.candidates:
+        note = f"no candidate link at least {min_probability:g} probable from {source} to {', '.join(target_list)}"
     if not export.rows and not include_inferred:
         inferred = build_crosswalk(store, source, target_list, include_inferred=True).rows
         note = (f"no asserted mapping from {source} to {', '.join(target_list)}; "

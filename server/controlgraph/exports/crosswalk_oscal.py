@@ -7,7 +7,12 @@ for (coverage, asserted or inferred, strength, justification, confidence, author
 ``props`` in the controlgraph namespace. A cover-set statement ("X is covered by the union of Y1..Yn")
 is one ``subset-of`` map with X as its source and all Yi as its targets (prop ``cover-set``); each
 mapping set is a back-matter resource (publisher and licence in its remarks) that its maps link to,
-and an inferred map's remarks give its explanation path.
+and an inferred map's remarks give its explanation path. A pair several sets assert is one map with a
+``mapping-set`` prop and a reference link per set (its remarks name each set's relation when they differ).
+Candidate links (with ``--candidates``) are maps with props ``basis`` = ``candidate``, ``coverage`` =
+``unproven``, ``probability`` (calibrated: the chance a publisher maps the pair) and ``possible-relations``;
+their relationship is the one relation left when the possibility set has one, else ``intersects-with`` read
+as "they overlap somehow" (``possible-relations`` is the exact statement), and their remarks give the chain.
 
 Identifiers are name-based UUIDs (version 5) of the graph's IRIs, so the same map keeps its UUID
 from one export to the next; the collection's UUID changes with its content, as OSCAL asks.
@@ -24,10 +29,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from controlgraph import __version__
+from controlgraph.analysis.candidate_links import CandidateRow
 from controlgraph.analysis.cover_sets import CoverSet
 from controlgraph.analysis.crosswalk import CrosswalkRow
 from controlgraph.errors import NotFound
-from controlgraph.exports.crosswalk_table import CrosswalkExport, explanation, provenance
+from controlgraph.exports.crosswalk_table import CrosswalkExport, explanation, possible_text, provenance
 from controlgraph.vocabulary import CG, MAPPING_SET, Relation, control_ref_from_iri, framework_iri
 
 OSCAL_VERSION = "1.2.3"
@@ -72,17 +78,43 @@ def _map(row: CrosswalkRow, set_resources: dict[str, str], parties: Mapping[str,
         "targets": [{"type": "control", "id-ref": m.control.notation}],
         "props": props,
     }
+    others = m.sources[1:]
+    props += [_prop("mapping-set", s.mapping_set) for s in others if s.mapping_set]
     links = []
     if m.mapping:
         links.append({"href": m.mapping, "rel": "canonical"})
-    if m.mapping_set:
-        links.append({"href": f"#{set_resources[m.mapping_set]}", "rel": "reference"})
+    for s in (m, *others):
+        if s.mapping_set:
+            links.append({"href": f"#{set_resources[s.mapping_set]}", "rel": "reference"})
     if links:
         entry["links"] = links
-    remarks = [text for text in (m.comment, (f"Explanation path: {explanation(row)}" if m.inferred else None))
+    stated = (f"Asserted by {len(m.sources)} mapping sets: "
+              + "; ".join(f"{s.mapping_set} ({s.relation.value})" for s in m.sources)) if others else None
+    remarks = [text for text in (m.comment, stated, (f"Explanation path: {explanation(row)}" if m.inferred else None))
                if text]
     if remarks:
         entry["remarks"] = "\n\n".join(remarks)
+    return entry
+
+
+def _candidate_map(row: CandidateRow) -> dict[str, Any]:
+    """A candidate link as a map: unproven, with its probability and the relations still possible."""
+    c = row.candidate
+    left = [r for r in Relation if r in c.possibilities]
+    props = [_prop("coverage", "unproven"), _prop("basis", "candidate"),
+             _prop("possible-relations", possible_text(row))]
+    if c.probability is not None:
+        props.append(_prop("probability", repr(c.probability)))
+    entry: dict[str, Any] = {
+        "uuid": _uuid(c.iri),
+        "relationship": RELATIONSHIP[left[0] if len(left) == 1 else Relation.INTERSECTS_WITH],
+        "sources": [{"type": "control", "id-ref": row.source.notation}],
+        "targets": [{"type": "control", "id-ref": row.target.notation}],
+        "props": props,
+        "links": [{"href": c.iri, "rel": "canonical"}],
+        "remarks": f"Candidate, not proven: {c.path_count} chain(s) of mappings join the pair; relations still "
+                   f"possible: {possible_text(row)}. First chain: {' '.join(c.path) or 'none recorded'}",
+    }
     return entry
 
 
@@ -117,25 +149,26 @@ def _notation(iri: str) -> str:
 
 def crosswalk_oscal(export: CrosswalkExport, *, generated: dt.datetime | None = None) -> dict[str, Any]:
     """The mapping collection as a JSON-ready dict; :func:`crosswalk_oscal_json` gives the text."""
-    if not export.rows:
+    if not export.rows and not export.candidates:
         raise NotFound(f"no mappings from {export.source} to {', '.join(export.targets)}: an OSCAL mapping "
                        "collection needs at least one (try --inferred)")
     when = (generated or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
     sources = provenance(export.rows)
     resources = {p.set_id: _uuid(MAPPING_SET + p.set_id) for p in sources}
     rationales = Counter(r.mapping.rationale for r in export.rows if r.mapping.rationale)
-    inferred = any(r.mapping.inferred for r in export.rows)
+    inferred = any(r.mapping.inferred for r in export.rows) or bool(export.candidates)
     mappings = []
     for target in export.targets:
         rows = export.rows_for(target)
         covers = export.cover_sets_for(target)
-        if rows or covers:
+        likely = export.candidates_for(target)
+        if rows or covers or likely:
             mappings.append({
                 "uuid": _uuid(f"{framework_iri(export.source)}|{framework_iri(target)}"),
                 "source-resource": {"type": "catalog", "href": framework_iri(export.source)},
                 "target-resource": {"type": "catalog", "href": framework_iri(target)},
                 "maps": [_map(r, resources, export.responsibility) for r in rows]
-                + [_cover_map(c, resources) for c in covers],
+                + [_cover_map(c, resources) for c in covers] + [_candidate_map(c) for c in likely],
             })
     digest = hashlib.sha256(json.dumps(mappings, sort_keys=True).encode()).hexdigest()
     collection: dict[str, Any] = {

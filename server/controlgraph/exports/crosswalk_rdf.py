@@ -4,8 +4,10 @@ The graph holds, for every row: the mapping node with all its statements as stor
 relation triple the build materialises beside it, and the mapping set with its provenance
 (publisher, source, version, date, licence, authority); for a relation entailed by the ontology's
 axioms, which has no node, the direct triple alone. Both ends carry their notation, title and
-framework (and their responsibility, where recorded), so the file reads on its own. rdflib serialises
-(the serving store is not involved).
+framework (and their responsibility, where recorded), so the file reads on its own. A pair several sets
+assert keeps one node per set (each with its own provenance). With candidates, each ``cg:CandidateLink``
+node comes as stored (possible relations, ``cg:probability``, chain counts, first chain), never a direct
+relation triple: nothing is proven. rdflib serialises (the serving store is not involved).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import pyoxigraph as ox
 import rdflib
 
 from controlgraph.exports.crosswalk_sssom import mapping_nodes
-from controlgraph.exports.crosswalk_table import CrosswalkExport
+from controlgraph.exports.crosswalk_table import CrosswalkExport, per_source
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, MAPPING_SET, PREFIXES, SKOS, XSD, Relation
 
@@ -52,7 +54,8 @@ def crosswalk_graph(store: GraphStore, export: CrosswalkExport) -> rdflib.Graph:
     graph = rdflib.Graph()
     for prefix, namespace in CONTEXT.items():
         graph.bind(prefix, namespace)
-    nodes = mapping_nodes(store, export.rows)
+    rows = per_source(export.rows)
+    nodes = mapping_nodes(store, rows)
     for iri, statements in nodes.items():
         node = rdflib.URIRef(iri)
         for prop, values in statements.items():
@@ -61,9 +64,11 @@ def crosswalk_graph(store: GraphStore, export: CrosswalkExport) -> rdflib.Graph:
         subject, obj = statements[CG + "mappingSubject"][0], statements[CG + "mappingObject"][0]
         relation = Relation.from_iri(statements[CG + "relation"][0].value)
         graph.add((rdflib.URIRef(subject.value), rdflib.URIRef(relation.iri), rdflib.URIRef(obj.value)))
-    sets = {MAPPING_SET + r.mapping.mapping_set for r in export.rows if r.mapping.mapping_set}
+    sets = {MAPPING_SET + r.mapping.mapping_set for r in rows if r.mapping.mapping_set}
     _add_statements(graph, store, sets)
-    controls = {r.source.iri for r in export.rows} | {r.mapping.control.iri for r in export.rows}
+    _add_statements(graph, store, {c.candidate.iri for c in export.candidates})
+    controls = {r.source.iri for r in rows} | {r.mapping.control.iri for r in rows}
+    controls |= {c.source.iri for c in export.candidates} | {c.target.iri for c in export.candidates}
     _add_statements(graph, store, controls, keep=_DESCRIBED)
     return graph
 

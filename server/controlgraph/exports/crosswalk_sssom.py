@@ -7,7 +7,14 @@ row's ``see_also`` lists the asserted mappings it was chained from; a relation e
 ontology's axioms, which has no mapping node, is written with ``semapv:MappingChaining``.
 The set's licence statement lists the terms of every source set. Cover-set statements mark the rows
 of their members (``cover_set``); whose obligation each end is travels in ``subject_responsibility``
-and ``object_responsibility``.
+and ``object_responsibility``. A pair several sets assert is written once per set (SSSOM rows are
+statements, each with its own source and confidence); a reader groups them by subject and object.
+
+With candidates, each candidate link is a row too: ``confidence`` is its calibrated probability (that a
+publisher maps the pair), ``mapping_justification`` is ``semapv:CompositeMatching`` (chains of mappings and
+text similarity weighed by the build's model), ``relation_source`` is ``candidate`` and the comment says it is
+unproven. The predicate says no more than the possibility set: its relation's predicate when one relation is
+left, else ``skos:relatedMatch`` with ``ir8477_relation`` left empty; ``see_also`` lists the first chain.
 """
 
 from __future__ import annotations
@@ -18,8 +25,9 @@ from collections.abc import Mapping, Sequence
 import pyoxigraph as ox
 
 from controlgraph import __version__
+from controlgraph.analysis.candidate_links import CandidateRow
 from controlgraph.analysis.crosswalk import CrosswalkRow
-from controlgraph.exports.crosswalk_table import CrosswalkExport, provenance
+from controlgraph.exports.crosswalk_table import CrosswalkExport, per_source, possible_text, provenance
 from controlgraph.sssom_tsv.slots import EXT_OBJECT_RESPONSIBILITY, EXT_SUBJECT_RESPONSIBILITY
 from controlgraph.sssom_tsv.writing import CoverStatement, Statements, sssom_text
 from controlgraph.store.base import GraphStore
@@ -82,6 +90,28 @@ def _oriented(row: CrosswalkRow, node: dict[str, list[Term]] | None, parties: Ma
     return statements
 
 
+def _candidate(row: CandidateRow) -> dict[str, list[Term]]:
+    """A candidate link as SSSOM statements: only what the possibility set and the model say."""
+    c = row.candidate
+    left = [r for r in Relation if r in c.possibilities]
+    statements: dict[str, list[Term]] = {
+        _SUBJECT: [ox.NamedNode(row.source.iri)],
+        _OBJECT: [ox.NamedNode(row.target.iri)],
+        _RELATION: [ox.NamedNode((left[0] if len(left) == 1 else Relation.INTERSECTS_WITH).iri)],
+        CG + "possibleRelations": [ox.NamedNode(r.iri) for r in left],
+        SSSOM + "mapping_justification": [ox.NamedNode(SEMAPV + "CompositeMatching")],
+        CG + "relationSource": [ox.Literal("candidate")],
+        RDFS + "comment": [ox.Literal(
+            f"Candidate, not proven: inferred from {c.path_count} chain(s) of mappings; relations still possible: "
+            f"{possible_text(row)}. Confidence is the calibrated probability that a publisher maps the pair.")],
+    }
+    if c.probability is not None:
+        statements[SSSOM + "confidence"] = [ox.Literal(repr(c.probability), datatype=ox.NamedNode(XSD + "double"))]
+    if c.path:
+        statements[RDFS + "seeAlso"] = [ox.NamedNode(iri) for iri in c.path]
+    return statements
+
+
 def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
     sources = provenance(export.rows)
     targets = ", ".join(export.targets)
@@ -91,8 +121,12 @@ def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
         DCTERMS + "title": [ox.Literal(f"Crosswalk from {export.source} to {targets}")],
         DCTERMS + "description": [ox.Literal(
             f"Mappings between {export.source} and {targets} gathered from {len(sources)} mapping set(s) of "
-            f"controlgraph {__version__}; inferred relations {'included' if export.include_inferred else 'left out'}."
-            " Each row's mapping_source names the set it was published in.")],
+            f"controlgraph {__version__}; inferred relations {'included' if export.include_inferred else 'left out'}"
+            + (f"; candidate links at least {export.min_probability:g} probable included (justification "
+               "semapv:CompositeMatching, relation_source candidate, confidence their calibrated probability)"
+               if export.with_candidates else "")
+            + ". Each row's mapping_source names the set it was published in; a pair several sets assert has one "
+            "row per set.")],
         OWL + "versionInfo": [ox.Literal(f"{__version__}+{issued.isoformat()}")],
         DCTERMS + "issued": [ox.Literal(issued.isoformat(), datatype=ox.NamedNode(XSD + "date"))],
         DCTERMS + "license": [ox.Literal(f"Each mapping keeps the terms of its mapping set. {terms}".strip())],
@@ -107,11 +141,15 @@ def _set_statements(export: CrosswalkExport, issued: dt.date) -> Statements:
 
 
 def crosswalk_sssom(store: GraphStore, export: CrosswalkExport, *, issued: dt.date | None = None) -> str:
-    nodes = mapping_nodes(store, export.rows)
+    rows = per_source(export.rows)
+    nodes = mapping_nodes(store, rows)
     mappings = [_oriented(r, nodes.get(r.mapping.mapping) if r.mapping.mapping else None, export.responsibility)
-                for r in export.rows]
-    labels = {r.source.iri: r.source.title for r in export.rows}
-    labels.update({r.mapping.control.iri: r.mapping.control.title for r in export.rows})
+                for r in rows]
+    mappings += [_candidate(c) for c in export.candidates]
+    labels = {r.source.iri: r.source.title for r in rows}
+    labels.update({r.mapping.control.iri: r.mapping.control.title for r in rows})
+    labels.update({c.source.iri: c.source.title for c in export.candidates})
+    labels.update({c.target.iri: c.target.title for c in export.candidates})
     set_iri = mapping_set_iri(crosswalk_set_id(export))
     covers = [CoverStatement(c.node, c.subject, c.covered_by, "" if c.confidence is None else str(float(c.confidence)),
                              c.comment or "", MAPPING_SET + c.mapping_set) for c in export.cover_sets]

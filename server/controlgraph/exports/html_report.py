@@ -16,7 +16,15 @@ from controlgraph import __version__
 from controlgraph.analysis.coverage import CoverageReport, HaveSpec, ItemCoverage, coverage
 from controlgraph.analysis.likelihood import describe_sources
 from controlgraph.analysis.satisfiers import Satisfier
-from controlgraph.exports.crosswalk_table import COLUMNS, HEADINGS, CrosswalkExport, SetProvenance, provenance, record
+from controlgraph.exports.crosswalk_table import (
+    COLUMNS,
+    HEADINGS,
+    CrosswalkExport,
+    SetProvenance,
+    candidate_record,
+    provenance,
+    record,
+)
 from controlgraph.exports.heatmap import cell_of, framework_titles, heatmap_cells, heatmap_svg, legend_html
 from controlgraph.exports.xlsx_sheets import COVERAGE_FILLS
 from controlgraph.store.base import GraphStore
@@ -34,7 +42,9 @@ th{background:#1f3864;color:#fff;position:sticky;top:0}
 """ + "".join(f"td.cov-{status}{{background:#{fill}}}" for status, fill in COVERAGE_FILLS.items())
 _CROSSWALK_COLUMNS = ("source_id", "source_title", "source_responsibility", "relation", "target_framework",
                       "target_id", "target_title", "target_responsibility", "coverage", "basis", "strength",
-                      "rationale", "mapping_set", "authority", "explanation_path")
+                      "rationale", "mapping_set", "authority", "sources", "explanation_path")
+_CANDIDATE_COLUMNS = ("source_id", "source_title", "relation", "target_framework", "target_id", "target_title",
+                      "probability", "explanation_path")
 
 
 def _e(value: object) -> str:
@@ -136,6 +146,13 @@ def html_report(store: GraphStore, have_rows: Sequence[str], targets: Sequence[s
                   _table([HEADINGS[c] for c in _CROSSWALK_COLUMNS],
                          ([record(r, crosswalk.responsibility)[c] for c in _CROSSWALK_COLUMNS] for r in crosswalk.rows),
                          column)]
+        if crosswalk.with_candidates:
+            parts += [f"<h2>Candidates to confirm ({len(crosswalk.candidates)})</h2>",
+                      f"<p>Pairs that chains of mappings join without proving, at least "
+                      f"{crosswalk.min_probability:g} probable (the calibrated chance a publisher maps the pair); "
+                      "the relation lists those still possible. Never counted as coverage.</p>",
+                      _table([HEADINGS[c] for c in _CANDIDATE_COLUMNS],
+                             ([candidate_record(r)[c] for c in _CANDIDATE_COLUMNS] for r in crosswalk.candidates))]
     parts += [_provenance_section(sets), "</body></html>"]
     return "\n".join(parts) + "\n"
 

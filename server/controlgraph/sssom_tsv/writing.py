@@ -211,7 +211,8 @@ def _row(node: _Node, labels: Mapping[str, str], prefixes: PrefixMap) -> dict[st
         "mapping_justification": prefixes.contract(node.first(SSSOM + "mapping_justification")),
         "confidence": str(float(confidence)) if confidence else "",
         "comment": " ".join(node.all(RDFS + "comment")),
-        EXT_RELATION.name: prefixes.contract(relation.iri),
+        # A candidate with several relations still possible states none of them (cg:possibleRelations lists them).
+        EXT_RELATION.name: prefixes.contract(relation.iri) if len(node.all(CG + "possibleRelations")) < 2 else "",
         EXT_RATIONALE.name: prefixes.contract(node.first(CG + "rationale")),
         EXT_STRENGTH.name: node.first(CG + "strength"),
         EXT_RELATION_SOURCE.name: node.first(CG + "relationSource") or "stated",

@@ -1,6 +1,6 @@
 """``/exports``: crosswalks and programme workbooks over HTTP (thin, over :mod:`controlgraph.exports`).
 
-GET /exports/crosswalk?from=&to=&format=&inferred=   (to: one or more slugs, comma-separated)
+GET /exports/crosswalk?from=&to=&format=&inferred=&candidates=&min_probability=   (to: slugs, comma-separated)
 GET /exports/programme?have=&targets=&format=&hub=    (format xlsx or html)
 
 Unknown frameworks answer 404, a bad format or parameter 400, both as JSON ``{"error", "kind"}``.
@@ -45,6 +45,9 @@ _CROSSWALK_PARAMETERS = [
     _param("format", "File format.", default="csv", enum=list(CROSSWALK_FORMATS)),
     _param("inferred", "Include definite inferred relations (true or false).", default="false",
            enum=["true", "false"]),
+    _param("candidates", "Include candidate links (likely, never proven) with their probability.", default="false",
+           enum=["true", "false"]),
+    _param("min_probability", "With candidates: only those at least this probable (0 to 1).", default="0"),
 ]
 _PROGRAMME_PARAMETERS = [
     _param("have", "What is implemented: framework slugs or FRAMEWORK:ID (globs allowed), comma-separated or "
@@ -70,6 +73,17 @@ def _flag(request: Request, name: str) -> bool:
     return value in _TRUE
 
 
+def _probability(request: Request, name: str) -> float:
+    text = request.query_params.get(name, "0").strip() or "0"
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"query parameter {name!r} must be a number from 0 to 1") from None
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"query parameter {name!r} must be a number from 0 to 1")
+    return value
+
+
 def _file_response(result: ExportFile) -> Response:
     disposition = "inline" if result.media_type.startswith("text/html") else "attachment"
     return Response(result.content, media_type=result.media_type,
@@ -82,9 +96,10 @@ async def crosswalk_export(request: Request) -> Response:
     try:
         source, targets = _required(request, "from"), _required(request, "to")
         fmt = request.query_params.get("format", "csv")
-        inferred = _flag(request, "inferred")
+        inferred, candidates = _flag(request, "inferred"), _flag(request, "candidates")
         result = await run_in_threadpool(export_crosswalk, request.app.state.store, source, targets, fmt,
-                                         include_inferred=inferred)
+                                         include_inferred=inferred, with_candidates=candidates,
+                                         min_probability=_probability(request, "min_probability"))
     except ControlGraphError as exc:
         return error_response(exc)
     return _file_response(result)

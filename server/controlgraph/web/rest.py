@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 
 from controlgraph.analysis.satisfiers import find_satisfiers, satisfier_record
+from controlgraph.analysis.sources import by_pair
 from controlgraph.errors import AuthenticationError, ControlGraphError, InputError
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
@@ -40,7 +41,7 @@ def satisfiers(
                                 visibility=Visibility(tenant))
     except ControlGraphError as exc:
         return error_response(exc)
-    return {"control": ref.__str__(), "satisfiers": [satisfier_record(s) for s in found]}
+    return {"control": ref.__str__(), "satisfiers": [satisfier_record(s) for s in by_pair(found)]}
 
 
 def install(app: FastAPI, settings: Settings, store: GraphStore) -> None:

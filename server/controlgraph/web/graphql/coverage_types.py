@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.types import Info
 
+from controlgraph.analysis.candidate_links import candidates_to_controls
 from controlgraph.analysis.coverage import CandidateEvidence, ItemCoverage, LevelSummary
+from controlgraph.analysis.coverage import CoverageReport as EngineReport
 from controlgraph.analysis.hubs import HubInfo
 from controlgraph.analysis.programme import HubChoice, TargetGaps
 from controlgraph.vocabulary import control_ref_from_iri, mapping_set_of
-from controlgraph.web.graphql.pagination import Connection
+from controlgraph.web.graphql.candidates import CandidateNode
+from controlgraph.web.graphql.context import GraphContext
+from controlgraph.web.graphql.pagination import Connection, paginate
+from controlgraph.web.graphql.payloads import CANDIDATES_DESCRIPTION, checked_probability
 from controlgraph.web.graphql.types import Control, CoverageLevel, SatisfierNode
 
 
@@ -227,6 +233,20 @@ class CoverageReport:
     likely_threshold: float
     probability_source: str = strawberry.field(description="Where the probabilities of 'likely' come from.")
     hubs: list[HubFlag] = strawberry.field(description="Implemented controls linked to a large share of the items.")
+    report: strawberry.Private[EngineReport | None] = None
+
+    @strawberry.field(description=CANDIDATES_DESCRIPTION + " Each reads from an item of the target (within scope "
+                                  "and role) to an implemented control; 'likely' counts those at the threshold.")
+    def candidates(self, info: Info[GraphContext, None], min_probability: float = 0.0, first: int | None = None,
+                   after: str | None = None) -> Connection[CandidateNode]:
+        if self.report is None:
+            return paginate([], first, after, info.context.settings.page_size_max, CandidateNode.of)
+        store = info.context.store
+        rows = candidates_to_controls(store, self.target, {i.item.info.iri for i in self.report.items},
+                                      self.report.have.resolve(store),
+                                      min_probability=checked_probability(min_probability))
+        return paginate([r.candidate for r in rows], first, after, info.context.settings.page_size_max,
+                        CandidateNode.of)
 
 
 @strawberry.type

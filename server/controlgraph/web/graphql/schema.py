@@ -55,6 +55,7 @@ from controlgraph.web.graphql.coverage_types import (
 from controlgraph.web.graphql.error_log import QuietSchema
 from controlgraph.web.graphql.limits import extensions
 from controlgraph.web.graphql.pagination import Connection, paginate
+from controlgraph.web.graphql.payloads import CrosswalkPayload, SatisfiersPayload
 from controlgraph.web.graphql.router import StoreAwareGraphQLRouter
 from controlgraph.web.graphql.types import (
     AuditEntry,
@@ -72,7 +73,6 @@ from controlgraph.web.graphql.types import (
     RationaleKind,
     RelationFilter,
     RelationKind,
-    SatisfierNode,
     ShapeViolation,
     ValidationError,
     satisfier_page,
@@ -105,22 +105,9 @@ def _control_ref(text: str) -> str:
 
 
 @strawberry.type
-class SatisfiersPayload:
-    control: Control
-    satisfiers: Connection[SatisfierNode]
-
-
-@strawberry.type
 class ControlsPayload:
     framework: str
     controls: Connection[Control]
-
-
-@strawberry.type
-class CrosswalkPayload:
-    source: str
-    target: str
-    rows: Connection[CrosswalkRow]
 
 
 @strawberry.type
@@ -246,7 +233,7 @@ class Query:
             found = find_satisfiers(context.store, ref, frameworks=frameworks or (), include_inferred=include_inferred,
                                     visibility=context.visibility)
             page = satisfier_page(info, found, relations, min_strength, first, after)
-            return SatisfiersPayload(control=Control.of(asked), satisfiers=page)
+            return SatisfiersPayload(control=Control.of(asked), satisfiers=page, frameworks=tuple(frameworks or ()))
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
 
@@ -267,12 +254,16 @@ class Query:
     @strawberry.field(description="A crosswalk export file (csv, xlsx, sssom, oscal, jsonld, ttl, html) of the shared "
                                   "mappings, as GET /exports/crosswalk serves it.")
     async def crosswalk_export(self, info: Ctx, from_: Annotated[str, strawberry.argument(name="from")],
-                               to: list[str], format: str, include_inferred: bool = False) -> ExportResult:
+                               to: list[str], format: str, include_inferred: bool = False,
+                               with_candidates: bool = False, min_probability: float = 0.0) -> ExportResult:
         try:
             file = await asyncio.to_thread(export_crosswalk, info.context.store, from_, to, format,
-                                           include_inferred=include_inferred)
+                                           include_inferred=include_inferred, with_candidates=with_candidates,
+                                           min_probability=min_probability)
             query = urlencode({"from": from_, "to": ",".join(to), "format": format,
-                               "inferred": str(include_inferred).lower()})
+                               "inferred": str(include_inferred).lower(),
+                               **({"candidates": "true", "min_probability": repr(min_probability)}
+                                  if with_candidates else {})})
             return ExportFilePayload.of(file, f"/exports/crosswalk?{query}")
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]
@@ -299,7 +290,7 @@ class Query:
                 items=paginate(items, first, after, context.settings.page_size_max, lambda i: CoverageItem(item=i)),
                 scope=scope, role=role, left_out=report.scope.left_out if report.scope else 0,
                 likely_threshold=report.likely_threshold, probability_source=report.probability_sources,
-                hubs=[HubFlag(info=h) for h in report.hubs],
+                hubs=[HubFlag(info=h) for h in report.hubs], report=report,
             )
         except ControlGraphError as exc:
             return user_error(exc)  # type: ignore[return-value]

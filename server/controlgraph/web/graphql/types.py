@@ -13,11 +13,13 @@ from controlgraph.analysis.catalog import FrameworkInfo
 from controlgraph.analysis.mapping_lookup import AuditRecord, ConflictRecord, MappingRecord, MappingSetInfo
 from controlgraph.analysis.responsibility import responsibilities
 from controlgraph.analysis.satisfiers import ControlInfo, Satisfier, keep_satisfiers
+from controlgraph.analysis.sources import by_pair
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import MAPPING_SET, Relation, control_ref_from_iri, mapping_set_of
 from controlgraph.web.graphql.candidates import CandidateNode
 from controlgraph.web.graphql.context import GraphContext, SatisfiersKey
 from controlgraph.web.graphql.pagination import Connection, paginate
+from controlgraph.web.graphql.sources import MappingSource, sources
 
 Ctx = Info[GraphContext, None]
 
@@ -321,6 +323,11 @@ class SatisfierNode:
         found = info.context.mapping_sets().get(MAPPING_SET + self.found.mapping_set)
         return MappingSet.of(found) if found else None
 
+    @strawberry.field(description="Every mapping set asserting this pair, with the relation each states (a pair "
+                                  "several sets assert is one row); empty for an inferred relation.")
+    def sources(self) -> list[MappingSource]:
+        return sources(self.found)
+
     @strawberry.field(description="For inferred results: how the relation follows.")
     def explanation(self) -> Explanation | None:
         if not self.found.inferred:
@@ -332,7 +339,7 @@ class SatisfierNode:
 
 def satisfier_page(info: Ctx, found: list[Satisfier], relations: list[RelationKind] | None, min_strength: int | None,
                    first: int | None, after: str | None) -> Connection[SatisfierNode]:
-    kept = keep_satisfiers(found, relations=[r.engine for r in relations or ()], min_strength=min_strength)
+    kept = by_pair(keep_satisfiers(found, relations=[r.engine for r in relations or ()], min_strength=min_strength))
     return paginate(kept, first, after, info.context.settings.page_size_max, SatisfierNode.of)
 
 
