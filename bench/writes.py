@@ -26,8 +26,13 @@ from pathlib import Path
 
 
 def measure(store_path: Path, cycles: int, seed: int, history: int) -> dict[str, list[float]]:
-    from controlgraph.service.custom_mappings import MappingDraft, MappingPatch, create_mapping, retract_mapping, \
-        update_mapping
+    from controlgraph.service.custom_mappings import (
+        MappingDraft,
+        MappingPatch,
+        create_mapping,
+        retract_mapping,
+        update_mapping,
+    )
     from controlgraph.store.embedded import EmbeddedStore
     from controlgraph.vocabulary import Relation
 

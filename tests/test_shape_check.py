@@ -68,7 +68,8 @@ def test_the_whole_shipped_data_passes_the_fast_check() -> None:
 def test_unknown_shape_terms_turn_the_check_off(base: tuple[Triples, Triples]) -> None:
     data, shapes = base
     shape = next(t.subject for t in shapes if t.predicate.value == SH + "targetClass")
-    odd = shapes + [ox.Triple(shape, ox.NamedNode(SH + "closed"), ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")))]
+    closed = ox.Triple(shape, ox.NamedNode(SH + "closed"), ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean")))
+    odd = [*shapes, closed]
     assert compiled_shapes(odd) is None
     assert not certainly_conforms(data, odd)
 
@@ -97,8 +98,9 @@ ODD_VALUES = [
     _lit("11", XSD + "integer"), _lit("-1", XSD + "integer"), _lit("five", XSD + "integer"), _lit("3", XSD + "integer"),
     _lit("1.5", XSD + "double"), _lit("0.5", XSD + "double"), _lit("0.5", XSD + "decimal"), _lit("NaN", XSD + "double"),
     _lit("2024-02-30", XSD + "date"), _lit("2024-02-03", XSD + "date"), _lit("2024-02-03Z", XSD + "date"),
-    _lit("Upper Case"), _lit("ok-slug"), _lit("official"), _lit("official", language="en"), _lit("true", XSD + "boolean"),
-    _lit("yes", XSD + "boolean"), _N(CG + "equal"), _N(CG + "Semantic"), _N(CG + "Nonsense"), _N(CONTROL + "no/such"),
+    _lit("Upper Case"), _lit("ok-slug"), _lit("official"), _lit("official", language="en"),
+    _lit("true", XSD + "boolean"), _lit("yes", XSD + "boolean"),
+    _N(CG + "equal"), _N(CG + "Semantic"), _N(CG + "Nonsense"), _N(CONTROL + "no/such"),
     ox.BlankNode("b0"),
 ]
 
@@ -136,7 +138,7 @@ def _mapping_edits(data: Triples, rng: random.Random) -> Triples:
                                CG + "mappingSubject", CG + "mappingObject", CG + "inMappingSet",
                                SSSOM + "mapping_justification", RDF + "type"]))
     kept = [t for t in data if not (t.subject == node and t.predicate == predicate)] if rng.random() < 0.5 else data
-    return kept + [ox.Triple(node, predicate, rng.choice(ODD_VALUES))]
+    return [*kept, ox.Triple(node, predicate, rng.choice(ODD_VALUES))]
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.data.interop import term_value
 from controlgraph.errors import InputError, NotFound
 from controlgraph.importers.gold_sets import read_gold
+from controlgraph.pipeline.build_reuse import model_from_json
 from controlgraph.reasoning.inputs import store_mappings, store_texts
 from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.reasoning.probability_model import ProbabilityModel
@@ -100,14 +101,7 @@ def stored_model(ctx: Context) -> ProbabilityModel | None:
     store = open_store(ctx.settings, read_only=True)
     for t in store.graph_triples(BUILD_NODE):
         if t.predicate.value == CG + "probabilityModel":
-            data = json.loads(term_value(t.object))
-            features = tuple(data["features"])
-            model = ProbabilityModel(
-                features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
-                [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
-                dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
-            )
-            return model
+            return model_from_json(json.loads(term_value(t.object)))
     return None
 
 

@@ -150,7 +150,9 @@ class _Data:
         if isinstance(node, ox.Literal):
             return False
         classes = self.subclasses(cls)
-        return any(isinstance(c, ox.NamedNode) and c.value in classes for c in self.out.get(node, {}).get(_TYPE, ()))
+        edges = self.out.get(node)
+        types = edges.get(_TYPE, []) if edges is not None else []
+        return any(isinstance(c, ox.NamedNode) and c.value in classes for c in types)
 
     def store(self) -> ox.Store:
         if self._store is None:
@@ -178,7 +180,8 @@ class _ShapesGraph:
             self.out[t.subject][t.predicate.value].append(t.object)
 
     def values(self, node: Term, predicate: str) -> list[Term]:
-        return self.out.get(node, {}).get(predicate, [])
+        edges = self.out.get(node)
+        return edges.get(predicate, []) if edges is not None else []
 
     def one(self, node: Term, predicate: str) -> Term:
         found = self.values(node, predicate)
@@ -278,7 +281,10 @@ def _constraint(shapes: _ShapesGraph, predicate: str, value: Term,
     if name == "pattern":
         if not isinstance(value, ox.Literal) or len(flags) > 1:
             raise _Unsupported("pattern")
-        return [_each(_pattern_ok(value.value, flags[0].value if flags else ""))]
+        flag = flags[0] if flags else ox.Literal("")
+        if not isinstance(flag, ox.Literal):
+            raise _Unsupported("sh:flags")
+        return [_each(_pattern_ok(value.value, flag.value))]
     if name in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
         tests: dict[str, Callable[[Decimal, Decimal], bool]] = {
             "minInclusive": lambda a, b: a >= b, "maxInclusive": lambda a, b: a <= b,
@@ -370,7 +376,8 @@ def certainly_conforms(data: Sequence[ox.Triple], shapes: Sequence[ox.Triple], *
             continue
         for prop in shape.properties:
             for node in nodes:
-                values = graph.out.get(node, {}).get(prop.path, [])
+                edges = graph.out.get(node)
+                values = edges.get(prop.path, []) if edges is not None else []
                 if not all(check(node, values, graph) for check in prop.checks):
                     return False
         for query in shape.sparql:
