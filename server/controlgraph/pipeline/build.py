@@ -73,6 +73,7 @@ class BuildResult:
     validation: str = "full"
     changed_datasets: list[str] = field(default_factory=list)
     model: ProbabilityModel | None = None  # the candidates' probability model, fitted on the published sets
+    reasoning: str = "computed"  # or "kept": inputs unchanged since the store's last build (:mod:`.build_reuse`)
 
 
 def carried_over(store: GraphStore) -> dict[str, list[ox.Triple]]:
@@ -134,7 +135,7 @@ def build(
     stored = reusable(store, key, list(kept)) if validation.mode == "unchanged" else None
     if stored is not None:
         say("reason", "nothing changed since the last build: keeping its inferred relations")
-        result.inference, result.model = stored.inference, stored.model
+        result.inference, result.model, result.reasoning = stored.inference, stored.model, "kept"
         result.asserted_mappings = stored.asserted_mappings
         _summarise(loaded, result)
         build_graph = _build_metadata(result) + validation.record + record_triples(
