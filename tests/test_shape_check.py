@@ -141,7 +141,6 @@ def _mapping_edits(data: Triples, rng: random.Random) -> Triples:
     return [*kept, ox.Triple(node, predicate, rng.choice(ODD_VALUES))]
 
 
-@pytest.mark.slow
 def test_random_edits_agree(base: tuple[Triples, Triples]) -> None:
     rng = random.Random(2020)
     data, shapes = base
