@@ -19,6 +19,7 @@ from controlgraph.data import rdflib_query_cache
 from controlgraph.data.datasets import DatasetFile
 from controlgraph.data.interop import XSD_STRING, rdflib_graph, to_rdflib
 from controlgraph.data.loader import iter_file
+from controlgraph.data.shape_check import certainly_conforms
 from controlgraph.data.validation_scope import LinkIndex, affected_nodes
 from controlgraph.errors import Violation
 from controlgraph.vocabulary import PREFIXES
@@ -54,7 +55,27 @@ def validate_triples(
 
     ``focus`` (IRIs) limits the validation to those focus nodes, with all of ``data`` as context; an
     empty collection validates nothing. ``None`` (the default) validates every target.
+
+    Data that :func:`~controlgraph.data.shape_check.certainly_conforms` shows to conform get pyshacl's
+    answer for them, an empty report, without running it; pyshacl reports whenever there may be a result.
     """
+    if focus is not None and not focus:
+        return ValidationReport([])
+    data = list(data)
+    shapes = list(shapes)
+    if certainly_conforms(data, shapes, focus=focus):
+        return ValidationReport([])
+    return validate_with_pyshacl(data, shapes, origin=origin, focus=focus)
+
+
+def validate_with_pyshacl(
+    data: Iterable[ox.Triple],
+    shapes: Iterable[ox.Triple],
+    *,
+    origin: Mapping[str, str] | None = None,
+    focus: Collection[str] | None = None,
+) -> ValidationReport:
+    """pyshacl's report, always run (:func:`validate_triples` without the fast check)."""
     if focus is not None and not focus:
         return ValidationReport([])
     return _validate_graph(rdflib_graph(data), rdflib_graph(shapes), origin, focus)

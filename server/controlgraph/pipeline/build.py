@@ -22,6 +22,7 @@ from controlgraph.data.interop import term_value
 from controlgraph.data.loader import LoadedData, LoadedDataset, load_files
 from controlgraph.data.validation import ValidationReport, validate_triples
 from controlgraph.errors import ValidationFailed
+from controlgraph.pipeline.build_reuse import reasoning_key, record_triples, reusable
 from controlgraph.pipeline.build_validation import BUILD_GRAPH, validate_build
 from controlgraph.reasoning.inputs import shared_graphs
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
@@ -72,6 +73,7 @@ class BuildResult:
     validation: str = "full"
     changed_datasets: list[str] = field(default_factory=list)
     model: ProbabilityModel | None = None  # the candidates' probability model, fitted on the published sets
+    reasoning: str = "computed"  # or "kept": inputs unchanged since the store's last build (:mod:`.build_reuse`)
 
 
 def carried_over(store: GraphStore) -> dict[str, list[ox.Triple]]:
@@ -129,6 +131,23 @@ def build(
     result.seconds["validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    key = reasoning_key(settings, validation.digests, kept)
+    stored = reusable(store, key, list(kept)) if validation.mode == "unchanged" else None
+    if stored is not None:
+        say("reason", "nothing changed since the last build: keeping its inferred relations")
+        result.inference, result.model, result.reasoning = stored.inference, stored.model, "kept"
+        result.asserted_mappings = stored.asserted_mappings
+        _summarise(loaded, result)
+        build_graph = _build_metadata(result) + validation.record + record_triples(
+            key, stored.inference, sorted(stored.graphs))
+        result.seconds["reason"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        say("store", f"writing the build record to {store.location}")
+        store.replace_graphs({BUILD_GRAPH: build_graph})
+        result.triples = store.quad_count()
+        result.seconds["store"] = time.perf_counter() - clock
+        return result
+
     say("reason", "materialising relations and their closure")
     graphs = loaded.graphs()
     edges_by_graph = {g: asserted_edges(triples) for g, triples in graphs.items()}
@@ -142,7 +161,8 @@ def build(
     result.model = model
     result.asserted_mappings = sum(len(e) for e in edges_by_graph.values())
     _summarise(loaded, result)
-    graphs[BUILD_GRAPH] = _build_metadata(result) + validation.record
+    written = [g for g, triples in graphs.items() if triples and g not in kept] + [BUILD_GRAPH]
+    graphs[BUILD_GRAPH] = _build_metadata(result) + validation.record + record_triples(key, stats, written)
     result.seconds["reason"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

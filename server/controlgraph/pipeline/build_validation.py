@@ -49,6 +49,7 @@ class BuildValidation:
     mode: str  # "full", "changed" or "unchanged"
     changed_graphs: list[str] = field(default_factory=list)
     record: list[ox.Triple] = field(default_factory=list)  # for the build graph, when the data conform
+    digests: dict[str, str] = field(default_factory=dict)  # of the shipped graphs (:func:`input_digests`)
 
 
 def input_digests(loaded: LoadedData) -> dict[str, str]:
@@ -101,10 +102,11 @@ def validate_build(loaded: LoadedData, store: GraphStore) -> BuildValidation:
     data = [t for d in loaded.datasets if d.source.role != "shapes" for t in d.triples]
     old_basis, old = recorded(store)
     if old_basis != basis:
-        return BuildValidation(validate_triples(data, shapes, origin=loaded.subject_origin), "full", record=record)
+        return BuildValidation(validate_triples(data, shapes, origin=loaded.subject_origin), "full", record=record,
+                               digests=digests)
     changed = sorted(g for g in digests.keys() | old.keys() if digests.get(g) != old.get(g))
     if not changed:
-        return BuildValidation(ValidationReport([]), "unchanged", record=record)
+        return BuildValidation(ValidationReport([]), "unchanged", record=record, digests=digests)
     graphs = loaded.graphs()
     delta: list[ox.Triple] = []
     for graph in changed:
@@ -112,4 +114,4 @@ def validate_build(loaded: LoadedData, store: GraphStore) -> BuildValidation:
         delta += triple_difference(_asserted(store.graph_triples(graph)), _asserted(new))
         delta += [t for t in new if t.predicate.value in RELATION_IRIS]  # stored beside derived ones: recheck
     report = validate_change(data, shapes, delta, origin=loaded.subject_origin)
-    return BuildValidation(report, "changed", changed, record)
+    return BuildValidation(report, "changed", changed, record, digests)

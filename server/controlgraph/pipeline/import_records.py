@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from controlgraph.errors import ImportRejected, NotFound
+from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.pipeline.imports import Progress
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import composition_graphs, stored_model
@@ -97,5 +98,5 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
     shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
               for t in store.graph_triples(g) if t.predicate.value not in RELATION_IRIS]
     derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
-    store.replace_graphs(derived, remove=[graph])
+    store.replace_graphs({**derived, **forget_reuse(store)}, remove=[graph])
     return stats.get("definite", 0)

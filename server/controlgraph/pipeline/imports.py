@@ -23,6 +23,7 @@ from controlgraph.data.literals import check_literal_lengths
 from controlgraph.data.validation import validate_change
 from controlgraph.data.validation_scope import triple_difference
 from controlgraph.errors import ImportRejected, ValidationFailed
+from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
 from controlgraph.store.base import GraphStore
@@ -165,7 +166,7 @@ def commit_dataset(
     _say(progress, started, "refreshing inferred relations (scored with the last build's probability model)")
     derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
     _say(progress, started, f"writing {len(written):,} triples")
-    store.replace_graphs({graph: [*written, *record], **derived})
+    store.replace_graphs({graph: [*written, *record], **derived, **forget_reuse(store)})
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
 
 

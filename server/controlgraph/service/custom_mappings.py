@@ -223,7 +223,8 @@ class _TenantGraph:
         self.store = store
         self.tenant = tenant
         self.graph = tenant_graph(tenant)
-        self.nodes = _by_subject(store.graph_triples(self.graph))
+        self.previous = store.graph_triples(self.graph)
+        self.nodes = _by_subject(self.previous)
         self.nodes.pop(custom_set_iri(tenant), None)  # rewritten with the new revision on commit
 
     def mapping(self, iri: str) -> list[ox.Triple]:
@@ -255,7 +256,7 @@ class _TenantGraph:
         content += _set_triples(self.tenant, revision, moment.date())
         # Past audit records never change and no shape reads them: they are written back unvalidated.
         commit_tenant_graph(self.store, self.graph, content, label=f"custom mappings of tenant {self.tenant}",
-                            validated_before=past_audit)
+                            validated_before=past_audit, previous=self.previous)
         return audit_iri
 
 

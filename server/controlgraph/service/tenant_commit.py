@@ -71,11 +71,13 @@ def _neighbourhood(store: GraphStore, controls: Collection[str]) -> list[ox.Trip
 
 
 def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str,
-                        validated_before: Sequence[ox.Triple] = ()) -> bool:
+                        validated_before: Sequence[ox.Triple] = (),
+                        previous: Sequence[ox.Triple] | None = None) -> bool:
     """Validate ``triples`` as the new content of tenant ``graph``, then write it; False when nothing changed.
 
     ``validated_before`` is written too but not validated again: records that never change once written
-    (audit records), so a tenant's writes do not get slower and larger as its history grows.
+    (audit records), so a tenant's writes do not get slower and larger as its history grows. ``previous``
+    is the graph's content as the caller read it under the tenant's lock (read here when not given).
     """
     content = [t for t in triples if t.predicate.value not in RELATION_IRIS]
     check_literal_lengths(content, label)
@@ -90,7 +92,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     if not report.conforms:
         raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     written = content + direct_triples(edges) + list(validated_before)
-    if set(map(str, written)) == set(map(str, store.graph_triples(graph))):
+    if set(written) == set(store.graph_triples(graph) if previous is None else previous):
         return False
     store.replace_graphs({graph: written})
     return True

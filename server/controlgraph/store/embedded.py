@@ -230,18 +230,21 @@ class EmbeddedStore:
         if self.read_only:
             raise StoreError(f"{self.location}: the store is open read-only")
 
-    def _publish_snapshot(self) -> None:
+    def _publish_snapshot(self) -> bool:
+        """Publish a read snapshot; True when one was published (its checkpoint flushed the memtables)."""
         if self.path is None or self.read_only:
-            return
+            return False
         try:
             read_snapshots.publish(self._store, self.path, self._graph_versions,
                                    grace_seconds=self.snapshot_grace_seconds)
+            return True
         except OSError as exc:
             # The write itself is durable and stays acknowledged. Without a pointer, readers open the
             # live database directly (fresh answers, at the risk of meeting a compacted file) until
             # the next write publishes again.
             _log.error("%s: the read snapshot could not be published: %s", self.location, exc)
             read_snapshots.withdraw(self.path)
+            return False
 
     def _renew_versions(self, changed: Sequence[str], removed: Sequence[str]) -> None:
         version = read_snapshots.new_graph_version()
@@ -256,8 +259,10 @@ class EmbeddedStore:
                 changed = self._replace_graphs(graphs, remove)
                 self._renew_versions([g for g in changed if graphs.get(g)],
                                      [g for g in changed if not graphs.get(g)])
-                if changed:
-                    self._publish_snapshot()
+                # Durable before it is acknowledged: the snapshot's checkpoint flushes the memtables
+                # (RocksDB checkpoints flush when created); without a snapshot, flush here.
+                if changed and not self._publish_snapshot() and self.path is not None:
+                    self._flush()
         finally:
             # After the write: an answer computed from the old data during it is then never kept.
             self.read_cache.clear()
@@ -310,10 +315,15 @@ class EmbeddedStore:
         try:
             # One update request is one transaction in pyoxigraph: all of it or none of it.
             self._store.update(" ;\n".join(operations))
-            self._store.flush()
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return changed
+
+    def _flush(self) -> None:
+        try:
+            self._store.flush()
+        except OSError as exc:
+            raise StoreError(f"{self.location}: the write could not be flushed to disk: {exc}") from exc
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         self._check_writable()
