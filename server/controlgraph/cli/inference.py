@@ -77,7 +77,7 @@ def _echo_report(r: EvaluationReport) -> None:
     click.echo(_line("definite relations", r.definite)
                + f"  (relation agrees: {r.definite_relation_agreement})")
     click.echo(_line("all inferred pairs, unranked", r.inferred))
-    click.echo(_line(f"probability >= {rk.default_threshold:.2f}", rk.at_default))
+    click.echo(_line(f"probability >= {rk.default_threshold:.2f} (operating)", rk.at_default))
     click.echo(_line(f"best threshold ({rk.best_threshold:.2f})", rk.at_best))
     click.echo(_line("naive two-hop, all pivots", r.naive_all))
     for pivot, s in r.naive_by_pivot.items():
@@ -100,14 +100,7 @@ def stored_model(ctx: Context) -> ProbabilityModel | None:
     store = open_store(ctx.settings, read_only=True)
     for t in store.graph_triples(BUILD_NODE):
         if t.predicate.value == CG + "probabilityModel":
-            data = json.loads(term_value(t.object))
-            features = tuple(data["features"])
-            model = ProbabilityModel(
-                features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
-                [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
-                dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
-            )
-            return model
+            return ProbabilityModel.from_json(json.loads(term_value(t.object)))
     return None
 
 

@@ -135,7 +135,8 @@ def build(
     for g, edges in edges_by_graph.items():
         graphs[g] = graphs[g] + direct_triples(edges)
     derived, stats, model = composition_graphs(
-        shared_graphs(graphs), max_hops=settings.max_hops, probability_floor=settings.candidate_probability_floor
+        shared_graphs(graphs), max_hops=settings.max_hops, probability_floor=settings.candidate_probability_floor,
+        previous_model=_previous_model(store),
     )
     graphs.update(derived)
     result.inference = stats
@@ -201,7 +202,9 @@ def _build_metadata(result: BuildResult) -> list[ox.Triple]:
             ox.Literal(str(result.asserted_mappings), datatype=ox.NamedNode(XSD_INTEGER)),
         ),
         *(
-            [ox.Triple(node, ox.NamedNode(CG + "probabilityModel"), ox.Literal(json.dumps(result.model.to_json())))]
+            [ox.Triple(node, ox.NamedNode(CG + "probabilityModel"), ox.Literal(json.dumps(result.model.to_json()))),
+             ox.Triple(node, ox.NamedNode(CG + "operatingThreshold"),
+                       ox.Literal(str(result.model.threshold), datatype=ox.NamedNode(XSD_DECIMAL)))]
             if result.model is not None
             else []
         ),
@@ -209,4 +212,16 @@ def _build_metadata(result: BuildResult) -> list[ox.Triple]:
 
 
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+
+
+def _previous_model(store: GraphStore) -> ProbabilityModel | None:
+    """The probability model of the build the store holds (reused when fitted on the same inputs)."""
+    for t in store.graph_triples(BUILD_GRAPH):
+        if t.predicate.value == CG + "probabilityModel":
+            try:
+                return ProbabilityModel.from_json(json.loads(term_value(t.object)))
+            except (KeyError, TypeError, ValueError):  # an older build's model: fit again
+                return None
+    return None
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -76,12 +76,14 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
 
 
 def composition_graphs(
-    triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2
+    triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2,
+    previous_model: ProbabilityModel | None = None,
 ) -> tuple[dict[str, list[ox.Triple]], dict[str, int], ProbabilityModel]:
     """Run the composition engine over the shared asserted mappings in ``triples`` and score its pairs.
 
     The probability model is fitted leave-one-set-out on the published sets in ``triples``
-    (:mod:`probability_fit`). Returns the inferred, candidates and conflicts graphs, the counts
+    (:mod:`probability_fit`); ``previous_model`` (the last build's) is reused when fitted on the same
+    inputs. Returns the inferred, candidates and conflicts graphs, the counts
     (``candidates_stored`` and ``candidate_pairs_stored`` are what the candidates graph holds) and
     the model.
     """
@@ -89,7 +91,7 @@ def composition_graphs(
     titles, statements, parents = control_texts(triples)
     inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
     result = inputs.compose(edges)
-    model = fit_model(inputs)
+    model = fit_model(inputs, previous=previous_model)
     apply_model(model, inputs, result)
     graphs = result_graphs(edges, result, probability_floor)
     stats = dict(result.stats)
