@@ -41,9 +41,11 @@ class Settings:
     workers: int = _setting(1, "Worker processes for `controlgraph serve`.")
     max_hops: int = _setting(3, "Longest chain of asserted mappings the composition engine follows.")
     likely_threshold: float = _setting(
-        0.5,
+        -1.0,
         "Coverage: a candidate link at or above this probability shows as 'likely' (never counted as proven). "
-        "Probabilities are the calibrated ones where the build stores them, else the candidate ranking score.",
+        "Probabilities are the calibrated ones where the build stores them, else the candidate ranking score. "
+        "Negative (the default): the operating threshold the build chose leave-one-set-out "
+        "(cg:operatingThreshold, docs/reasoning.md), 0.5 without a fitted model.",
     )
     hub_share: float = _setting(
         0.1,
@@ -185,7 +187,9 @@ class Settings:
         for name in ("graphql_cache_bytes", "graphql_cache_entry_bytes"):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must not be negative")
-        for name in ("likely_threshold", "hub_share", "candidate_probability_floor"):
+        if self.likely_threshold > 1.0:
+            raise ConfigurationError(f"{ENV_PREFIX}LIKELY_THRESHOLD must be at most 1 (negative: the build's)")
+        for name in ("hub_share", "candidate_probability_floor"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigurationError(f"{ENV_PREFIX}{name.upper()} must be between 0 and 1")
 

@@ -107,6 +107,9 @@ _RELATION_INVERSE = {
 }
 _RELATION_BY_IRI = {CG + local: rel for rel, local in _RELATION_LOCAL.items()}
 RELATION_IRIS: frozenset[str] = frozenset(_RELATION_BY_IRI)
+# The bare triples the build materialises beside mapping nodes: a relation, or cg:overlaps for a mapping
+# that states no single relation (reasoning/materialise.py). Derived: stripped before content is compared.
+DIRECT_PREDICATES: frozenset[str] = RELATION_IRIS | {CG + "overlaps"}
 
 
 class Rationale(Enum):

@@ -108,3 +108,62 @@ def test_no_published_sets_means_no_invented_probability() -> None:
     result = compose_mappings(edges, lambda c: c.split(":")[0])
     apply_model(model, inputs, result)
     assert result.candidates and all(c.probability is None for c in result.candidates)
+
+
+def test_best_cut_and_the_operating_threshold_by_hand() -> None:
+    from controlgraph.reasoning.probability_fit import best_cut, operating_threshold
+
+    p = np.array([0.9, 0.8, 0.6, 0.4, 0.2])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
+    # Keeping the top 2 gives F1 2*2/(2+4) = 0.67; the top 4: 2*3/(4+4) = 0.75 (gold 4, one never found).
+    assert best_cut(p, y, gold=4) == 0.4
+    # Ties are cut between distinct values only: keeping one of two 0.5s is not a choice.
+    assert best_cut(np.array([0.5, 0.5, 0.1]), np.array([1.0, 0.0, 0.0]), gold=1) == 0.5
+    # The median of the training sets' cuts; sets without a published pair among their rows say nothing.
+    folds = [(p, y, 4), (np.array([0.3, 0.1]), np.array([1.0, 0.0]), 1), (np.array([0.7]), np.array([1.0]), 1),
+             (np.array([0.9]), np.array([0.0]), 3)]
+    assert operating_threshold(folds) == 0.4
+    assert operating_threshold([(np.array([0.9]), np.array([0.0]), 3)]) == 0.5  # nothing to learn from
+
+
+def test_the_fitted_threshold_is_the_one_evaluate_and_coverage_use(
+    built_edges: list[AssertedMapping], shipped_texts: tuple[dict[str, str], dict[str, str], dict[str, str]],
+    built_store,  # type: ignore[no-untyped-def]
+) -> None:
+    from controlgraph.analysis.evaluation import evaluate
+    from controlgraph.analysis.likelihood import FROM_MODEL, likely_threshold_in
+
+    titles, statements, parents = shipped_texts
+    inputs = ScoringInputs(built_edges, texts_from(titles, statements), parents.get, 3)
+    held = "nist-csf-1.1--iso27001-2022"
+    model = fit_model(inputs, exclude=["https://w3id.org/controlgraph/id/mapping-set/" + held])
+    assert 0.0 < model.threshold < 0.5  # most probabilities sit below 0.5: a fixed 0.5 kept almost nothing
+    report = evaluate(built_edges, held, texts=texts_from(titles, statements), parent_of=parents.get)
+    assert report.ranking.default_threshold == model.threshold
+    # The shipped build stores its own threshold; coverage follows it unless a threshold is configured.
+    stored = likely_threshold_in(built_store, FROM_MODEL)
+    assert 0.0 < stored < 0.5
+    assert likely_threshold_in(built_store, 0.7) == 0.7
+
+
+def test_a_model_fitted_on_the_same_inputs_is_reused_and_round_trips() -> None:
+    C, S = "https://w3id.org/controlgraph/id/control/", "https://w3id.org/controlgraph/id/mapping-set/"
+    edges = [
+        AssertedMapping(f"m{i}", f"{C}fa/a{i}", Relation.SUBSET_OF, f"{C}fb/b{i}", mapping_set=S + "ab")
+        for i in range(25)
+    ] + [
+        AssertedMapping(f"n{i}", f"{C}fb/b{i}", Relation.INTERSECTS_WITH, f"{C}fc/c{i % 20}", mapping_set=S + "bc")
+        for i in range(25)
+    ] + [
+        AssertedMapping(f"k{i}", f"{C}fa/a{i}", Relation.INTERSECTS_WITH, f"{C}fc/c{(i * 7) % 20}",
+                        mapping_set=S + "ac")
+        for i in range(25)
+    ]
+    inputs = ScoringInputs(edges, TextIndex({}), None, 3)
+    model = fit_model(inputs)
+    assert model.trained_on and model.inputs_digest
+    again = ProbabilityModel.from_json(model.to_json())
+    assert again.to_json() == model.to_json()
+    assert fit_model(inputs, previous=again) is again  # same inputs: not refitted
+    changed = ScoringInputs(edges[:-1], TextIndex({}), None, 3)
+    assert fit_model(changed, previous=again) is not again

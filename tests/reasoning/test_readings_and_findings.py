@@ -153,3 +153,44 @@ def test_the_corrected_shipped_set_leaves_no_finding(built_edges: list[AssertedM
     assert [(f.kind, f.controls[0]) for f in compose_mappings(built_edges, max_hops=2).findings] == []
     corrected = [e for e in built_edges if e.subject.endswith("/iso27002-2013/12.6.1") and e.object.endswith("/8.8")]
     assert [e.relation for e in corrected] == [Relation.SUBSET_OF]
+
+
+def test_the_direct_triple_of_a_mapping_claims_no_more_than_its_reading() -> None:
+    from controlgraph.reasoning.materialise import OVERLAPS, asserted_edges, direct_triples
+
+    ccm, iso = C + "csa-ccm-4/", C + "iso27002-2013/"
+    triples = [
+        *_mapping("untyped", C + "nist-csf-2.0/GV.OC-01", INT, C + "iso27001-2022/A.5.1", relationSource="defaulted"),
+        *_mapping("nogap", ccm + "A&A-01", INT, iso + "18.2.1", relationSource="defaulted", gapLevel="No Gap"),
+        *_mapping("partial", ccm + "A&A-03", INT, iso + "18.2.4", relationSource="defaulted", gapLevel="Partial Gap"),
+        *_mapping("typed", C + "nist-csf-2.0/GV.OC-02", INT, C + "iso27001-2022/A.5.2"),
+        *_mapping("sub", C + "nist-csf-2.0/GV.OC-03", SUB, C + "iso27001-2022/A.5.3"),
+    ]
+    direct = {(t.subject.value, t.predicate.value, t.object.value) for t in direct_triples(asserted_edges(triples))}
+    assert direct == {
+        (C + "nist-csf-2.0/GV.OC-01", OVERLAPS, C + "iso27001-2022/A.5.1"),  # never an exclusive intersects-with
+        (ccm + "A&A-01", OVERLAPS, iso + "18.2.1"),
+        (ccm + "A&A-03", OVERLAPS, iso + "18.2.4"),
+        (C + "nist-csf-2.0/GV.OC-02", INT.iri, C + "iso27001-2022/A.5.2"),  # typed: stated as typed
+        (C + "nist-csf-2.0/GV.OC-03", SUB.iri, C + "iso27001-2022/A.5.3"),
+    }
+
+
+def test_the_shipped_build_writes_no_intersects_with_for_an_untyped_reference(built_store) -> None:  # type: ignore[no-untyped-def]
+    defaulted = list(built_store.query(
+        f"SELECT ?s ?o WHERE {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ; <{CG}relation> <{INT.iri}> ;"
+        f" <{CG}relationSource> \"defaulted\" }}"
+    ))
+    assert len(defaulted) > 100  # NIST's untyped informative references, CSA's OLIR submission
+    claimed = built_store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ;"
+        f" <{CG}relation> <{INT.iri}> ; <{CG}relationSource> \"defaulted\" . ?s <{INT.iri}> ?o ."
+        f" FILTER NOT EXISTS {{ ?m2 <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ; <{CG}relation> <{INT.iri}> ."
+        f" FILTER NOT EXISTS {{ ?m2 <{CG}relationSource> \"defaulted\" }} }} }}"
+    )
+    assert int(next(iter(claimed))["n"].value) == 0
+    overlaps = built_store.query(
+        f"ASK {{ ?m <{CG}mappingSubject> ?s ; <{CG}mappingObject> ?o ; <{CG}relationSource> \"defaulted\" ."
+        f" ?s <{CG}overlaps> ?o }}"
+    )
+    assert bool(overlaps)

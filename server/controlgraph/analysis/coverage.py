@@ -40,7 +40,7 @@ from controlgraph.analysis.items import (
     HaveSpec,
     framework_items,
 )
-from controlgraph.analysis.likelihood import candidate_probability, describe_sources
+from controlgraph.analysis.likelihood import FROM_MODEL, candidate_probability, describe_sources, likely_threshold_in
 from controlgraph.analysis.satisfiers import Satisfier, satisfiers_in_framework
 from controlgraph.analysis.scope import ScopeResult, scoped_items
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
@@ -55,7 +55,7 @@ __all__ = ["STATUS_ORDER", "CandidateEvidence", "CoverageReport", "FrameworkItem
 
 STATUS_ORDER = {"none": 0, "likely": 1, "partial": 2, "full": 3}
 LEVELS = ("full", "partial", "likely", "none")
-DEFAULT_LIKELY_THRESHOLD = 0.5
+DEFAULT_LIKELY_THRESHOLD = FROM_MODEL  # the build's operating threshold
 _FULL_SET = frozenset({Relation.EQUAL, Relation.SUBSET_OF})
 
 
@@ -274,6 +274,7 @@ def coverage_of_implemented(
     hub_share: float | None = None,
 ) -> CoverageReport:
     """:func:`coverage` for a set of control IRIs (the programme calls it for each plan it weighs)."""
+    likely_threshold = likely_threshold_in(store, likely_threshold)
     framework = framework_items(store, target)
     scoped = scoped_items(framework, scope, role)
     implemented = set(implemented)

@@ -11,7 +11,8 @@ Two kinds of gold:
 In both, pairs are compared oriented (subject framework, object framework) and restricted to the
 identifiers both sides know: controls the gold maps on each side, present in the graph. Reported:
 definite relations (precision, recall, agreement of the relation); every inferred pair ranked by
-calibrated probability (P/R/F1 at the default threshold and the best one, average precision,
+calibrated probability (P/R/F1 at the model's operating threshold, chosen leave-one-set-out on the
+training sets without the gold, and at the best one in hindsight, average precision,
 precision at k, calibration table and Brier score); naive chaining (any A-B-C, relations ignored)
 through each pivot framework and through all.
 """
@@ -92,9 +93,9 @@ def naive_two_hop(edges: Sequence[AssertedMapping], subject_fw: str, object_fw: 
     return {p for pairs in naive_by_pivot(edges, (subject_fw, object_fw), lambda _: True).values() for p in pairs}
 
 
-def _report(name: str, held: HeldOut, model_sets: dict[str, int], probabilities: Sequence[float], hops: int) -> (
-    EvaluationReport
-):
+def _report(
+    name: str, held: HeldOut, model_sets: dict[str, int], probabilities: Sequence[float], hops: int, threshold: float
+) -> EvaluationReport:
     gold = held.gold
     subjects, objects = {a for a, _ in gold}, {c for _, c in gold}
 
@@ -126,7 +127,7 @@ def _report(name: str, held: HeldOut, model_sets: dict[str, int], probabilities:
         definite=scores(overlapping, gold),
         definite_relation_agreement=agreement,
         inferred=scores([pair for pair, _ in held.rows], gold),
-        ranking=rank_report(predicted, gold),
+        ranking=rank_report(predicted, gold, threshold=threshold),
         naive_all=scores(all_naive, gold),
         naive_by_pivot={k: scores(v, gold) for k, v in sorted(pivots.items()) if v},
         model_trained_on=model_sets,
@@ -150,7 +151,7 @@ def evaluate(
     model = fit_model(inputs, exclude=[set_iri])
     held = hold_out(inputs, set_iri)
     probabilities = model.predict(held.matrix()).tolist() if held.rows else []
-    return _report(set_iri.rsplit("/", 1)[-1], held, model.trained_on, probabilities, max_hops)
+    return _report(set_iri.rsplit("/", 1)[-1], held, model.trained_on, probabilities, max_hops, model.threshold)
 
 
 def evaluate_gold(
@@ -180,4 +181,4 @@ def evaluate_gold(
     rows = score_pairs(inputs, result, oriented, frameworks)
     held = HeldOut(name, frameworks, oriented, rows, [int(p in oriented) for p, _ in rows], result, rest)
     probabilities = model.predict(held.matrix()).tolist() if rows else []
-    return _report(name, held, model.trained_on, probabilities, max_hops)
+    return _report(name, held, model.trained_on, probabilities, max_hops, model.threshold)

@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from controlgraph.data.interop import term_value
+from controlgraph.store.base import GraphStore
+from controlgraph.vocabulary import CG, graph_iri
+
+FROM_MODEL = -1.0  # the likely_threshold setting's default: take the build's operating threshold
+FALLBACK_THRESHOLD = 0.5  # a store without a fitted model (no published set to learn from)
 CALIBRATED = "calibrated"
 RANKING_SCORE = "ranking-score"
 
@@ -35,3 +41,14 @@ def describe_sources(sources: Iterable[str]) -> str:
     if not used:
         return "no candidate probabilities used"
     return "; ".join(SOURCES[s] for s in used)
+
+
+def likely_threshold_in(store: GraphStore, configured: float) -> float:
+    """The "likely" cut: ``configured`` when set (0-1), else the operating threshold the build chose
+    leave-one-set-out (``cg:operatingThreshold`` on the build node, docs/reasoning.md), else 0.5."""
+    if configured >= 0:
+        return configured
+    query = f"SELECT ?t WHERE {{ GRAPH <{graph_iri('build')}> {{ ?b <{CG}operatingThreshold> ?t }} }}"
+    for row in store.query(query):  # type: ignore[union-attr]
+        return float(term_value(row[0]))
+    return FALLBACK_THRESHOLD

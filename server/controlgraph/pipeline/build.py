@@ -25,7 +25,7 @@ from controlgraph.errors import ValidationFailed
 from controlgraph.pipeline.build_reuse import reasoning_key, record_triples, reusable
 from controlgraph.pipeline.build_validation import BUILD_GRAPH, validate_build
 from controlgraph.reasoning.inputs import shared_graphs
-from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples
+from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
@@ -154,7 +154,8 @@ def build(
     for g, edges in edges_by_graph.items():
         graphs[g] = graphs[g] + direct_triples(edges)
     derived, stats, model = composition_graphs(
-        shared_graphs(graphs), max_hops=settings.max_hops, probability_floor=settings.candidate_probability_floor
+        shared_graphs(graphs), max_hops=settings.max_hops, probability_floor=settings.candidate_probability_floor,
+        previous_model=stored_model(store),
     )
     graphs.update(derived)
     result.inference = stats
@@ -221,7 +222,9 @@ def _build_metadata(result: BuildResult) -> list[ox.Triple]:
             ox.Literal(str(result.asserted_mappings), datatype=ox.NamedNode(XSD_INTEGER)),
         ),
         *(
-            [ox.Triple(node, ox.NamedNode(CG + "probabilityModel"), ox.Literal(json.dumps(result.model.to_json())))]
+            [ox.Triple(node, ox.NamedNode(CG + "probabilityModel"), ox.Literal(json.dumps(result.model.to_json()))),
+             ox.Triple(node, ox.NamedNode(CG + "operatingThreshold"),
+                       ox.Literal(str(result.model.threshold), datatype=ox.NamedNode(XSD_DECIMAL)))]
             if result.model is not None
             else []
         ),
@@ -229,4 +232,5 @@ def _build_metadata(result: BuildResult) -> list[ox.Triple]:
 
 
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -31,7 +31,7 @@ from controlgraph.data.loader import LoadedData
 from controlgraph.data.validation import ValidationReport, validate_change, validate_triples
 from controlgraph.data.validation_scope import triple_difference
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, ONTOLOGY_GRAPH, RELATION_IRIS, graph_iri
+from controlgraph.vocabulary import CG, DIRECT_PREDICATES, ONTOLOGY_GRAPH, graph_iri
 
 BUILD_GRAPH = graph_iri("build")
 VALIDATION_BASIS = CG + "validationBasis"
@@ -90,7 +90,7 @@ def record_triples(basis: str, digests: dict[str, str]) -> list[ox.Triple]:
 
 
 def _asserted(triples: list[ox.Triple]) -> list[ox.Triple]:
-    return [t for t in triples if t.predicate.value not in RELATION_IRIS]
+    return [t for t in triples if t.predicate.value not in DIRECT_PREDICATES]
 
 
 def validate_build(loaded: LoadedData, store: GraphStore) -> BuildValidation:
@@ -112,6 +112,6 @@ def validate_build(loaded: LoadedData, store: GraphStore) -> BuildValidation:
     for graph in changed:
         new = graphs.get(graph, [])
         delta += triple_difference(_asserted(store.graph_triples(graph)), _asserted(new))
-        delta += [t for t in new if t.predicate.value in RELATION_IRIS]  # stored beside derived ones: recheck
+        delta += [t for t in new if t.predicate.value in DIRECT_PREDICATES]  # stored beside derived ones: recheck
     report = validate_change(data, shapes, delta, origin=loaded.subject_origin)
     return BuildValidation(report, "changed", changed, record, digests)

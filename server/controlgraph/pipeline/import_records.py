@@ -18,7 +18,7 @@ from controlgraph.pipeline.imports import Progress
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import composition_graphs, stored_model
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS
+from controlgraph.vocabulary import CG, DCTERMS, DIRECT_PREDICATES, IMPORT_GRAPH, SKOS
 
 _RECORDS = f"""
 SELECT ?g ?p ?o WHERE {{
@@ -96,7 +96,7 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
     if progress is not None:
         progress("refreshing inferred relations without it")
     shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
-              for t in store.graph_triples(g) if t.predicate.value not in RELATION_IRIS]
+              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
     derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
     store.replace_graphs({**derived, **forget_reuse(store)}, remove=[graph])
     return stats.get("definite", 0)

@@ -27,7 +27,7 @@ from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, RELATION_IRIS, SKOS, TENANT_GRAPH, XSD
+from controlgraph.vocabulary import CG, DCTERMS, DIRECT_PREDICATES, IMPORT_GRAPH, SKOS, TENANT_GRAPH, XSD
 
 Progress = Callable[[str], None]
 RECORD_PREDICATES = frozenset(CG + p for p in ("importKind", "importSource", "importSha256", "importCounts",
@@ -104,7 +104,7 @@ class CommitOutcome:
 
 def _without_relation_triples(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
     """Drop materialised ``A rel B`` triples; they are re-derived from the mapping nodes."""
-    return [t for t in triples if t.predicate.value not in RELATION_IRIS]
+    return [t for t in triples if t.predicate.value not in DIRECT_PREDICATES]
 
 
 def _without_record(graph: str, triples: Sequence[ox.Triple]) -> list[ox.Triple]:

@@ -1,4 +1,10 @@
-"""From mapping nodes to relation triples: the direct triple beside each node, and the closure."""
+"""From mapping nodes to relation triples: the direct triple beside each node, and the closure.
+
+The direct triple says what the mapping says, read as :mod:`readings` reads it: ``A cg:subsetOf B``
+for a typed relation, but ``A cg:overlaps B`` for a mapping that states less than one relation (an
+untyped reference, a "related" link, a CSA gap level): an exclusive ``cg:intersectsWith`` there would
+rule out equal and subset-of, which the source never claimed.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from controlgraph.reasoning.inputs import asserted_mappings, control_texts
 from controlgraph.reasoning.pair_features import FEATURES, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model
 from controlgraph.reasoning.probability_model import ProbabilityModel
+from controlgraph.reasoning.readings import MappingFacts, read_all
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, result_graphs, stored_candidates
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, RELATION_IRIS, Relation, graph_iri
@@ -26,13 +33,20 @@ class AssertedEdge:
     subject: str
     relation: Relation
     object: str
+    reading: str = "stated"
+
+
+OVERLAPS = CG + "overlaps"
+_OPTIONAL = {CG + "inMappingSet": "set", CG + "relationSource": "source", CG + "gapLevel": "gap",
+             CG + "reading": "reading"}
 
 
 def asserted_edges(triples: Iterable[ox.Triple]) -> list[AssertedEdge]:
-    """The (subject, relation, object) of every complete mapping node in ``triples``."""
+    """The (subject, relation, object) and reading of every complete mapping node in ``triples``."""
     subject: dict[str, str] = {}
     obj: dict[str, str] = {}
     relation: dict[str, str] = {}
+    extra: dict[str, dict[str, str]] = {}
     for t in triples:
         p = t.predicate.value
         if p == CG + "mappingSubject":
@@ -41,40 +55,50 @@ def asserted_edges(triples: Iterable[ox.Triple]) -> list[AssertedEdge]:
             obj[term_value(t.subject)] = term_value(t.object)
         elif p == CG + "relation" and term_value(t.object) in RELATION_IRIS:
             relation[term_value(t.subject)] = term_value(t.object)
-    return [
-        AssertedEdge(m, subject[m], Relation.from_iri(relation[m]), obj[m])
-        for m in sorted(relation)
-        if m in subject and m in obj
-    ]
+        elif p in _OPTIONAL:
+            extra.setdefault(term_value(t.subject), {})[_OPTIONAL[p]] = term_value(t.object)
+    facts = []
+    for m in sorted(relation):
+        if m in subject and m in obj:
+            f = extra.get(m, {})
+            facts.append(MappingFacts(m, subject[m], Relation.from_iri(relation[m]), obj[m], f.get("set"),
+                                      f.get("source"), f.get("gap"), f.get("reading")))
+    readings, _ = read_all(facts)
+    return [AssertedEdge(f.mapping, f.subject, f.relation, f.object, readings[f.mapping]) for f in facts]
 
 
-def _triple(s: str, rel: Relation, o: str) -> ox.Triple:
-    return ox.Triple(ox.NamedNode(s), ox.NamedNode(rel.iri), ox.NamedNode(o))
+def _triple(s: str, predicate: str, o: str) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(predicate), ox.NamedNode(o))
 
 
 def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
-    """The bare ``A rel B`` triple materialised beside each mapping node, for querying."""
-    return [_triple(e.subject, e.relation, e.object) for e in edges]
+    """The bare triple materialised beside each mapping node, for querying: ``A rel B`` when the mapping
+    states one relation, ``A cg:overlaps B`` when its reading leaves several (never a claim it did not make)."""
+    return [
+        _triple(e.subject, e.relation.iri if e.reading == "stated" else OVERLAPS, e.object) for e in edges
+    ]
 
 
 def composition_graphs(
     triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2,
     model: ProbabilityModel | None = None,
+    previous_model: ProbabilityModel | None = None,
 ) -> tuple[dict[str, list[ox.Triple]], dict[str, int], ProbabilityModel]:
     """Run the composition engine over the shared asserted mappings in ``triples`` and score its pairs.
 
     The probability model is fitted leave-one-set-out on the published sets in ``triples``
     (:mod:`probability_fit`), unless ``model`` is given: an import scores with the model the last
-    build fitted (:func:`stored_model`) and only a build refits it. Returns the inferred, candidates
-    and conflicts graphs, the counts (``candidates_stored`` and ``candidate_pairs_stored`` are what
-    the candidates graph holds) and the model.
+    build fitted (:func:`stored_model`) and only a build refits it, reusing ``previous_model`` (the last
+    build's) when it was fitted on the same inputs. Returns the inferred, candidates and conflicts graphs,
+    the counts (``candidates_stored`` and ``candidate_pairs_stored`` are what the candidates graph holds)
+    and the model.
     """
     edges = asserted_mappings(triples)
     titles, statements, parents = control_texts(triples)
     inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
     result = inputs.compose(edges)
     if model is None or model.features != FEATURES:  # none stored, or stored by a version with other features
-        model = fit_model(inputs)
+        model = fit_model(inputs, previous=previous_model)
     apply_model(model, inputs, result)
     graphs = result_graphs(edges, result, probability_floor)
     stats = dict(result.stats)
@@ -90,13 +114,17 @@ _MODEL_QUERY = f"SELECT ?model WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}>
 
 
 def stored_model(store: GraphStore) -> ProbabilityModel | None:
-    """The probability model the store's last build fitted (``None`` before any build stored one)."""
+    """The probability model the store's last build fitted (``None`` before any build stored one, or when an
+    older version stored it in another form: it is fitted again)."""
     result = store.query(_MODEL_QUERY)
     assert isinstance(result, ox.QuerySolutions)
     for row in result:
         value = row["model"]
         if isinstance(value, ox.Literal):
-            return ProbabilityModel.from_json(json.loads(value.value))
+            try:
+                return ProbabilityModel.from_json(json.loads(value.value))
+            except (KeyError, TypeError, ValueError):
+                return None
     return None
 
 

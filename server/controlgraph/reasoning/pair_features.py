@@ -30,11 +30,19 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
   neighbour);
 - ``publishers``: log(1 + distinct publishers behind the chains' links, beyond the first);
 - ``strength``: the best chain's weakest strength over 10 (unknown 0.5);
-- ``lexical``: TF-IDF cosine of the two controls' titles and any imported statements.
+- ``lexical``: TF-IDF cosine of the two controls' titles and any imported statements;
+- ``route_fanout``: over the frameworks of the shared neighbours, the smallest log(1 + expected
+  controls reached through that pivot framework): mean links of s's framework into the pivot's
+  times the pivot's into t's, both ways averaged (log 1000 when nothing is shared). A pivot
+  framework mapped about one-to-one to one side (an edition translation) carries the other
+  side's published mapping almost intact, so its naive two-hop chains are the precise ones.
+
+A class's framework is its one framework, or all of them for a class of equal controls of several.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter, defaultdict
@@ -67,6 +75,7 @@ FEATURES: tuple[str, ...] = (
     "publishers",
     "strength",
     "lexical",
+    "route_fanout",
 )
 
 _NR = P.of(Relation.NOT_RELATED)
@@ -92,6 +101,7 @@ class TextIndex:
     """TF-IDF vectors of control texts (titles, statements), for cosine similarity."""
 
     def __init__(self, texts: Mapping[str, str]) -> None:
+        self._digest = hashlib.sha256(repr(sorted(texts.items())).encode()).hexdigest()
         tokens = {k: [w for w in _WORD.findall(v.lower()) if w not in _STOP] for k, v in texts.items()}
         df: Counter[str] = Counter()
         for words in tokens.values():
@@ -103,8 +113,21 @@ class TextIndex:
             vec = {w: (1 + math.log(c)) * math.log((1 + n) / (1 + df[w])) for w, c in tf.items()}
             norm = math.sqrt(sum(x * x for x in vec.values())) or 1.0
             self._vectors[key] = {w: x / norm for w, x in vec.items()}
+        # Fitting scores the same pairs in every held-out run and again in the build: computed once.
+        self._cosines: dict[tuple[str, str], float] = {}
+
+    def digest(self) -> str:
+        """A digest of the texts indexed."""
+        return self._digest
 
     def cosine(self, a: str, b: str) -> float:
+        key = (a, b) if a <= b else (b, a)
+        known = self._cosines.get(key)
+        if known is None:
+            known = self._cosines[key] = self._cosine(*key)
+        return known
+
+    def _cosine(self, a: str, b: str) -> float:
         va, vb = self._vectors.get(a), self._vectors.get(b)
         if not va or not vb:
             return 0.0
@@ -130,10 +153,11 @@ class PairFeatures:
         g = self.g
         self.neighbours: list[set[int]] = [{n for n, _ in row} for row in g.adjacency]
         self.degree = [len(n) for n in self.neighbours]
+        # A class's framework key: its one framework, or all of them for a class joining several
+        # (ISO/IEC 27001:2022 A.5.1 = 27002:2022 5.1), the same whichever member a pair names.
+        self.class_framework: list[str] = ["+".join(sorted({g.framework[i] for i in m})) for m in g.members]
         self.framework_degree: list[Counter[str]] = [
-            Counter(g.framework[g.members[n][0]] if g.sole_framework[n] is None else g.sole_framework[n] or ""
-                    for n in near)
-            for near in self.neighbours
+            Counter(self.class_framework[n] for n in near) for near in self.neighbours
         ]
         self.children: dict[int, set[int]] = defaultdict(set)
         for i, name in enumerate(g.names):
@@ -144,9 +168,10 @@ class PairFeatures:
         self.best_support: dict[tuple[int, str], int] = defaultdict(int)
         self._options: dict[tuple[int, str], list[float]] = defaultdict(list)
         self._lexical_cache: dict[int, float] = {}  # by id of a result item, which the result keeps alive
+        self._fan_cache: dict[tuple[str, str], float] = {}
         for item in self._stated():
             s, t = self._classes(item)
-            fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
+            fs, ft = self.class_framework[s], self.class_framework[t]
             self.competition[(s, ft)] += 1
             self.competition[(t, fs)] += 1
             support = len(self.neighbours[s] & self.neighbours[t])
@@ -191,7 +216,7 @@ class PairFeatures:
             mask = P.of_all(item.possibilities)
             definite, chains, independent = 0.0, item.path_count, item.independent_paths
             publishers, strength, shared_parents = len(item.publishers), item.strength, item.shared_parents
-        fs, ft = g.framework[g.index[item.subject]], g.framework[g.index[item.object]]
+        fs, ft = self.class_framework[s], self.class_framework[t]
         shared = self.neighbours[s] & self.neighbours[t]
         specificity = sum(1.0 / self.degree[n] for n in shared)
         hub = math.log1p(min(self.degree[n] for n in shared)) if shared else 0.0
@@ -205,6 +230,8 @@ class PairFeatures:
             len(shared) / max(self.best_support[(s, ft)], 1) + len(shared) / max(self.best_support[(t, fs)], 1)
         ) / 2
         lexical = self._lexical(item)
+        routes = {self.class_framework[n] for n in shared}
+        route_fanout = min((self._route(f, fs, ft) for f in routes), default=math.log(1000))
         merit = len(shared) + lexical
         inverse_rank = (self._inverse_rank((s, ft), merit) + self._inverse_rank((t, fs), merit)) / 2
         return (
@@ -228,7 +255,24 @@ class PairFeatures:
             math.log1p(max(publishers - 1, 0)),
             0.5 if strength is None else min(max(strength / 10, 0.0), 1.0),
             lexical,
+            route_fanout,
         )
+
+    def _fan(self, source: str, target: str) -> float:
+        """Mean links into ``target`` of the classes of framework ``source`` that have any."""
+        key = (source, target)
+        known = self._fan_cache.get(key)
+        if known is None:
+            counts = [fd[target] for c, fd in enumerate(self.framework_degree)
+                      if self.class_framework[c] == source and fd[target]]
+            known = self._fan_cache[key] = sum(counts) / len(counts) if counts else 0.0
+        return known
+
+    def _route(self, pivot: str, fs: str, ft: str) -> float:
+        """log of the expected targets a control reaches through pivot framework ``pivot`` (both ways, mean)."""
+        forward = self._fan(fs, pivot) * self._fan(pivot, ft)
+        backward = self._fan(ft, pivot) * self._fan(pivot, fs)
+        return math.log1p((forward + backward) / 2)
 
     def _lexical(self, item: InferredRelation | CandidateLink) -> float:
         known = self._lexical_cache.get(id(item))

@@ -10,9 +10,11 @@ sets' rows), so the probabilities are those of a set the model has not seen.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -20,10 +22,14 @@ from controlgraph.reasoning.chain_results import CandidateLink, CompositionResul
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
-from controlgraph.reasoning.probability_model import Matrix, ProbabilityModel
+from controlgraph.reasoning.probability_model import DEFAULT_THRESHOLD, Matrix, ProbabilityModel
 from controlgraph.vocabulary import Relation
 
 MIN_SET_PAIRS = 20
+# The engine's own code is an input of the fit too: a changed feature or walk must refit.
+_CODE_DIGEST = hashlib.sha256(
+    b"".join(f.read_bytes() for f in sorted(Path(__file__).resolve().parent.glob("*.py")))
+).hexdigest()
 Pair = tuple[str, str]
 
 
@@ -132,11 +138,18 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
         and {framework_from_iri(e.subject), framework_from_iri(e.object)} != pair
     ]
     gold = gold_pairs(held, frameworks)
-    if not _connected(rest, frameworks):  # no chain can join them: nothing to compose
+    if not _connected(rest, frameworks) or not _touched(rest, gold):  # no chain can join them: nothing to compose
         return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
     result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
+
+
+def _touched(edges: Sequence[AssertedMapping], gold: Collection[Pair]) -> bool:
+    """True when some subject and some object of ``gold`` have a mapping left: a control with none
+    is in no chain, so without both no row can be found."""
+    ends = {e.subject for e in edges} | {e.object for e in edges}
+    return any(a in ends for a, _ in gold) and any(c in ends for _, c in gold)
 
 
 def _connected(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) -> bool:
@@ -154,13 +167,41 @@ def _connected(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) ->
     return frameworks[1] in seen
 
 
-def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0) -> ProbabilityModel:
+def inputs_digest(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0) -> str:
+    """A digest of everything a fit reads: the mappings as read, texts, parents, hops, features, settings."""
+    h = hashlib.sha256()
+    for e in sorted(inputs.edges, key=lambda e: e.mapping):
+        h.update(repr((e.mapping, e.subject, e.relation.value, e.object, e.possible, e.reading, e.mapping_set,
+                       e.publisher, e.strength, e.confidence, e.rationale)).encode())
+    h.update(_CODE_DIGEST.encode())
+    h.update(repr((inputs.texts.digest(), inputs.max_hops, FEATURES, sorted(exclude), l2, MIN_SET_PAIRS)).encode())
+    if inputs.parent_of is not None:
+        controls = sorted({e.subject for e in inputs.edges} | {e.object for e in inputs.edges})
+        h.update(repr([(c, inputs.parent_of(c)) for c in controls]).encode())
+    return h.hexdigest()
+
+
+def fit_model(
+    inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 10.0, previous: ProbabilityModel | None = None
+) -> ProbabilityModel:
     """Fit on every eligible set but those in ``exclude``, leave-one-set-out.
 
     A set in ``exclude`` (the one ``evaluate`` holds out) gives no labels; it stays in the graph as
     evidence for the others' rows, as it is in the build. Its own rows are computed without it
     (:func:`hold_out`), so none of its pairs is ever scored or learnt from with its help.
+
+    ``previous`` (the last build's model) is returned as it is when it was fitted on the same inputs
+    (:func:`inputs_digest`): the fit is deterministic, so refitting would give the same model.
     """
+    digest = inputs_digest(inputs, exclude, l2)
+    if previous is not None and previous.inputs_digest == digest:
+        return previous
+    model = _fit(inputs, exclude, l2)
+    model.inputs_digest = digest
+    return model
+
+
+def _fit(inputs: ScoringInputs, exclude: Collection[str], l2: float) -> ProbabilityModel:
     sets = [s for s in eligible_sets(inputs.edges) if s not in exclude]
     parts = [hold_out(inputs, s) for s in sets]
     parts = [p for p in parts if p.rows]
@@ -173,8 +214,11 @@ def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 
     x = np.vstack([p.matrix() for p in parts])
     y = np.array([label for p in parts for label in p.labels], dtype=float)
     model = ProbabilityModel.fit(FEATURES, x, y, l2)
-    out_of_fold = np.concatenate([_out_of_fold(parts, i, l2) for i in range(len(parts))])
-    model.calibrate(out_of_fold, y)
+    folds = [_out_of_fold(parts, i, l2, model) for i in range(len(parts))]
+    model.calibrate(np.concatenate(folds), y)
+    model.threshold = operating_threshold(
+        [(model.platt(z), np.array(p.labels, dtype=float), len(p.gold)) for p, z in zip(parts, folds, strict=True)]
+    )
     model.trained_on = {p.set_iri.rsplit("/", 1)[-1]: len(p.rows) for p in parts}
     definite = x[:, FEATURES.index("definite")] == 1.0
     if definite.any():
@@ -183,13 +227,32 @@ def fit_model(inputs: ScoringInputs, exclude: Collection[str] = (), l2: float = 
     return model
 
 
-def _out_of_fold(parts: Sequence[HeldOut], i: int, l2: float) -> Matrix:
+def best_cut(probabilities: Matrix, labels: Matrix, gold: int) -> float:
+    """The probability cut (keep pairs at or above it) with the best F1 against ``gold`` pairs."""
+    order = np.argsort(-probabilities, kind="stable")
+    ranked, hits = probabilities[order], np.cumsum(labels[order])
+    kept = np.arange(1, len(ranked) + 1)
+    f1 = 2 * hits / (kept + gold)
+    last = np.r_[ranked[1:] != ranked[:-1], True]  # cut only between distinct probabilities
+    f1 = np.where(last, f1, -1.0)
+    return float(ranked[int(np.argmax(f1))])
+
+
+def operating_threshold(folds: Sequence[tuple[Matrix, Matrix, int]]) -> float:
+    """The cut for a set not seen: the median, over training sets with a published pair among their rows,
+    of the cut that maximises that set's F1 on its out-of-fold probabilities (``(probabilities, labels,
+    gold pairs)`` per set). A median, not a pooled optimum, so one large set does not decide alone."""
+    cuts = [best_cut(p, y, gold) for p, y, gold in folds if len(p) and y.sum() > 0]
+    return round(float(np.median(cuts)), 4) if cuts else DEFAULT_THRESHOLD
+
+
+def _out_of_fold(parts: Sequence[HeldOut], i: int, l2: float, full: ProbabilityModel) -> Matrix:
     others = [p for j, p in enumerate(parts) if j != i]
     x = np.vstack([p.matrix() for p in others])
     y = np.array([label for p in others for label in p.labels], dtype=float)
     if len(set(y.tolist())) < 2:
         return np.zeros(len(parts[i].rows))
-    return ProbabilityModel.fit(FEATURES, x, y, l2).log_odds(parts[i].matrix())
+    return ProbabilityModel.fit(FEATURES, x, y, l2, like=full).log_odds(parts[i].matrix())
 
 
 def apply_model(model: ProbabilityModel, inputs: ScoringInputs, result: CompositionResult) -> None:

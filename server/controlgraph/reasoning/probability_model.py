@@ -19,19 +19,28 @@ import numpy as np
 import numpy.typing as npt
 
 Matrix = npt.NDArray[np.float64]
+DEFAULT_THRESHOLD = 0.5  # only for a model fitted on nothing
 
 
-def fit_logistic(x: Matrix, y: Matrix, l2: float = 1.0, iterations: int = 25) -> tuple[Matrix, float]:
-    """Weights and intercept of an L2-regularised logistic regression (intercept not penalised)."""
+def fit_logistic(
+    x: Matrix, y: Matrix, l2: float = 1.0, iterations: int = 25, sample_weight: Matrix | None = None,
+    start: Matrix | None = None,
+) -> tuple[Matrix, float]:
+    """Weights and intercept of an L2-regularised logistic regression (intercept not penalised).
+
+    ``sample_weight`` weighs each row's loss (default 1): the fit gives each published set the same
+    say, however many rows it has. ``start`` (weights then intercept) warm-starts Newton's method.
+    """
     n, d = x.shape
+    sw = np.ones(n) if sample_weight is None else sample_weight
     design = np.hstack([x, np.ones((n, 1))])
-    w = np.zeros(d + 1)
+    w = np.zeros(d + 1) if start is None else start.astype(float).copy()
     penalty = np.full(d + 1, l2)
     penalty[-1] = 0.0
     for _ in range(iterations):
         p = _sigmoid(design @ w)
-        gradient = design.T @ (p - y) + penalty * w
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(d + 1)
+        gradient = design.T @ (sw * (p - y)) + penalty * w
+        hessian = (design * (sw * p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9 * np.eye(d + 1)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if float(np.max(np.abs(step))) < 1e-6:
@@ -58,13 +67,27 @@ class ProbabilityModel:
     trained_on: dict[str, int] = field(default_factory=dict)  # rows per mapping set
     definite_precision: float | None = None  # measured over the held-out rows of definite relations
     definite_rows: int = 0
+    # The operating threshold, chosen leave-one-set-out: the median over the training sets of the
+    # cut that maximises each set's F1 on its out-of-fold probabilities (``probability_fit``).
+    threshold: float = DEFAULT_THRESHOLD
+    inputs_digest: str = ""  # what it was fitted on (probability_fit.inputs_digest): reused while unchanged
 
     @classmethod
-    def fit(cls, features: Sequence[str], x: Matrix, y: Matrix, l2: float = 1.0) -> ProbabilityModel:
-        mean = x.mean(axis=0)
-        scale = x.std(axis=0)
-        scale[scale == 0] = 1.0
-        weights, intercept = fit_logistic((x - mean) / scale, y, l2)
+    def fit(
+        cls, features: Sequence[str], x: Matrix, y: Matrix, l2: float = 1.0, sample_weight: Matrix | None = None,
+        like: ProbabilityModel | None = None,
+    ) -> ProbabilityModel:
+        """Fit on ``x``; with ``like``, reuse its standardisation and start from its weights (the
+        out-of-fold fits, on most of the same rows, then converge in a few steps)."""
+        if like is None:
+            mean = x.mean(axis=0)
+            scale = x.std(axis=0)
+            scale[scale == 0] = 1.0
+            start = None
+        else:
+            mean, scale = np.array(like.mean), np.array(like.scale)
+            start = np.array([*like.weights, like.intercept])
+        weights, intercept = fit_logistic((x - mean) / scale, y, l2, sample_weight=sample_weight, start=start)
         return cls(tuple(features), mean.tolist(), scale.tolist(), weights.tolist(), intercept)
 
     def log_odds(self, x: Matrix) -> Matrix:
@@ -76,8 +99,12 @@ class ProbabilityModel:
         (a,), b = fit_logistic(log_odds[:, None], y, l2=1e-3)
         self.platt_a, self.platt_b = float(a), b
 
+    def platt(self, log_odds: Matrix) -> Matrix:
+        """Calibrated probabilities of uncalibrated log-odds."""
+        return _sigmoid(self.platt_a * log_odds + self.platt_b)
+
     def predict(self, x: Matrix) -> Matrix:
-        return _sigmoid(self.platt_a * self.log_odds(x) + self.platt_b)
+        return self.platt(self.log_odds(x))
 
     def predict_one(self, values: Sequence[float]) -> float:
         return float(self.predict(np.array([values], dtype=float))[0])
@@ -98,6 +125,7 @@ class ProbabilityModel:
         """The weights, one line each, as ``controlgraph model`` prints them."""
         lines = [
             f"intercept {self.intercept:+.3f}; Platt scaling: p = sigmoid({self.platt_a:.3f} * z {self.platt_b:+.3f})",
+            f"operating threshold {self.threshold:.2f} (leave-one-set-out: median of the training sets' best F1 cuts)",
             "feature               weight   mean     sd      (weight per standard deviation of the feature)",
         ]
         for name, w, m, s in zip(self.features, self.weights, self.mean, self.scale, strict=True):
@@ -111,16 +139,6 @@ class ProbabilityModel:
         lines.append(f"fitted leave-one-set-out on: {sets}")
         return lines
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ProbabilityModel:
-        """The model :meth:`to_json` wrote (the build graph's ``cg:probabilityModel``)."""
-        features = tuple(data["features"])
-        return cls(
-            features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
-            [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
-            dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
-        )
-
     def to_json(self) -> dict[str, object]:
         return {
             "features": list(self.features),
@@ -132,7 +150,20 @@ class ProbabilityModel:
             "trained_on": self.trained_on,
             "definite_precision": self.definite_precision,
             "definite_rows": self.definite_rows,
+            "threshold": self.threshold,
+            "inputs_digest": self.inputs_digest,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProbabilityModel:
+        """The model :meth:`to_json` wrote (the build graph's ``cg:probabilityModel``)."""
+        features = tuple(data["features"])
+        return cls(
+            features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
+            [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
+            dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
+            float(data.get("threshold", DEFAULT_THRESHOLD)), str(data.get("inputs_digest", "")),
+        )
 
 
 def logit(p: float) -> float:

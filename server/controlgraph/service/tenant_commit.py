@@ -26,7 +26,14 @@ from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, GRAPH, INFERRED_GRAPH, RELATION_IRIS, TENANT_GRAPH, sparql_prefixes
+from controlgraph.vocabulary import (
+    CG,
+    DIRECT_PREDICATES,
+    GRAPH,
+    INFERRED_GRAPH,
+    TENANT_GRAPH,
+    sparql_prefixes,
+)
 
 _SKIPPED_GRAPHS = (INFERRED_GRAPH, GRAPH + "build", SHAPES_GRAPH)
 
@@ -65,7 +72,7 @@ def _neighbourhood(store: GraphStore, controls: Collection[str]) -> list[ox.Trip
             nodes.add(row[0].value)
     triples = []
     for row in store.query(_NODES_QUERY % iri_values(nodes)):  # type: ignore[union-attr]
-        if _shared(term_value(row[3])) and term_value(row[1]) not in RELATION_IRIS:
+        if _shared(term_value(row[3])) and term_value(row[1]) not in DIRECT_PREDICATES:
             triples.append(ox.Triple(row[0], row[1], row[2]))  # type: ignore[arg-type]
     return triples
 
@@ -79,7 +86,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     (audit records), so a tenant's writes do not get slower and larger as its history grows. ``previous``
     is the graph's content as the caller read it under the tenant's lock (read here when not given).
     """
-    content = [t for t in triples if t.predicate.value not in RELATION_IRIS]
+    content = [t for t in triples if t.predicate.value not in DIRECT_PREDICATES]
     check_literal_lengths(content, label)
     edges = asserted_edges(content)
     controls = {e.subject for e in edges} | {e.object for e in edges}
