@@ -351,3 +351,23 @@ def test_header_syntax_errors_name_the_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "bad-query.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
     with pytest.raises(InputError, match="no '# title:' line"):
         load_saved_queries(tmp_path)
+
+
+def test_the_bind_header_chooses_how_parameters_are_bound(tmp_path: Path, built_store: EmbeddedStore) -> None:
+    from controlgraph.service.saved_queries import bound_text
+
+    text = ("# title: t\n# param: control control = nist-csf-2.0:PR.AA-01\n"
+            "{bind}SELECT ?control ?m WHERE {{ ?m <{p}> ?control }}\n")
+    (tmp_path / "by-values.rq").write_text(text.format(bind="", p=OBJ), encoding="utf-8")
+    (tmp_path / "by-substitution.rq").write_text(text.format(bind="# bind: substitution\n", p=OBJ), encoding="utf-8")
+    queries = load_saved_queries(tmp_path)
+    bound = bind_params(queries["by-values"], {}, known_frameworks(built_store))
+    values_text, values_subs = bound_text(queries["by-values"], bound)
+    assert values_subs == {} and "VALUES (?control) { (<" in values_text
+    subs_text, subs = bound_text(queries["by-substitution"], bound)
+    assert subs_text == queries["by-substitution"].sparql and subs == bound
+    assert run_saved_query(built_store, SETTINGS, queries, "by-values", {}) == run_saved_query(
+        built_store, SETTINGS, queries, "by-substitution", {})
+    (tmp_path / "bad.rq").write_text("# title: x\n# bind: splice\nSELECT * {}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="unknown bind mode 'splice'"):
+        parse_saved_query(tmp_path / "bad.rq")

@@ -32,18 +32,14 @@ def test_soak_no_errors_and_bounded_memory(built_disk_store: Path, tmp_path: Pat
          # The suite runs this beside another test file on two cores; what is checked here is correctness and
          # memory, not latency (bench/soak.py and bench/api.py measure that), so the end-to-end query deadline,
          # which since the admission control includes the wait for a worker, and that wait get room for it.
-         "--server-env", "CONTROLGRAPH_SPARQL_TIMEOUT=30", "--server-env", "CONTROLGRAPH_SPARQL_QUEUE_WAIT=30",
-         # Known regression, left open in the speed issue: under concurrent tenant writes a saved query answered
-         # for a tenant (a dataset restricted to its graphs) can run past 30 s on the grown shipped graph.
-         # tests/queries and tests/security/test_tenant_isolation.py check saved queries' answers.
-         "--without", "saved"],
+         "--server-env", "CONTROLGRAPH_SPARQL_TIMEOUT=30", "--server-env", "CONTROLGRAPH_SPARQL_QUEUE_WAIT=30"],
         capture_output=True, text=True, timeout=240,
     )
     assert out.exists(), done.stdout + done.stderr
     result = json.loads(out.read_text())
     assert result["errors"] == 0, result["error_examples"]
     operations = result["operations"]
-    for name in ("satisfiers", "crosswalk", "coverage", "sparql", "createMapping", "updateMapping",
+    for name in ("satisfiers", "crosswalk", "coverage", "sparql", "saved", "createMapping", "updateMapping",
                  "retractMapping", "deliberate-unauthenticated", "deliberate-not-found"):
         assert operations.get(name, {}).get("requests", 0) > 0, (name, operations)
     assert result["rss_end_mb"] <= result["rss_start_mb"] * 1.5 + 50, result

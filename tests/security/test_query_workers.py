@@ -198,7 +198,10 @@ def test_a_background_copy_waits_for_queries_and_the_store_answers_meanwhile() -
     assert copies.built.wait(60)
     copy = copies.store_for(store, PUBLIC, "v1")
     assert copy is not store and copy.graph_names() == [SHARED] and copy.quad_count() == 5_000
-    assert copies.store_for(store, Visibility("acme"), "v1") is store  # a tenant with a graph: the store
+    assert copies.store_for(store, Visibility("acme"), "v1") is store  # a tenant with a graph: not the bare copy
+    with copies.view(store, Visibility("acme"), "v1") as view:  # but the copy with its graph laid over it
+        assert view is copy and set(view.graph_names()) == {SHARED, tenant_graph("acme")}
+    assert copy.graph_names() == [SHARED]
     copies.refresh(store, "v2")  # the shared graphs changed: the old copy is not used meanwhile
     assert copies.store_for(store, PUBLIC, "v2") is not copy  # the outdated copy is never served again
     assert copies.built.wait(60) and copies.store_for(store, PUBLIC, "v2") is not store

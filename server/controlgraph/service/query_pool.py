@@ -150,8 +150,9 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
         try:
             with copies.answering():
                 store = opened.current()
-                answering = copies.store_for(store, job["visibility"], opened.shared_version)
-                stream_answer(answering, job.pop("sparql"), sink, **job)
+                # A tenant's own graph is laid over the copy until the whole answer has been streamed.
+                with copies.view(store, job["visibility"], opened.shared_version) as answering:
+                    stream_answer(answering, job.pop("sparql"), sink, **job)
                 continue
         except ControlGraphError as exc:
             error = exc

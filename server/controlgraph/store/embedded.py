@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from controlgraph.errors import StoreError
 from controlgraph.store import read_snapshots
-from controlgraph.store.base import QueryDataset, QueryResult, Triples
+from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
 
@@ -223,6 +223,28 @@ class EmbeddedStore:
 
     def quad_count(self) -> int:
         return len(self._store)
+
+    def copy_graphs_from(self, source: GraphStore, graphs: Sequence[str]) -> None:
+        """Add ``graphs`` of ``source`` to this in-memory store as they are (a query worker's overlay).
+
+        No snapshot, no validation, no difference: for a scratch store that :meth:`drop_graphs` empties again.
+        """
+        if self.path is not None:
+            raise StoreError(f"{self.location}: only an in-memory store takes graphs over without a write")
+        for graph in graphs:
+            name = ox.NamedNode(graph)
+            if isinstance(source, EmbeddedStore):
+                self._store.extend(source._store.quads_for_pattern(None, None, None, name))
+            else:
+                self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in source.graph_triples(graph))
+
+    def drop_graphs(self, graphs: Sequence[str]) -> None:
+        """Remove ``graphs`` from this in-memory store (the overlay of :meth:`copy_graphs_from`)."""
+        if self.path is not None:
+            raise StoreError(f"{self.location}: only an in-memory store drops graphs without a write")
+        for graph in graphs:
+            self._store.remove_graph(ox.NamedNode(graph))
+
 
     # ------------------------------------------------------------------ writing
 

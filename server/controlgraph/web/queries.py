@@ -13,7 +13,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from controlgraph.errors import ControlGraphError
-from controlgraph.service.saved_queries import SavedQuery, bind_params, known_frameworks, lookup, shipped_queries
+from controlgraph.service.saved_queries import (
+    SavedQuery,
+    bind_params,
+    bound_text,
+    known_frameworks,
+    lookup,
+    shipped_queries,
+)
 from controlgraph.settings import Settings
 from controlgraph.web.sparql import error_response, run_answer
 
@@ -33,10 +40,10 @@ async def run_query(name: str, request: Request) -> Response:
     try:
         query = lookup(queries, name)
         frameworks = await run_in_threadpool(known_frameworks, request.app.state.store)
-        substitutions = bind_params(query, given, frameworks)
+        text, substitutions = bound_text(query, bind_params(query, given, frameworks))
     except ControlGraphError as exc:
         return error_response(exc)
-    return await run_answer(request, query.sparql, substitutions)
+    return await run_answer(request, text, substitutions)
 
 
 def install(app: FastAPI) -> None:
