@@ -18,9 +18,11 @@ changed. Without that information (no snapshot) it is taken again whenever the s
 Past ``sparql_public_copy_max_quads`` no copy is kept and queries read the store (anonymous ones, and
 tenants', with the restricted dataset when the store holds tenant graphs).
 
-Taking the copy is never part of a query's time. A query worker takes it when it starts, before it says
-it is ready (even when nothing is hidden yet: a tenant's first write must not leave the worker without
-one), and takes a new one after a shared change in a background thread. The background copy
+Taking the copy is never part of a query's time. A query worker the app starts with takes it before it
+says it is ready (even when nothing is hidden yet: a tenant's first write must not leave the worker without
+one); a worker replacing one stopped at a time limit says ready at once and takes it in a background
+thread (one runaway query must not leave the pool with no ready worker for seconds), as every worker takes
+a new one after a shared change. The background copy
 advances only while the worker runs no query, so it never slows one down (while queries keep coming,
 they keep reading the store). Taking the copy inside a query's time limit made every query time out
 once the copy took longer than the limit: each timeout killed the worker, and the next one started the

@@ -55,6 +55,10 @@ Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
 _worker_log = logging.getLogger("controlgraph.query_worker")
 _IDLE_CHECK_SECONDS = 1.0
 _STARTING_POLL = 0.05
+# How long the app's startup waits for its query workers to be ready (each opens the store and builds its
+# in-memory copy of the shared graphs first), so a server that answers at all answers queries; past it the
+# server starts anyway and queries meet "workers are starting" (503) until they are.
+_STARTUP_WAIT = 120.0
 
 
 class QueryRunner(Protocol):
@@ -129,12 +133,18 @@ def _generation_marker(path: Path) -> tuple[Any, ...]:
     return (generation.name, *entries)
 
 
-def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0) -> None:
+def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int = 0, copy_first: bool = True) -> None:
+    """``copy_first``: take the copy of the shared graphs before saying ready (the workers the app starts with);
+    a worker replacing one stopped at a time limit says ready at once and takes it in the background, so one
+    runaway query does not leave the pool without a ready worker for the seconds a copy takes."""
     opened = _WorkerStore(Path(store_path))
-    # Anonymous queries never run where tenant graphs are; the copy is taken now, outside any query's time.
+    # Anonymous queries never run where tenant graphs are; the copy is taken outside any query's time.
     copies = PublicCopies(public_copy_max_quads, background=True)
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query
-        copies.prepare(opened.current(), opened.shared_version)
+        if copy_first:
+            copies.prepare(opened.current(), opened.shared_version)
+        else:
+            copies.refresh(opened.current(), opened.shared_version)
     conn.send(("ready", None))
     while True:
         try:
@@ -215,9 +225,9 @@ class _WorkerChannel:
 
 
 def worker_entry() -> None:
-    """A worker process's main, after the bootstrap left the network: ``fd store_path max_quads`` in argv."""
-    fd, store_path, max_quads = sys.argv[1], sys.argv[2], sys.argv[3]
-    _worker_main(Connection(int(fd)), store_path, int(max_quads))
+    """A worker process's main, after the bootstrap left the network: ``fd store_path max_quads copy_first``."""
+    fd, store_path, max_quads, copy_first = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    _worker_main(Connection(int(fd)), store_path, int(max_quads), copy_first == "1")
 
 
 WORKER_BOOTSTRAP = ("from controlgraph.service.worker_isolation import isolate_network; isolate_network(); "
@@ -225,13 +235,14 @@ WORKER_BOOTSTRAP = ("from controlgraph.service.worker_isolation import isolate_n
 
 
 class _Worker:
-    def __init__(self, store_path: Path, public_copy_max_quads: int = 0) -> None:
+    def __init__(self, store_path: Path, public_copy_max_quads: int = 0, *, copy_first: bool = True) -> None:
         ours, theirs = socket.socketpair()
         package_root = str(Path(__file__).resolve().parents[2])  # where `controlgraph` is importable from
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
-            [sys.executable, "-c", WORKER_BOOTSTRAP, str(theirs.fileno()), str(store_path), str(public_copy_max_quads)],
+            [sys.executable, "-c", WORKER_BOOTSTRAP, str(theirs.fileno()), str(store_path), str(public_copy_max_quads),
+             "1" if copy_first else "0"],
             pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL, close_fds=True,
         )
         theirs.close()
@@ -269,12 +280,15 @@ class ProcessQueryRunner:
         self._lock = threading.Lock()
         self._closed = False
 
-    def _new_worker(self) -> _Worker:
-        return _Worker(self.store_path, self.settings.sparql_public_copy_max_quads)
+    def _new_worker(self, *, copy_first: bool = True) -> _Worker:
+        return _Worker(self.store_path, self.settings.sparql_public_copy_max_quads, copy_first=copy_first)
 
     def start(self) -> None:
-        """Start the workers now (the app does at startup), so the first queries need not wait for them."""
-        self._start()
+        """Start the workers now and wait for them to be ready (the app does at startup, before its first
+        request), so the first queries need not wait for them."""
+        if not self.wait_ready(_STARTUP_WAIT):
+            logging.getLogger(__name__).warning(
+                "query workers not ready after %.0f s; SPARQL answers 503 until they are", _STARTUP_WAIT)
 
     def wait_ready(self, timeout: float) -> bool:
         """Whether every worker is ready within ``timeout`` seconds (starting them if needed)."""
@@ -303,7 +317,7 @@ class ProcessQueryRunner:
                 self._workers.remove(worker)
             if self._closed:
                 return
-            fresh = self._new_worker()
+            fresh = self._new_worker(copy_first=False)  # ready at once; its copy follows in the background
             self._workers.append(fresh)
         self._idle.put(fresh)
 
