@@ -269,7 +269,27 @@ class _Worker:
         self.conn.close()
 
 
-class ProcessQueryRunner:
+class _WholeAnswers:
+    """What both runners share: a whole answer is the streamed one collected, up to the byte cap."""
+
+    settings: Settings
+
+    def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
+               results_media_type: str = "application/sparql-results+json",
+               graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC,
+               window: int | None = None) -> RelayedAnswer:
+        raise NotImplementedError
+
+    def run(self, sparql: str, *, substitutions: Substitutions | None = None,
+            results_media_type: str = "application/sparql-results+json",
+            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
+        """The answer in one piece (capped as a streamed one is: it is never larger than the byte cap)."""
+        return self.stream(sparql, substitutions=substitutions, results_media_type=results_media_type,
+                           graph_media_type=graph_media_type, visibility=visibility,
+                           window=self.settings.sparql_max_result_bytes).collect()
+
+
+class ProcessQueryRunner(_WholeAnswers):
     """A pool of query worker processes over an embedded on-disk store."""
 
     def __init__(self, store_path: Path, settings: Settings) -> None:
@@ -344,14 +364,6 @@ class ProcessQueryRunner:
             if time.monotonic() >= until:
                 raise QueryCapacityExceeded("the query workers are starting (opening the store); try again shortly")
 
-    def run(self, sparql: str, *, substitutions: Substitutions | None = None,
-            results_media_type: str = "application/sparql-results+json",
-            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
-        """The answer in one piece (capped as a streamed one is: it is never larger than the byte cap)."""
-        return self.stream(sparql, substitutions=substitutions, results_media_type=results_media_type,
-                           graph_media_type=graph_media_type, visibility=visibility,
-                           window=self.settings.sparql_max_result_bytes).collect()
-
     def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
                results_media_type: str = "application/sparql-results+json",
                graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC,
@@ -382,7 +394,7 @@ class ProcessQueryRunner:
 # ---------------------------------------------------------------------- threads
 
 
-class ThreadQueryRunner:
+class ThreadQueryRunner(_WholeAnswers):
     """Queries on threads, for stores that cannot be opened by another process (remote, in memory)."""
 
     def __init__(self, store: GraphStore, settings: Settings) -> None:
@@ -394,14 +406,6 @@ class ThreadQueryRunner:
 
     def start(self) -> None:
         """Nothing to start: threads are made as queries come."""
-
-    def run(self, sparql: str, *, substitutions: Substitutions | None = None,
-            results_media_type: str = "application/sparql-results+json",
-            graph_media_type: str = "text/turtle", visibility: Visibility = PUBLIC) -> Answer:
-        """The answer in one piece (capped as a streamed one is: it is never larger than the byte cap)."""
-        return self.stream(sparql, substitutions=substitutions, results_media_type=results_media_type,
-                           graph_media_type=graph_media_type, visibility=visibility,
-                           window=self.settings.sparql_max_result_bytes).collect()
 
     def stream(self, sparql: str, *, substitutions: Substitutions | None = None,
                results_media_type: str = "application/sparql-results+json",
