@@ -138,8 +138,10 @@ def _quality(w: _Writer, node: str, path: ChainPath | InferredRelation) -> None:
 class ResultWriter:
     """Turns one :class:`CompositionResult` into the triples of the three graphs."""
 
-    def __init__(self, edges: Sequence[AssertedMapping]) -> None:
-        self.graph = ClassGraph(edges, None)
+    def __init__(self, edges: Sequence[AssertedMapping], graph: ClassGraph | None = None) -> None:
+        # ``graph``: the one the engine walked over these edges, if at hand (its equal classes and
+        # spanning trees, all this reads, depend on the edges alone).
+        self.graph = ClassGraph(edges, None) if graph is None else graph
         # Pairs whose mappings state one relation; a pair mapped only by a wider reading (an untyped
         # reference) still gets the relation the chains sharpen it to.
         exact = [e for e in edges if P.size(e.mask) == 1]
@@ -290,7 +292,7 @@ def result_graphs(
     edges: Sequence[AssertedMapping], result: CompositionResult, floor: float = 1.1
 ) -> dict[str, list[ox.Triple]]:
     """The three graphs; "any" candidates only at or above the probability ``floor`` (none by default)."""
-    writer = ResultWriter(result.edges or edges)
+    writer = ResultWriter(result.edges, result.graph) if result.edges else ResultWriter(edges)
     constrained = stored_candidates(result, floor)
     return {
         INFERRED_GRAPH: writer.inferred(result),
