@@ -8,10 +8,12 @@ not own (imports, tenants' custom mappings) are carried over into the new store.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -108,6 +110,28 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the graph from the data files into ``store``; raise before writing anything if invalid."""
+    with _collector_paused():
+        return _build(settings, store, files, progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a build: it allocates millions of small objects (parsed
+    triples, the engine's walks and results, the result graphs), and each allocation-triggered full
+    collection rescans all of them to free almost nothing (about 0.8 s of a fresh build's 6 s of CPU).
+    Cycles made meanwhile are collected when it resumes."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(
+    settings: Settings, store: GraphStore, files: Sequence[DatasetFile] | None, progress: Progress | None
+) -> BuildResult:
     say = progress or (lambda phase, message: None)
     result = BuildResult()
     clock = time.perf_counter()

@@ -60,9 +60,13 @@ class HeldOut:
     result: CompositionResult
     rest: list[AssertedMapping]
     gold_edges: list[AssertedMapping] = field(default_factory=list)
+    # Built once: the fit stacks every set's matrix once per out-of-fold model (sets squared times).
+    _matrix: Matrix | None = field(default=None, repr=False, compare=False)
 
     def matrix(self) -> Matrix:
-        return np.array([row.values for _, row in self.rows], dtype=float).reshape(-1, len(FEATURES))
+        if self._matrix is None or len(self._matrix) != len(self.rows):
+            self._matrix = np.array([row.values for _, row in self.rows], dtype=float).reshape(-1, len(FEATURES))
+        return self._matrix
 
 
 def orient(a: str, c: str, frameworks: tuple[str, str]) -> Pair | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import pyoxigraph as ox
 
@@ -64,58 +64,84 @@ def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
 
+_DATATYPES = {name: _n(XSD + name) for name in ("integer", "double", "decimal", "date")}
+
+
 def _lit(value: str | int | float, datatype: str | None = None) -> ox.Literal:
     if isinstance(value, bool):
         raise TypeError("no booleans here")
     if isinstance(value, int):
-        return ox.Literal(str(value), datatype=_n(XSD + "integer"))
+        return ox.Literal(str(value), datatype=_DATATYPES["integer"])
     if isinstance(value, float):
-        return ox.Literal(repr(value), datatype=_n(XSD + (datatype or "double")))
+        return ox.Literal(repr(value), datatype=_DATATYPES[datatype or "double"])
     return ox.Literal(value, datatype=_n(datatype)) if datatype else ox.Literal(value)
 
 
 class _Writer:
+    """Collects triples; each IRI and number is made a term once (a build writes about 270,000 triples
+    over a few thousand distinct IRIs, and checking an IRI costs more than adding the triple)."""
+
     def __init__(self) -> None:
         self.triples: list[ox.Triple] = []
+        self._nodes: dict[str, ox.NamedNode] = {}
+        self._numbers: dict[tuple[type, int | float, str | None], ox.Literal] = {}
+
+    def node(self, iri: str) -> ox.NamedNode:
+        known = self._nodes.get(iri)
+        if known is None:
+            known = self._nodes[iri] = ox.NamedNode(iri)
+        return known
+
+    def number(self, value: int | float, datatype: str | None = None) -> ox.Literal:
+        """``_lit(value, datatype)``, made once per value."""
+        if not value:
+            return _lit(value, datatype)  # 0.0 and -0.0 are one key but two literals
+        key = (type(value), value, datatype)  # the type too: 1 and 1.0 are one key
+        known = self._numbers.get(key)
+        if known is None:
+            known = self._numbers[key] = _lit(value, datatype)
+        return known
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
-        self.triples.append(ox.Triple(_n(s), _n(p), o))
+        self.triples.append(ox.Triple(self.node(s), self.node(p), o))
 
 
 def _set_node(w: _Writer) -> None:
     today = dt.date.today().isoformat()
-    w.add(INFERRED_SET, RDF + "type", _n(CG + "MappingSet"))
+    w.add(INFERRED_SET, RDF + "type", w.node(CG + "MappingSet"))
     w.add(INFERRED_SET, DCTERMS + "title", _lit("Mappings inferred by chaining asserted mappings"))
     w.add(INFERRED_SET, DCTERMS + "publisher", _lit("controlgraph composition engine"))
-    w.add(INFERRED_SET, DCTERMS + "source", _n(SOURCE))
+    w.add(INFERRED_SET, DCTERMS + "source", w.node(SOURCE))
     w.add(INFERRED_SET, OWL + "versionInfo", _lit(__version__))
     w.add(INFERRED_SET, DCTERMS + "issued", _lit(today, XSD + "date"))
     w.add(INFERRED_SET, DCTERMS + "license",
           _lit("Derived data: the licences of the mapping sets on each mapping's path apply."))
-    w.add(INFERRED_SET, CG + "authority", _n(Authority.INFERRED.iri))
-    w.add(INFERRED_SET, SSSOM + "mapping_justification", _n(SEMAPV + "MappingChaining"))
+    w.add(INFERRED_SET, CG + "authority", w.node(Authority.INFERRED.iri))
+    w.add(INFERRED_SET, SSSOM + "mapping_justification", w.node(SEMAPV + "MappingChaining"))
 
 
 def _path_props(w: _Writer, node: str, mappings: Sequence[str]) -> None:
     w.add(node, CG + "pathText", _lit(" ".join(mappings)))
     for m in dict.fromkeys(mappings):
-        w.add(node, PROV + "wasDerivedFrom", _n(m))
+        w.add(node, PROV + "wasDerivedFrom", w.node(m))
 
 
 def _quality(w: _Writer, node: str, path: ChainPath | InferredRelation) -> None:
     if path.strength is not None:
-        w.add(node, CG + "strength", _lit(path.strength))
+        w.add(node, CG + "strength", w.number(path.strength))
     if path.confidence is not None:
-        w.add(node, SSSOM + "confidence", _lit(round(path.confidence, 6)))
+        w.add(node, SSSOM + "confidence", w.number(round(path.confidence, 6)))
     if path.rationale is not None:
-        w.add(node, CG + "rationale", _n(path.rationale.iri))
+        w.add(node, CG + "rationale", w.node(path.rationale.iri))
 
 
 class ResultWriter:
     """Turns one :class:`CompositionResult` into the triples of the three graphs."""
 
-    def __init__(self, edges: Sequence[AssertedMapping]) -> None:
-        self.graph = ClassGraph(edges, None)
+    def __init__(self, edges: Sequence[AssertedMapping], graph: ClassGraph | None = None) -> None:
+        # ``graph``: the one the engine walked over these edges, if at hand (its equal classes and
+        # spanning trees, all this reads, depend on the edges alone).
+        self.graph = ClassGraph(edges, None) if graph is None else graph
         # Pairs whose mappings state one relation; a pair mapped only by a wider reading (an untyped
         # reference) still gets the relation the chains sharpen it to.
         exact = [e for e in edges if P.size(e.mask) == 1]
@@ -129,15 +155,15 @@ class ResultWriter:
 
     def _inferred_node(self, w: _Writer, a: str, c: str, relation: Relation, chain: Sequence[str]) -> str:
         node = mapping_iri("inferred", a, c)
-        w.add(node, RDF + "type", _n(CG + "InferredMapping"))
-        w.add(node, RDF + "type", _n(CG + "Mapping"))
-        w.add(node, CG + "inMappingSet", _n(INFERRED_SET))
-        w.add(node, CG + "mappingSubject", _n(a))
-        w.add(node, CG + "mappingObject", _n(c))
-        w.add(node, CG + "relation", _n(relation.iri))
-        w.add(node, SSSOM + "mapping_justification", _n(SEMAPV + "MappingChaining"))
+        w.add(node, RDF + "type", w.node(CG + "InferredMapping"))
+        w.add(node, RDF + "type", w.node(CG + "Mapping"))
+        w.add(node, CG + "inMappingSet", w.node(INFERRED_SET))
+        w.add(node, CG + "mappingSubject", w.node(a))
+        w.add(node, CG + "mappingObject", w.node(c))
+        w.add(node, CG + "relation", w.node(relation.iri))
+        w.add(node, SSSOM + "mapping_justification", w.node(SEMAPV + "MappingChaining"))
         _path_props(w, node, chain)
-        w.add(a, relation.iri, _n(c))
+        w.add(a, relation.iri, w.node(c))
         return node
 
     def _equal_pairs(self, w: _Writer, classes: Sequence[EquivalenceClass]) -> None:
@@ -154,13 +180,13 @@ class ResultWriter:
                     node = self._inferred_node(w, a, c, Relation.EQUAL, [e.mapping for e in chain])
                     strength, confidence, rationale = weakest(
                         [e.strength for e in chain], [e.confidence for e in chain], [e.rationale for e in chain])
-                    w.add(node, CG + "pathCount", _lit(1))
+                    w.add(node, CG + "pathCount", w.number(1))
                     if strength is not None:
-                        w.add(node, CG + "strength", _lit(strength))
+                        w.add(node, CG + "strength", w.number(strength))
                     if confidence is not None:
-                        w.add(node, SSSOM + "confidence", _lit(round(confidence, 6)))
+                        w.add(node, SSSOM + "confidence", w.number(round(confidence, 6)))
                     if rationale is not None:
-                        w.add(node, CG + "rationale", _n(rationale.iri))
+                        w.add(node, CG + "rationale", w.node(rationale.iri))
 
     def inferred(self, result: CompositionResult) -> list[ox.Triple]:
         w = _Writer()
@@ -173,12 +199,20 @@ class ResultWriter:
                     continue
                 chain = self._member_chain(a, relation.subject, best, relation.object, c)
                 node = self._inferred_node(w, a, c, relation.relation, chain)
-                w.add(node, CG + "pathCount", _lit(relation.path_count))
+                w.add(node, CG + "pathCount", w.number(relation.path_count))
                 _quality(w, node, relation)
         return w.triples
 
     def candidates(self, links: Iterable[CandidateLink]) -> list[ox.Triple]:
         w = _Writer()
+        by_possibilities: dict[object, list[ox.NamedNode]] = {}
+
+        def possible(relations: Collection[Relation]) -> list[ox.NamedNode]:
+            """The relations' nodes in the order of ``Relation``, listed once per possibility set."""
+            known = by_possibilities.get(relations)
+            if known is None:
+                known = by_possibilities[relations] = [w.node(rel.iri) for rel in Relation if rel in relations]
+            return known
         for link in links:
             best = link.paths[0].mappings if link.paths else ()
             for a in (link.subject, *link.subject_equivalents):
@@ -186,20 +220,19 @@ class ResultWriter:
                     if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
                         continue
                     node = _node_iri("candidate", a, c)
-                    w.add(node, RDF + "type", _n(CG + "CandidateLink"))
-                    w.add(node, CG + "mappingSubject", _n(a))
-                    w.add(node, CG + "mappingObject", _n(c))
-                    for rel in Relation:
-                        if rel in link.possibilities:
-                            w.add(node, CG + "possibleRelations", _n(rel.iri))
-                    w.add(node, CG + "score", _lit(float(link.score), "decimal"))
+                    w.add(node, RDF + "type", w.node(CG + "CandidateLink"))
+                    w.add(node, CG + "mappingSubject", w.node(a))
+                    w.add(node, CG + "mappingObject", w.node(c))
+                    for relation_node in possible(link.possibilities):
+                        w.add(node, CG + "possibleRelations", relation_node)
+                    w.add(node, CG + "score", w.number(float(link.score), "decimal"))
                     if link.probability is not None:
-                        w.add(node, CG + "probability", _lit(float(link.probability), "decimal"))
-                    w.add(node, CG + "pathCount", _lit(link.path_count))
-                    w.add(node, CG + "independentPaths", _lit(link.independent_paths))
-                    w.add(node, CG + "publisherCount", _lit(len(link.publishers)))
+                        w.add(node, CG + "probability", w.number(float(link.probability), "decimal"))
+                    w.add(node, CG + "pathCount", w.number(link.path_count))
+                    w.add(node, CG + "independentPaths", w.number(link.independent_paths))
+                    w.add(node, CG + "publisherCount", w.number(len(link.publishers)))
                     if link.strength is not None:
-                        w.add(node, CG + "strength", _lit(link.strength))
+                        w.add(node, CG + "strength", w.number(link.strength))
                     _path_props(w, node, self._member_chain(a, link.subject, best, link.object, c))
         return w.triples
 
@@ -208,25 +241,25 @@ class ResultWriter:
         for finding in result.findings:
             # A data-quality finding is shown as a conflict (GraphQL ``conflicts``), typed as both.
             node = _node_iri(f"finding-{finding.kind}", finding.controls[0], " ".join(finding.controls[1:]))
-            w.add(node, RDF + "type", _n(CG + "Conflict"))
-            w.add(node, RDF + "type", _n(CG + "DataQualityFinding"))
+            w.add(node, RDF + "type", w.node(CG + "Conflict"))
+            w.add(node, RDF + "type", w.node(CG + "DataQualityFinding"))
             w.add(node, CG + "findingKind", _lit(finding.kind))
-            w.add(node, CG + "mappingSubject", _n(finding.controls[0]))
-            w.add(node, CG + "mappingObject", _n(finding.controls[1]))
+            w.add(node, CG + "mappingSubject", w.node(finding.controls[0]))
+            w.add(node, CG + "mappingObject", w.node(finding.controls[1]))
             w.add(node, RDFS + "comment", _lit(f"data-quality finding ({finding.kind}): {finding.message}"))
             w.add(node, CG + "evidence", _lit(" ".join(finding.mappings)))
             for m in finding.mappings:
-                w.add(node, PROV + "wasDerivedFrom", _n(m))
+                w.add(node, PROV + "wasDerivedFrom", w.node(m))
         for conflict in result.conflicts:
             node = _node_iri("conflict", conflict.subject, conflict.object)
-            w.add(node, RDF + "type", _n(CG + "Conflict"))
-            w.add(node, CG + "mappingSubject", _n(conflict.subject))
-            w.add(node, CG + "mappingObject", _n(conflict.object))
+            w.add(node, RDF + "type", w.node(CG + "Conflict"))
+            w.add(node, CG + "mappingSubject", w.node(conflict.subject))
+            w.add(node, CG + "mappingObject", w.node(conflict.object))
             w.add(node, RDFS + "comment", _lit(conflict.describe()))
             for chain in conflict.evidence:
                 w.add(node, CG + "evidence", _lit(" ".join(chain.mappings)))
                 for m in chain.mappings:
-                    w.add(node, PROV + "wasDerivedFrom", _n(m))
+                    w.add(node, PROV + "wasDerivedFrom", w.node(m))
         return w.triples
 
 
@@ -259,7 +292,7 @@ def result_graphs(
     edges: Sequence[AssertedMapping], result: CompositionResult, floor: float = 1.1
 ) -> dict[str, list[ox.Triple]]:
     """The three graphs; "any" candidates only at or above the probability ``floor`` (none by default)."""
-    writer = ResultWriter(result.edges or edges)
+    writer = ResultWriter(result.edges, result.graph) if result.edges else ResultWriter(edges)
     constrained = stored_candidates(result, floor)
     return {
         INFERRED_GRAPH: writer.inferred(result),
