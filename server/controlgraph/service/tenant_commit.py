@@ -20,7 +20,7 @@ Tenant mappings never feed the shared inferred graph, so the write replaces the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -139,8 +139,12 @@ def _validation_data(store: GraphStore, content: Nodes, previous: Nodes,
 
 def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str,
                         validated_before: Sequence[ox.Triple] = (),
-                        previous: Sequence[ox.Triple] | None = None) -> bool:
+                        previous: Sequence[ox.Triple] | None = None,
+                        append: Mapping[str, Sequence[ox.Triple]] | None = None) -> bool:
     """Validate ``triples`` as the new content of tenant ``graph``, then write it; False when nothing changed.
+
+    ``append`` (graph -> triples) is added in the same transaction, unvalidated: the audit record of the
+    change, which no shape reads, into a graph that is never read back here.
 
     ``validated_before`` is written too but not validated again: records that never change once written
     (audit records), so a tenant's writes do not get slower and larger as its history grows. ``previous``
@@ -151,7 +155,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     before = store.graph_triples(graph) if previous is None else list(previous)
     edges = asserted_edges(content)
     written = content + direct_triples(edges) + list(validated_before)
-    if set(written) == set(before):
+    if set(written) == set(before) and not any((append or {}).values()):
         return False
     nodes = _by_subject(content)
     unvalidated = {term_value(t.subject) for t in validated_before}
@@ -164,5 +168,5 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
         report = validate_triples(data, store.graph_triples(SHAPES_GRAPH), origin=origin, focus=focus)
         if not report.conforms:
             raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
-    store.replace_graphs({graph: written})
+    store.replace_graphs({graph: written}, append=append)
     return True

@@ -380,13 +380,16 @@ class EmbeddedStore:
             self._graph_versions.pop(graph, None)
         self._graph_versions.update(dict.fromkeys(changed, version))
 
-    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
+                       append: Mapping[str, Triples] | None = None) -> None:
         self._check_writable()
+        added = {g: triples for g, triples in (append or {}).items() if triples}
+        written: list[str] | None = None  # unknown until the write succeeded
         try:
             with self._write_lock:
-                changed = self._replace_graphs(graphs, remove)
-                self._renew_versions([g for g in changed if graphs.get(g)],
-                                     [g for g in changed if not graphs.get(g)])
+                changed = written = self._replace_graphs(graphs, remove, added)
+                self._renew_versions([g for g in changed if graphs.get(g) or g in added],
+                                     [g for g in changed if not graphs.get(g) and g not in added])
                 if changed and self.path is not None:
                     self._make_durable()  # before the write is acknowledged
                     self._written += 1
@@ -400,7 +403,7 @@ class EmbeddedStore:
                     self._publish_snapshot()
         finally:
             # After the write: an answer computed from the old data during it is then never kept.
-            self.read_cache.clear()
+            self.read_cache.clear(written)
 
     def _graph_changes(self, graph: str, triples: Triples) -> list[str]:
         """The update operations making ``graph`` hold exactly ``triples``: only what differs.
@@ -427,9 +430,10 @@ class EmbeddedStore:
     def _has_graph(self, graph: str) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
-    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str]) -> list[str]:
+    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str],
+                        append: Mapping[str, Triples]) -> list[str]:
         """Write; the names of the graphs whose content changed."""
-        for graph in [*remove, *graphs]:
+        for graph in [*remove, *graphs, *append]:
             try:
                 ox.NamedNode(graph)
             except ValueError:
@@ -444,6 +448,10 @@ class EmbeddedStore:
             graph_operations = self._graph_changes(graph, triples)
             if graph_operations:
                 operations += graph_operations
+                changed.append(graph)
+        for graph, triples in append.items():
+            operations.append(_insert_data(graph, triples))  # only added: the graph is not read
+            if graph not in changed:
                 changed.append(graph)
         if not operations:
             return []
