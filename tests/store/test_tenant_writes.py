@@ -82,3 +82,25 @@ def test_audit_records_a_store_kept_in_the_tenant_graph_stay_listed(store: Embed
     custom.create_mapping(store, "t-old", MappingDraft(*PAIR, Relation.SUBSET_OF))
     assert set(record) <= set(store.graph_triples(tenant_graph("t-old")))
     assert [r.action for r in audit_records(store, "t-old")] == ["create", "create"]
+
+
+def test_after_a_shared_write_the_next_tenant_write_validates_its_whole_graph(store: EmbeddedStore) -> None:
+    """A build or import may remove a control a tenant mapping names: the tenant hears of it at its next write."""
+    kept = custom.create_mapping(store, "t-stale", MappingDraft(*PAIR, Relation.SUBSET_OF)).node
+    control = ox.NamedNode("https://w3id.org/controlgraph/id/control/nist-csf-2.0/PR.AA-05")
+    typed = [q for q in store._store.quads_for_pattern(control, ox.NamedNode(RDF + "type"), None, None)
+             if isinstance(q.graph_name, ox.NamedNode) and "/tenant/" not in q.graph_name.value]
+    assert typed, "the control's type triple was not found"
+    home = typed[0].graph_name.value
+    original = store.graph_triples(home)
+    gone = {ox.Triple(q.subject, q.predicate, q.object) for q in typed if q.graph_name.value == home}
+    store.replace_graphs({home: [t for t in original if t not in gone]})  # a shared write
+    try:
+        with pytest.raises(ValidationFailed) as raised:
+            custom.create_mapping(store, "t-stale", MappingDraft("iso27002-2022:5.1", "nist-csf-2.0:GV.PO-01",
+                                                                 Relation.SUBSET_OF))
+        assert any(v.focus_node.strip("<>") == kept for v in raised.value.violations), raised.value
+    finally:
+        store.replace_graphs({home: original})
+    custom.create_mapping(store, "t-stale", MappingDraft("iso27002-2022:5.1", "nist-csf-2.0:GV.PO-01",
+                                                         Relation.SUBSET_OF))

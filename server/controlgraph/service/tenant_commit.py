@@ -14,11 +14,19 @@ crawl: their own triples, the mappings on the changed pairs with their sets, and
 IRI those name (what ``sh:class`` reads: the two controls, the sets, the frameworks a set names). A
 write of one mapping so reads a few dozen triples, whatever the size of the graph or of the tenant's history.
 
+"Conformed when last written" holds only while the shared graphs stay as they were: a build or an import
+may remove a control a tenant mapping names. So the first write of a tenant graph in a process, and the
+first after any write of shared graphs, validates every node of the graph the same way (the tenant then
+hears of a mapping that a shared change broke); so does every write to a store without a read cache (a
+remote store, whose shared graphs may change behind our back).
+
 Tenant mappings never feed the shared inferred graph, so the write replaces the tenant graph only.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -32,6 +40,7 @@ from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
 from controlgraph.store.base import GraphStore
+from controlgraph.store.read_cache import ReadCache
 from controlgraph.vocabulary import (
     CG,
     DIRECT_PREDICATES,
@@ -57,6 +66,24 @@ _NODES_QUERY = "SELECT ?s ?p ?o ?g WHERE { VALUES ?s { %s } GRAPH ?g { ?s ?p ?o 
 _TYPES_QUERY = "SELECT ?s ?o ?g WHERE { VALUES ?s { %s } GRAPH ?g { ?s a ?o } }"
 
 Nodes = dict[str, list[ox.Triple]]
+
+# Per store (its read cache, whose generation changes with every write of shared graphs): for each tenant
+# graph, the generation its whole content was last validated at.
+_validated_whole: weakref.WeakKeyDictionary[ReadCache, dict[str, int]] = weakref.WeakKeyDictionary()
+_validated_lock = threading.Lock()
+
+
+def _shared_generation(store: GraphStore) -> tuple[ReadCache, int] | None:
+    cache = getattr(store, "read_cache", None)
+    return (cache, cache.generation) if isinstance(cache, ReadCache) else None
+
+
+def _whole_graph_validated(store: GraphStore, graph: str) -> bool:
+    found = _shared_generation(store)
+    if found is None:
+        return False
+    with _validated_lock:
+        return _validated_whole.get(found[0], {}).get(graph) == found[1]
 
 
 def _shared(graph: str) -> bool:
@@ -161,7 +188,8 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     unvalidated = {term_value(t.subject) for t in validated_before}
     previous_nodes = _by_subject(t for t in before if t.predicate.value not in DIRECT_PREDICATES
                                  and term_value(t.subject) not in unvalidated)
-    changed = _changed_nodes(nodes, previous_nodes)
+    shared_state = _shared_generation(store)  # read before validating: a shared write meanwhile counts
+    changed = _changed_nodes(nodes, previous_nodes) if _whole_graph_validated(store, graph) else set(nodes)
     if changed:
         data, focus = _validation_data(store, nodes, previous_nodes, changed)
         origin = {str(t.subject): label for t in content}
@@ -169,4 +197,7 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
         if not report.conforms:
             raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     store.replace_graphs({graph: written}, append=append)
+    if shared_state is not None:
+        with _validated_lock:
+            _validated_whole.setdefault(shared_state[0], {})[graph] = shared_state[1]
     return True
