@@ -40,7 +40,7 @@ from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
 from controlgraph.store.base import GraphStore
-from controlgraph.store.read_cache import ReadCache
+from controlgraph.store.read_cache import ReadCache, cached
 from controlgraph.vocabulary import (
     CG,
     DIRECT_PREDICATES,
@@ -193,7 +193,9 @@ def commit_tenant_graph(store: GraphStore, graph: str, triples: Sequence[ox.Trip
     if changed:
         data, focus = _validation_data(store, nodes, previous_nodes, changed)
         origin = {str(t.subject): label for t in content}
-        report = validate_triples(data, store.graph_triples(SHAPES_GRAPH), origin=origin, focus=focus)
+        # The shapes change only with a shared write, which renews the read cache.
+        shapes = cached(store, ("tenant_commit.shapes",), lambda: store.graph_triples(SHAPES_GRAPH))
+        report = validate_triples(data, shapes, origin=origin, focus=focus)
         if not report.conforms:
             raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     store.replace_graphs({graph: written}, append=append)
