@@ -141,13 +141,13 @@ def verify_store(store_path: Path, ledger: Ledger) -> None:
     import pyoxigraph as ox
 
     from controlgraph.store.embedded import EmbeddedStore
-    from controlgraph.store.tenancy import tenant_graph
+    from controlgraph.store.tenancy import tenant_audit_graph, tenant_graph
 
     store = EmbeddedStore(store_path)
     subjects: dict[str, set[str]] = {}
     for tenant in TENANT_KEYS:
-        subjects[tenant] = {t.subject.value for t in store.graph_triples(tenant_graph(tenant))
-                            if isinstance(t.subject, ox.NamedNode)}
+        subjects[tenant] = {t.subject.value for graph in (tenant_graph(tenant), tenant_audit_graph(tenant))
+                            for t in store.graph_triples(graph) if isinstance(t.subject, ox.NamedNode)}
     store.close()
     del store
     for node, (tenant, _) in ledger.present.items():

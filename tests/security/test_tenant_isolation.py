@@ -102,6 +102,9 @@ def test_the_owner_sees_its_mapping_on_sparql(world: dict[str, Any]) -> None:
     in_graph = acme.sparql(f"SELECT ?g WHERE {{ GRAPH ?g {{ <{world['mapping']}> ?p ?o }} }}")
     assert tenant_graph("acme") in in_graph.text
     assert acme.sparql(f"ASK {{ <{world['mapping']}> ?p ?o }}").json()["boolean"] is True
+    audited = (f"ASK {{ GRAPH <{tenant_graph('acme')}/audit> "
+               f"{{ ?a <http://purl.org/dc/terms/subject> <{world['mapping']}> }} }}")
+    assert acme.sparql(audited).json()["boolean"] is True  # its audit trail, written in the same transaction
     described = acme.sparql(f"DESCRIBE <{world['mapping']}>", accept="application/n-triples")
     assert MARKER in described.text
 
@@ -115,9 +118,11 @@ QUERIES = [
     "SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     'SELECT ?g ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{marker}")) }} }}',
     "SELECT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+    "SELECT ?s ?o WHERE {{ GRAPH <{graph}/audit> {{ ?s ?p ?o }} }}",  # the tenant's audit trail
     # the query naming the tenant graph itself
     "SELECT ?s ?o FROM <{graph}> WHERE {{ ?s ?p ?o }}",
     "SELECT ?g ?s FROM NAMED <{graph}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "SELECT ?s ?o FROM <{graph}/audit> WHERE {{ ?s ?p ?o }}",
     "PREFIX t: <https://w3id.org/controlgraph/id/graph/tenant/> SELECT ?s ?o FROM t:acme WHERE {{ ?s ?p ?o }}",
     # other forms
     "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER(?s = <{mapping}>) }}",

@@ -40,3 +40,28 @@ def test_least_recently_used_entries_are_dropped() -> None:
     for key in ("a", "b", "c"):
         cache.get_or_compute(key, lambda k=key: k.upper())
     assert cache.get_or_compute("a", lambda: "recomputed") == "recomputed"
+
+
+def test_a_tenant_write_leaves_the_answers_of_other_callers_valid() -> None:
+    from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_audit_graph, tenant_graph
+
+    store = EmbeddedStore(None)
+    triple = ox.Triple(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("1"))
+    computed: list[str] = []
+
+    def answer(who: object) -> str:
+        return cached(store, ("answer", who), lambda: computed.append(str(who)) or str(who))
+
+    callers = [PUBLIC, Visibility("acme"), Visibility("beta"), None]
+    for who in callers:
+        answer(who)
+    store.replace_graphs({tenant_graph("acme"): [triple]}, append={tenant_audit_graph("acme"): [triple]})
+    computed.clear()
+    for who in callers:
+        answer(who)
+    assert computed == [str(Visibility("acme"))]  # only acme's answer may have read acme's graphs
+    store.replace_graphs({G: [triple]})  # a shared graph: every answer is stale
+    computed.clear()
+    for who in callers:
+        answer(who)
+    assert computed == [str(who) for who in callers]

@@ -42,11 +42,13 @@ def test_graph_versions_change_only_for_the_graphs_a_write_replaced(tmp_path: Pa
     writer.replace_graphs({SHARED: _triples("shared"), TENANT: _triples("acme")})
     before = read_snapshots.latest(root)
     writer.replace_graphs({TENANT: _triples("acme", 2)})
+    writer.publish_pending()  # a tenant write is published in the background, or when a reader asks
     after = read_snapshots.latest(root)
     assert before is not None and after is not None
     assert after.graph_versions[SHARED] == before.graph_versions[SHARED]
     assert after.graph_versions[TENANT] != before.graph_versions[TENANT]
     writer.replace_graphs({}, remove=[TENANT])
+    writer.publish_pending()
     removed = read_snapshots.latest(root)
     assert removed is not None and TENANT not in removed.graph_versions
     # A new writer (a restart) cannot know what changed while it was away: every version is new.
@@ -56,6 +58,35 @@ def test_graph_versions_change_only_for_the_graphs_a_write_replaced(tmp_path: Pa
     reopened = read_snapshots.latest(root)
     assert reopened is not None and reopened.graph_versions[SHARED] != removed.graph_versions[SHARED]
     restarted.close()
+
+
+def test_a_tenant_write_is_published_for_its_tenant_at_once_and_for_everyone_soon(tmp_path: Path) -> None:
+    """A tenant's write does not wait for its snapshot (a checkpoint flushes the memtables): the tenant's next
+    query asks for it (read-your-writes), and the background publisher brings it within its interval."""
+    from controlgraph.store.embedded import BACKGROUND_PUBLISH_INTERVAL
+    from controlgraph.store.tenancy import Visibility
+
+    root = tmp_path / "store"
+    writer = EmbeddedStore(root)
+    writer.replace_graphs({SHARED: _triples("shared")})
+    shared = read_snapshots.latest(root)
+    assert shared is not None and _values(EmbeddedStore.open_snapshot(shared)) == {"shared-0"}  # published at once
+    writer.replace_graphs({TENANT: _triples("acme")})
+    writer.publish_pending(PUBLIC.sees_graph)  # an anonymous reader sees no tenant graph: nothing to wait for
+    writer.publish_pending(Visibility("beta").sees_graph)
+    writer.publish_pending(Visibility("acme").sees_graph)
+    mine = read_snapshots.latest(root)
+    assert mine is not None and _values(EmbeddedStore.open_snapshot(mine)) == {"shared-0", "acme-0"}
+    writer.replace_graphs({TENANT: _triples("acme", 2)})
+    deadline = time.monotonic() + BACKGROUND_PUBLISH_INTERVAL + 30
+    while time.monotonic() < deadline:
+        newest = read_snapshots.latest(root)
+        if newest is not None and "acme-1" in _values(EmbeddedStore.open_snapshot(newest)):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the background publisher never published the tenant's write")
+    writer.close()
 
 
 def test_a_reader_keeps_its_snapshot_through_hundreds_of_writes_and_compactions(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from controlgraph.analysis.satisfiers import iri_values
 from controlgraph.data.interop import term_value
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached
-from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_graph
+from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_audit_graph, tenant_graph
 from controlgraph.vocabulary import CG, DCTERMS, GRAPH, MAPPING, OWL, PROV, RDF, RDFS, SSSOM, Authority, Relation
 
 CONFLICTS_GRAPH = GRAPH + "conflicts"
@@ -205,7 +205,9 @@ class AuditRecord:
 
 def audit_records(store: GraphStore, tenant: str) -> list[AuditRecord]:
     """Every change the tenant made, oldest first."""
-    query = _AUDIT_QUERY.replace("GRAPH ?g", f"GRAPH {ox.NamedNode(tenant_graph(tenant))}")
+    # The audit graph, and the tenant graph where stores written before the audit graph keep their records.
+    graphs = f"{ox.NamedNode(tenant_audit_graph(tenant))} {ox.NamedNode(tenant_graph(tenant))}"
+    query = _AUDIT_QUERY.replace("GRAPH ?g", f"VALUES ?g {{ {graphs} }} GRAPH ?g")
     nodes: dict[str, Properties] = defaultdict(lambda: defaultdict(list))
     for row in store.query(query):  # type: ignore[union-attr]
         nodes[_value(row[0])][_value(row[1])].append(_value(row[2]))

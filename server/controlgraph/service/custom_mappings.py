@@ -1,20 +1,22 @@
 """Custom mappings a tenant writes from its GRC tool: create, update, retract, import SSSOM.
 
-Everything a tenant writes lives in its own named graph (``graph/tenant/<name>``):
+Everything a tenant writes lives in its own named graph (``graph/tenant/<name>``), but its audit trail:
 - one ``cg:MappingSet`` node, ``ms:tenant-<name>`` (authority ``cg:User``, the tenant as publisher,
-  its revision as version), holding the mappings made one by one;
+  its revision, the number of changes so far, as version), holding the mappings made one by one;
 - one set per imported SSSOM file, ``ms:tenant-<name>--<file's set name>``, authority always ``cg:User``
   whatever the file claims;
 - the mapping nodes, minted under ``id/mapping/tenant-<name>...``, so a tenant's triples only ever
   describe the tenant's own nodes (reads may then drop a hidden graph's rows by the mapping's graph);
 - an audit record per change (``id/audit/<name>/...``, a ``prov:Entity``): who (``prov:wasAttributedTo``),
   when (``prov:generatedAtTime``), the action (``dcterms:type``), the mapping or set (``dcterms:subject``)
-  and what it said (``rdfs:comment``).
+  and what it said (``rdfs:comment``). Records go to the tenant's audit graph (``graph/tenant/<name>/audit``),
+  which a change only adds to, so a write costs the same however long the history (stores written before
+  kept theirs in the tenant graph: they stay there, written back as they are).
 
-Each change rebuilds the tenant graph's content and hands it to
-:func:`controlgraph.service.tenant_commit.commit_tenant_graph`, which validates it with SHACL in the context of the
-shared graphs it touches and writes it atomically (or raises and writes nothing). Changes of one tenant
-are serialised within the process, so none is lost to a race.
+Each change rebuilds the tenant graph's content and hands it, with its audit record, to
+:func:`controlgraph.service.tenant_commit.commit_tenant_graph`, which validates what changed with SHACL in the
+context of the shared graphs it touches and writes both in one transaction (or raises and writes nothing).
+Changes of one tenant are serialised within the process, so none is lost to a race.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from controlgraph.errors import ImportRejected, InputError, NotFound
 from controlgraph.pipeline.imports import RowIssue
 from controlgraph.service.tenant_commit import commit_tenant_graph
 from controlgraph.store.base import GraphStore
-from controlgraph.store.tenancy import tenant_agent, tenant_graph
+from controlgraph.store.tenancy import tenant_agent, tenant_audit_graph, tenant_graph
 from controlgraph.vocabulary import (
     CG,
     DCTERMS,
@@ -62,6 +64,7 @@ from controlgraph.vocabulary import (
 
 AUDIT = ID + "audit/"
 _JUSTIFICATION_RE = re.compile(r"^[A-Za-z]{1,80}$")
+_REVISION_RE = re.compile(r"^revision ([0-9]{1,12})$")
 _locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 _locks_guard = threading.Lock()
 
@@ -225,7 +228,9 @@ class _TenantGraph:
         self.graph = tenant_graph(tenant)
         self.previous = store.graph_triples(self.graph)
         self.nodes = _by_subject(self.previous)
-        self.nodes.pop(custom_set_iri(tenant), None)  # rewritten with the new revision on commit
+        own_set = self.nodes.pop(custom_set_iri(tenant), [])  # rewritten with the new revision on commit
+        found = _REVISION_RE.match(_value(own_set, OWL + "versionInfo") or "")
+        self.revision = int(found.group(1)) if found else 0
 
     def mapping(self, iri: str) -> list[ox.Triple]:
         node = self.nodes.get(iri)
@@ -245,18 +250,17 @@ class _TenantGraph:
         moment = now or dt.datetime.now(dt.UTC)
         audit_iri, audit = _audit_triples(self.tenant, action, node, what, moment)
         past_audit: list[ox.Triple] = []
-        content = list(audit)
-        revision = 1
+        content: list[ox.Triple] = []
         for triples in self.nodes.values():
             if any(t.predicate.value == PROV + "wasAttributedTo" for t in triples):
                 past_audit += triples
-                revision += 1
             else:
                 content += triples
-        content += _set_triples(self.tenant, revision, moment.date())
-        # Past audit records never change and no shape reads them: they are written back unvalidated.
+        content += _set_triples(self.tenant, self.revision + 1, moment.date())
+        # Audit records of older stores never change and no shape reads them: written back unvalidated.
         commit_tenant_graph(self.store, self.graph, content, label=f"custom mappings of tenant {self.tenant}",
-                            validated_before=past_audit, previous=self.previous)
+                            validated_before=past_audit, previous=self.previous,
+                            append={tenant_audit_graph(self.tenant): audit})
         return audit_iri
 
 

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -292,9 +292,13 @@ class _WholeAnswers:
 class ProcessQueryRunner(_WholeAnswers):
     """A pool of query worker processes over an embedded on-disk store."""
 
-    def __init__(self, store_path: Path, settings: Settings) -> None:
+    def __init__(self, store_path: Path, settings: Settings,
+                 before_query: Callable[[Visibility], None] | None = None) -> None:
+        """``before_query``: called with the caller's visibility before its query is handed to a worker (the
+        writing store publishes the snapshot holding the caller's own last write, see ``publish_pending``)."""
         self.store_path = store_path
         self.settings = settings
+        self._before_query = before_query
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
@@ -371,6 +375,8 @@ class ProcessQueryRunner(_WholeAnswers):
         """The answer whole if small, else its head; the caller pulls the chunks and must close it."""
         deadline = time.monotonic() + self.settings.sparql_timeout
         check_read_only(sparql)  # refuse early, without using a worker
+        if self._before_query is not None:
+            self._before_query(visibility)
         self._start()
         worker = self._acquire(deadline)
         job = {"sparql": sparql, "substitutions": dict(substitutions or {}),
@@ -438,7 +444,8 @@ class ThreadQueryRunner(_WholeAnswers):
 def query_runner(store: GraphStore, settings: Settings) -> QueryRunner:
     """The runner fit for where the store lives."""
     if isinstance(store, EmbeddedStore) and store.path is not None:
-        return ProcessQueryRunner(store.path, settings)
+        return ProcessQueryRunner(store.path, settings,
+                                  before_query=lambda visibility: store.publish_pending(visibility.sees_graph))
     return ThreadQueryRunner(store, settings)
 
 

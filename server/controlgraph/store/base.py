@@ -52,8 +52,10 @@ class GraphStore(Protocol):
 
     def graph_triples(self, graph: str) -> list[ox.Triple]: ...
 
-    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
-        """Atomically replace the named graphs given (and drop those in ``remove``)."""
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
+                       append: Mapping[str, Triples] | None = None) -> None:
+        """Atomically replace the named graphs given, drop those in ``remove`` and add ``append``'s triples to
+        theirs (a log that only grows, never read back to be rewritten)."""
         ...
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:

@@ -9,17 +9,26 @@ live one::
 A build writes a complete new generation, flushes it, then replaces ``CURRENT`` with an atomic
 rename. A build that fails or is killed midway leaves ``CURRENT`` pointing at the previous,
 untouched generation. Small writes (tenant mappings, imports) are single SPARQL updates, which
-pyoxigraph applies as one transaction. After every write (and when it opens) a read-write store
-publishes a read snapshot for other processes to query (:mod:`controlgraph.store.read_snapshots`).
+pyoxigraph applies as one transaction and logs in RocksDB's write-ahead log; the write is durable once
+that log is on disk (:meth:`EmbeddedStore._make_durable`), before it is acknowledged.
+
+A read-write store publishes read snapshots for other processes to query
+(:mod:`controlgraph.store.read_snapshots`): when it opens, after every write of a shared graph, and after
+writes of tenant graphs in the background, coalesced (a checkpoint flushes the memtables: about 100 ms
+of disk work, which a tenant's write no longer waits for). A reader that sees a graph written since
+the last snapshot (the tenant after its own write) calls :meth:`EmbeddedStore.publish_pending` first,
+so it reads its own writes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import itertools
 import logging
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -35,12 +44,17 @@ from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
+from controlgraph.vocabulary import TENANT_GRAPH
 
 _log = logging.getLogger("controlgraph.store")
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 _KEEP_PREVIOUS = 1  # generations kept besides the live one, so a reader opened before a swap keeps working
 SNAPSHOT_GRACE_SECONDS = 120.0  # default; must exceed the longest a query may run on a snapshot
+# Background snapshots of tenant writes come at most this often: each one flushes the memtables (a table
+# file), so a stream of writes makes one checkpoint a second, not one per write.
+BACKGROUND_PUBLISH_INTERVAL = 1.0
+_WAL_FILE = re.compile(r"^[0-9]+\.log$")  # RocksDB's write-ahead log segments (not its info LOG)
 
 
 def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
@@ -80,9 +94,11 @@ class EmbeddedStore:
         self.snapshot_grace_seconds = snapshot_grace_seconds
         # A write reads the graphs it replaces to change only what differs: nothing may write between.
         self._write_lock = threading.Lock()
+        self._generation: Path | None = None
         self._store = self._open_current()
         self.read_cache = ReadCache()
         self._graph_versions: dict[str, str] = {}
+        self._init_publishing()
         if path is not None and not read_only:
             version = read_snapshots.new_graph_version()
             self._graph_versions = dict.fromkeys(self.graph_names(), version)
@@ -95,6 +111,8 @@ class EmbeddedStore:
         store.path, store.read_only, store.location = None, True, str(snapshot.path)
         store.snapshot_grace_seconds, store._write_lock = 0.0, threading.Lock()
         store.read_cache, store._graph_versions = ReadCache(), dict(snapshot.graph_versions)
+        store._generation = None
+        store._init_publishing()
         try:
             store._store = ox.Store.read_only(str(snapshot.path))
         except OSError as exc:
@@ -112,6 +130,8 @@ class EmbeddedStore:
             generation = self._new_generation_dir()
             ox.Store(str(generation)).flush()
             self._point_current_at(generation)
+        self._generation = generation
+        self._synced_wal: dict[str, tuple[int, int]] = {}  # log segment -> (size, mtime) when last synced
         try:
             return ox.Store.read_only(str(generation)) if self.read_only else ox.Store(str(generation))
         except OSError as exc:
@@ -252,13 +272,37 @@ class EmbeddedStore:
         if self.read_only:
             raise StoreError(f"{self.location}: the store is open read-only")
 
+    def _init_publishing(self) -> None:
+        # Writes are numbered; a graph maps to the number of its last write, and ``_published`` is the
+        # number of the last write the newest snapshot holds.
+        self._written = 0
+        self._published = 0
+        self._graph_written: dict[str, int] = {}
+        self._publish_lock = threading.Lock()
+        self._publish_wanted = threading.Event()
+        self._publisher: threading.Thread | None = None
+        self._closing = False
+
     def _publish_snapshot(self) -> bool:
-        """Publish a read snapshot; True when one was published (its checkpoint flushed the memtables)."""
+        """Publish a read snapshot holding every write so far; True when one was published (or was not needed)."""
         if self.path is None or self.read_only:
             return False
+        with self._publish_lock:
+            with self._write_lock:
+                written, versions, database = self._written, dict(self._graph_versions), self._store
+            if written <= self._published and self._published:
+                return True  # another caller published these writes meanwhile
+            if self._publish(database, versions):
+                self._published = written
+                return True
+            return False
+
+    def _publish(self, database: ox.Store, versions: Mapping[str, str]) -> bool:
+        assert self.path is not None
         try:
-            read_snapshots.publish(self._store, self.path, self._graph_versions,
-                                   grace_seconds=self.snapshot_grace_seconds)
+            # Writes landing during the checkpoint may be in it under their graph's older version: the
+            # publication they asked for follows, with the new version.
+            read_snapshots.publish(database, self.path, versions, grace_seconds=self.snapshot_grace_seconds)
             return True
         except OSError as exc:
             # The write itself is durable and stays acknowledged. Without a pointer, readers open the
@@ -268,26 +312,98 @@ class EmbeddedStore:
             read_snapshots.withdraw(self.path)
             return False
 
+    def publish_pending(self, sees: Callable[[str], bool] | None = None) -> None:
+        """Publish a snapshot now if a graph ``sees`` accepts (any, when None) was written since the last one.
+
+        For a reader in another process that must read its own writes (a tenant's query after its write).
+        """
+        if self.path is None or self.read_only:
+            return
+        with self._write_lock:
+            waiting = any(number > self._published and (sees is None or sees(graph))
+                          for graph, number in self._graph_written.items())
+        if waiting:
+            self._publish_snapshot()
+
+    def _publish_later(self) -> None:
+        """Ask the background publisher for a snapshot (started on the first call)."""
+        self._publish_wanted.set()
+        if self._publisher is None:
+            self._publisher = threading.Thread(target=self._publish_in_background, name="snapshot-publisher",
+                                               daemon=True)
+            self._publisher.start()
+
+    def _publish_in_background(self) -> None:
+        while True:
+            self._publish_wanted.wait()
+            if self._closing:
+                return
+            self._publish_wanted.clear()
+            self._publish_snapshot()
+            time.sleep(BACKGROUND_PUBLISH_INTERVAL)  # later writes wait and go into one snapshot
+
+    def _make_durable(self) -> None:
+        """Put the write-ahead log on disk: the write survives a crash of the process or of the machine.
+
+        pyoxigraph writes each transaction to RocksDB's log before it returns (so a killed process loses
+        nothing) but never syncs it; an fsync of the log segment that grew (and of the directory, when a
+        segment is new) is a few milliseconds, where a flush of the memtables is about a hundred. A segment
+        gone meanwhile was obsolete: RocksDB removes one only after syncing the tables holding its writes.
+        """
+        if self._generation is None:
+            return
+        try:
+            seen: dict[str, tuple[int, int]] = {}
+            for entry in os.scandir(self._generation):
+                if _WAL_FILE.match(entry.name):
+                    with contextlib.suppress(FileNotFoundError):
+                        info = entry.stat()
+                        seen[entry.name] = (info.st_size, info.st_mtime_ns)
+            for name, state in seen.items():
+                if self._synced_wal.get(name) != state:
+                    with contextlib.suppress(FileNotFoundError):
+                        fd = os.open(self._generation / name, os.O_RDONLY)
+                        try:
+                            os.fsync(fd)
+                        finally:
+                            os.close(fd)
+            if not set(seen) <= set(self._synced_wal):
+                _fsync_dir(self._generation)
+            self._synced_wal = seen
+        except OSError as exc:
+            _log.warning("%s: the write-ahead log could not be synced (%s); flushing instead", self.location, exc)
+            self._flush()
+
     def _renew_versions(self, changed: Sequence[str], removed: Sequence[str]) -> None:
         version = read_snapshots.new_graph_version()
         for graph in removed:
             self._graph_versions.pop(graph, None)
         self._graph_versions.update(dict.fromkeys(changed, version))
 
-    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
+                       append: Mapping[str, Triples] | None = None) -> None:
         self._check_writable()
+        added = {g: triples for g, triples in (append or {}).items() if triples}
+        written: list[str] | None = None  # unknown until the write succeeded
         try:
             with self._write_lock:
-                changed = self._replace_graphs(graphs, remove)
-                self._renew_versions([g for g in changed if graphs.get(g)],
-                                     [g for g in changed if not graphs.get(g)])
-                # Durable before it is acknowledged: the snapshot's checkpoint flushes the memtables
-                # (RocksDB checkpoints flush when created); without a snapshot, flush here.
-                if changed and not self._publish_snapshot() and self.path is not None:
-                    self._flush()
+                changed = written = self._replace_graphs(graphs, remove, added)
+                self._renew_versions([g for g in changed if graphs.get(g) or g in added],
+                                     [g for g in changed if not graphs.get(g) and g not in added])
+                if changed and self.path is not None:
+                    self._make_durable()  # before the write is acknowledged
+                    self._written += 1
+                    self._graph_written.update(dict.fromkeys(changed, self._written))
+            if changed and self.path is not None:
+                # Everyone reads shared graphs: their snapshot is published before the write returns.
+                # Only a tenant reads its graph, and waits for the snapshot when it queries (publish_pending).
+                if all(g.startswith(TENANT_GRAPH) for g in changed):
+                    self._publish_later()
+                else:
+                    self._publish_snapshot()
         finally:
             # After the write: an answer computed from the old data during it is then never kept.
-            self.read_cache.clear()
+            self.read_cache.clear(written)
 
     def _graph_changes(self, graph: str, triples: Triples) -> list[str]:
         """The update operations making ``graph`` hold exactly ``triples``: only what differs.
@@ -314,9 +430,10 @@ class EmbeddedStore:
     def _has_graph(self, graph: str) -> bool:
         return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
-    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str]) -> list[str]:
+    def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str],
+                        append: Mapping[str, Triples]) -> list[str]:
         """Write; the names of the graphs whose content changed."""
-        for graph in [*remove, *graphs]:
+        for graph in [*remove, *graphs, *append]:
             try:
                 ox.NamedNode(graph)
             except ValueError:
@@ -331,6 +448,10 @@ class EmbeddedStore:
             graph_operations = self._graph_changes(graph, triples)
             if graph_operations:
                 operations += graph_operations
+                changed.append(graph)
+        for graph, triples in append.items():
+            operations.append(_insert_data(graph, triples))  # only added: the graph is not read
+            if graph not in changed:
                 changed.append(graph)
         if not operations:
             return []
@@ -352,8 +473,10 @@ class EmbeddedStore:
         try:
             with self._write_lock:
                 self._replace_everything(graphs)
-            self._graph_versions = {}
-            self._renew_versions([g for g, triples in graphs.items() if triples], [])
+                self._graph_versions = {}
+                self._renew_versions([g for g, triples in graphs.items() if triples], [])
+                self._written += 1
+                self._graph_written = dict.fromkeys(self._graph_versions, self._written)
             self._publish_snapshot()
         finally:
             self.read_cache.clear()
@@ -381,6 +504,11 @@ class EmbeddedStore:
             self._remove_stale_generations(generation)
 
     def close(self) -> None:
+        if self._publisher is not None:
+            self._closing = True
+            self._publish_wanted.set()
+            self._publisher.join()
+            self._publisher, self._closing = None, False
         if self.path is not None and not self.read_only:
             self._store.flush()
 

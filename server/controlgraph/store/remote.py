@@ -242,10 +242,12 @@ class RemoteStore:
 
     # ------------------------------------------------------------------ writing
 
-    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = ()) -> None:
-        names = {g: _checked_graph(g) for g in [*remove, *graphs]}
+    def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
+                       append: Mapping[str, Triples] | None = None) -> None:
+        added = dict(append or {})
+        names = {g: _checked_graph(g) for g in [*remove, *graphs, *added]}
         drops = [f"DROP SILENT GRAPH {names[g]}" for g in [*remove, *graphs]]
-        inserts = [_insert_data(names[g], triples) for g, triples in graphs.items() if triples]
+        inserts = [_insert_data(names[g], triples) for g, triples in [*graphs.items(), *added.items()] if triples]
         self._update(" ;\n".join(drops + inserts))
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:

@@ -1,8 +1,9 @@
 """Tenants of a running service: who may write (API keys), and which graphs each caller may read.
 
-A tenant writes only into its own named graph (``graph/tenant/<name>``). Every read of the engine
-takes a :class:`Visibility`: anonymous callers see the shared graphs and no tenant graph; an
-authenticated tenant sees the shared graphs and its own graph, never another tenant's.
+A tenant writes only into its own named graph (``graph/tenant/<name>``) and its audit trail
+(``graph/tenant/<name>/audit``). Every read of the engine takes a :class:`Visibility`: anonymous callers
+see the shared graphs and no tenant graph; an authenticated tenant sees the shared graphs and its own
+two, never another tenant's.
 
 API keys are configured as ``tenant:sha256-hex`` pairs (``CONTROLGRAPH_API_KEYS``): the service holds
 only hashes, compares them in constant time, and never logs a key.
@@ -28,6 +29,14 @@ def tenant_graph(tenant: str) -> str:
     return TENANT_GRAPH + tenant
 
 
+def tenant_audit_graph(tenant: str) -> str:
+    """The graph of the tenant's audit trail: only ever added to, so a write never reads or rewrites it.
+
+    (Tenant names hold no ``/``, so no tenant's graph is another's audit graph.)
+    """
+    return tenant_graph(tenant) + "/audit"
+
+
 def tenant_agent(tenant: str) -> str:
     """The IRI standing for the tenant as publisher and as the agent of its changes."""
     return TENANT_AGENT + tenant
@@ -40,14 +49,14 @@ def hash_key(key: str) -> str:
 
 @dataclass(frozen=True)
 class Visibility:
-    """Which graphs a read may draw on: the shared ones, plus the caller's own tenant graph."""
+    """Which graphs a read may draw on: the shared ones, plus the caller's own tenant graph and audit trail."""
 
     tenant: str | None = None
 
     def sees_graph(self, graph: str) -> bool:
         if not graph.startswith(TENANT_GRAPH):
             return True
-        return self.tenant is not None and graph == tenant_graph(self.tenant)
+        return self.tenant is not None and graph in (tenant_graph(self.tenant), tenant_audit_graph(self.tenant))
 
     def visible_graphs(self, graph_names: Iterable[str]) -> list[str]:
         return [g for g in graph_names if self.sees_graph(g)]

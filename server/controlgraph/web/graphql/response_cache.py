@@ -48,7 +48,7 @@ class ResponseStore:
     def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -59,7 +59,7 @@ class ResponseStore:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable, generation: int) -> bytes | None:
+    def get(self, key: Hashable, generation: Hashable) -> bytes | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -70,7 +70,7 @@ class ResponseStore:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, generation: int, blob: bytes) -> bool:
+    def put(self, key: Hashable, generation: Hashable, blob: bytes) -> bool:
         if len(blob) > self.max_entry_bytes:
             return False
         with self._lock:
@@ -133,7 +133,7 @@ class ResponseCache(SchemaExtension):
         if key is None:
             yield
             return
-        generation = cache.generation
+        generation = cache.stamp(key)  # a tenant's write leaves the answers of other callers valid
         blob = self.responses.get(key, generation)
         if blob is not None:
             run.result = ExecutionResult(data=json.loads(blob), errors=None)
