@@ -115,9 +115,9 @@ class ProbabilityModel:
             + self.intercept
         return z
 
-    def calibrate(self, log_odds: Matrix, y: Matrix) -> None:
-        """Fit Platt scaling on out-of-fold log-odds and their labels."""
-        (a,), b = fit_logistic(log_odds[:, None], y, l2=1e-3)
+    def calibrate(self, log_odds: Matrix, y: Matrix, sample_weight: Matrix | None = None) -> None:
+        """Fit Platt scaling on out-of-fold log-odds and their labels (``sample_weight`` per row)."""
+        (a,), b = fit_logistic(log_odds[:, None], y, l2=1e-3, sample_weight=sample_weight)
         self.platt_a, self.platt_b = float(a), b
 
     def platt(self, log_odds: Matrix) -> Matrix:
