@@ -217,3 +217,9 @@ def test_pivot_walk_by_hand() -> None:
     hub = ("a", "c3") if ("a", "c3") in walk else ("c3", "a")
     # a -> either hub (1/2), each on to 1 of 5: 2 * 1/10 = 0.2; back c3 -> a hub (1/2) -> a (1/1): 1; mean 0.6.
     assert walk[hub] == 0.6
+
+
+def test_a_flat_model_without_a_training_range_round_trips() -> None:
+    inputs = ScoringInputs([AssertedMapping("m1", "f1:a", Relation.SUBSET_OF, "f2:b")], TextIndex({}), None, 3)
+    flat = fit_model(inputs)
+    assert flat.lower == [] and ProbabilityModel.from_json(flat.to_json()).to_json() == flat.to_json()

@@ -175,7 +175,9 @@ class ProbabilityModel:
             "definite_rows": self.definite_rows,
             "threshold": self.threshold,
             "inputs_digest": self.inputs_digest,
-            "range": {f: [lo, hi] for f, lo, hi in zip(self.features, self.lower, self.upper, strict=True)},
+            # Empty for a model fitted on nothing (a flat prior clips nothing).
+            "range": {f: [lo, hi] for f, lo, hi in zip(self.features, self.lower, self.upper, strict=True)}
+            if self.lower else {},
         }
 
     @classmethod
