@@ -167,3 +167,59 @@ def test_a_model_fitted_on_the_same_inputs_is_reused_and_round_trips() -> None:
     assert fit_model(inputs, previous=again) is again  # same inputs: not refitted
     changed = ScoringInputs(edges[:-1], TextIndex({}), None, 3)
     assert fit_model(changed, previous=again) is not again
+
+
+def test_values_beyond_the_training_range_are_clipped_and_a_rare_feature_is_not_amplified() -> None:
+    rng = np.random.default_rng(5)
+    x = np.column_stack([rng.normal(size=2000), np.ones(2000)])
+    x[:3, 1] = 0.0  # a feature nearly constant in training (two_hop: 0 on a handful of rows)
+    y = (rng.random(2000) < 1 / (1 + np.exp(-x[:, 0]))).astype(float)
+    y[:3] = 1.0
+    model = ProbabilityModel.fit(("signal", "rare"), x, y, l2=10.0)
+    assert model.scale[1] >= 0.1  # at least a tenth of the range, not the 0.04 of its standard deviation
+    # The rare value moves the log-odds by a few units at most, not by tens.
+    assert abs(float(model.log_odds(np.array([[0.0, 0.0]]))[0] - model.log_odds(np.array([[0.0, 1.0]]))[0])) < 3
+    top = float(x[:, 0].max())
+    far = model.predict(np.array([[top + 50.0, 1.0]]))[0]
+    assert far == model.predict(np.array([[top, 1.0]]))[0]  # scored as the most extreme pair seen
+    assert model.contributions([top + 50.0, 1.0]) == [
+        (name, 50.0 + top if name == "signal" else v, c) for name, v, c in model.contributions([top, 1.0])
+    ]
+    again = ProbabilityModel.from_json(model.to_json())
+    assert again.predict(np.array([[top + 50.0, 1.0]]))[0] == far
+    stored_before = {k: v for k, v in model.to_json().items() if k != "range"}  # a model stored before clipping
+    assert ProbabilityModel.from_json(stored_before).lower == []
+
+
+def test_pivot_walk_by_hand() -> None:
+    from controlgraph.reasoning.pair_features import PairFeatures
+
+    C = "https://w3id.org/controlgraph/id/control/"
+    # a maps to one pivot p1, which maps to two controls of fc (c1, c2); c1 maps back to p1 only, and
+    # p1 has one link into fa. a also reaches c3 through two hubs of another pivot framework.
+    edges = [
+        AssertedMapping("1", C + "fa/a", Relation.INTERSECTS_WITH, C + "fb/p1"),
+        AssertedMapping("2", C + "fb/p1", Relation.INTERSECTS_WITH, C + "fc/c1"),
+        AssertedMapping("3", C + "fb/p1", Relation.INTERSECTS_WITH, C + "fc/c2"),
+        *(AssertedMapping(f"h{i}", C + "fa/a", Relation.INTERSECTS_WITH, C + f"fd/h{i}") for i in range(2)),
+        *(AssertedMapping(f"k{i}", C + f"fd/h{i}", Relation.INTERSECTS_WITH, C + f"fc/c{j}")
+          for i in range(2) for j in range(3, 8)),
+    ]
+    result = compose_mappings(edges, max_hops=2)
+    features = PairFeatures(result, TextIndex({}))
+    walk = {
+        (row.subject.rsplit("/", 1)[-1], row.object.rsplit("/", 1)[-1]): row.values[FEATURES.index("pivot_walk")]
+        for row in features.rows()
+    }
+    key = ("a", "c1") if ("a", "c1") in walk else ("c1", "a")
+    # a -> p1 (1 of 1 links into fb), p1 -> c1 (1 of 2 into fc): 1/2; back c1 -> p1 -> a: 1; mean 0.75.
+    assert walk[key] == 0.75
+    hub = ("a", "c3") if ("a", "c3") in walk else ("c3", "a")
+    # a -> either hub (1/2), each on to 1 of 5: 2 * 1/10 = 0.2; back c3 -> a hub (1/2) -> a (1/1): 1; mean 0.6.
+    assert walk[hub] == 0.6
+
+
+def test_a_flat_model_without_a_training_range_round_trips() -> None:
+    inputs = ScoringInputs([AssertedMapping("m1", "f1:a", Relation.SUBSET_OF, "f2:b")], TextIndex({}), None, 3)
+    flat = fit_model(inputs)
+    assert flat.lower == [] and ProbabilityModel.from_json(flat.to_json()).to_json() == flat.to_json()

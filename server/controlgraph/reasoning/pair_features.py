@@ -36,6 +36,11 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
   times the pivot's into t's, both ways averaged (log 1000 when nothing is shared). A pivot
   framework mapped about one-to-one to one side (an edition translation) carries the other
   side's published mapping almost intact, so its naive two-hop chains are the precise ones.
+- ``pivot_walk``: the chance that a walk from one end to a neighbour in a pivot framework, then on
+  to a control of the other end's framework, lands on the other end (each step uniform over the
+  links into that framework), both ways averaged; the best pivot framework. The pair-level form of
+  a translation: an end mapped to one pivot that maps to two controls of the other side gives 1/2,
+  an end mapped to five hubs that map to ten each gives a few percent, however many chains there are.
 
 A class's framework is its one framework, or all of them for a class of equal controls of several.
 """
@@ -76,6 +81,7 @@ FEATURES: tuple[str, ...] = (
     "strength",
     "lexical",
     "route_fanout",
+    "pivot_walk",
 )
 
 _NR = P.of(Relation.NOT_RELATED)
@@ -159,6 +165,12 @@ class PairFeatures:
         self.framework_degree: list[Counter[str]] = [
             Counter(self.class_framework[n] for n in near) for near in self.neighbours
         ]
+        # Links of each class into each framework, a neighbour counting for every framework it holds
+        # (the last step of a walk lands in the other end's framework, whatever class key it has).
+        member_frameworks = [frozenset(g.framework[i] for i in m) for m in g.members]
+        self.links_into: list[Counter[str]] = [
+            Counter(f for n in near for f in member_frameworks[n]) for near in self.neighbours
+        ]
         self.children: dict[int, set[int]] = defaultdict(set)
         for i, name in enumerate(g.names):
             parent = self.parent_of(name)
@@ -233,6 +245,7 @@ class PairFeatures:
         routes = {self.class_framework[n] for n in shared}
         route_fanout = min((self._route(f, fs, ft) for f in routes), default=math.log(1000))
         merit = len(shared) + lexical
+        walk = self._walk(s, t, shared, g.framework[g.index[item.subject]], g.framework[g.index[item.object]])
         inverse_rank = (self._inverse_rank((s, ft), merit) + self._inverse_rank((t, fs), merit)) / 2
         return (
             definite,
@@ -256,7 +269,18 @@ class PairFeatures:
             0.5 if strength is None else min(max(strength / 10, 0.0), 1.0),
             lexical,
             route_fanout,
+            walk,
         )
+
+    def _walk(self, s: int, t: int, shared: set[int], fs: str, ft: str) -> float:
+        """The best pivot framework's chance that a walk s -> pivot -> ft lands on t (and back), averaged."""
+        forward: defaultdict[str, float] = defaultdict(float)
+        backward: defaultdict[str, float] = defaultdict(float)
+        for n in shared:
+            key = self.class_framework[n]
+            forward[key] += 1.0 / self.framework_degree[s][key] / max(self.links_into[n][ft], 1)
+            backward[key] += 1.0 / self.framework_degree[t][key] / max(self.links_into[n][fs], 1)
+        return max(((forward[k] + backward[k]) / 2 for k in forward), default=0.0)
 
     def _fan(self, source: str, target: str) -> float:
         """Mean links into ``target`` of the classes of framework ``source`` that have any."""

@@ -2,10 +2,11 @@
 
 The model is fitted on rows of :mod:`pair_features` labelled by published sets (see
 :mod:`probability_fit`): standardised features, L2-regularised logistic regression solved by
-Newton's method (numpy only), then Platt scaling (a second, one-feature logistic regression on the
-first model's log-odds) fitted on out-of-fold predictions, so the probabilities match observed
-frequencies on sets the model did not see. The weights and each feature's contribution to one
-pair's log-odds are printable (``controlgraph model``, ``explain``).
+Newton's method (numpy only; each feature's scale at least a tenth of its range, and values
+clipped to the range seen in training, see :meth:`ProbabilityModel.fit`), then Platt scaling (a
+second, one-feature logistic regression on the first model's log-odds) fitted on out-of-fold
+predictions, so the probabilities match observed frequencies on sets the model did not see. The
+weights and each feature's contribution to one pair's log-odds are printable (``controlgraph model``, ``explain``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import numpy.typing as npt
 
 Matrix = npt.NDArray[np.float64]
 DEFAULT_THRESHOLD = 0.5  # only for a model fitted on nothing
+# A feature's scale is at least this share of its range in training: a feature nearly constant there
+# (two_hop is 1 on all but a handful of training rows) would otherwise be divided by a tiny standard
+# deviation, and a pair unlike the training rows would get a log-odds of +-10 from it alone.
+MIN_SCALE_OF_RANGE = 0.1
 
 
 def fit_logistic(
@@ -71,6 +76,11 @@ class ProbabilityModel:
     # cut that maximises each set's F1 on its out-of-fold probabilities (``probability_fit``).
     threshold: float = DEFAULT_THRESHOLD
     inputs_digest: str = ""  # what it was fitted on (probability_fit.inputs_digest): reused while unchanged
+    # The range of each feature in training; values are clipped to it before scoring, so a pair
+    # beyond anything the model has seen (a definite relation, when no held-out run found one) is
+    # scored as the most extreme pair it has seen, not extrapolated. Empty: no clipping.
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
 
     @classmethod
     def fit(
@@ -78,25 +88,36 @@ class ProbabilityModel:
         like: ProbabilityModel | None = None,
     ) -> ProbabilityModel:
         """Fit on ``x``; with ``like``, reuse its standardisation and start from its weights (the
-        out-of-fold fits, on most of the same rows, then converge in a few steps)."""
+        out-of-fold fits, on most of the same rows, then converge in a few steps). The clipping
+        range is always that of ``x``."""
+        lower, upper = x.min(axis=0), x.max(axis=0)
         if like is None:
             mean = x.mean(axis=0)
-            scale = x.std(axis=0)
+            scale = np.maximum(x.std(axis=0), MIN_SCALE_OF_RANGE * (upper - lower))
             scale[scale == 0] = 1.0
             start = None
         else:
             mean, scale = np.array(like.mean), np.array(like.scale)
             start = np.array([*like.weights, like.intercept])
         weights, intercept = fit_logistic((x - mean) / scale, y, l2, sample_weight=sample_weight, start=start)
-        return cls(tuple(features), mean.tolist(), scale.tolist(), weights.tolist(), intercept)
+        return cls(tuple(features), mean.tolist(), scale.tolist(), weights.tolist(), intercept,
+                   lower=lower.tolist(), upper=upper.tolist())
+
+    def clip(self, x: Matrix) -> Matrix:
+        """``x`` clipped to the training range of each feature (unchanged for a model without one)."""
+        if not self.lower:
+            return x
+        out: Matrix = np.clip(x, np.array(self.lower), np.array(self.upper))
+        return out
 
     def log_odds(self, x: Matrix) -> Matrix:
-        z: Matrix = ((x - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.weights) + self.intercept
+        z: Matrix = ((self.clip(x) - np.array(self.mean)) / np.array(self.scale)) @ np.array(self.weights) \
+            + self.intercept
         return z
 
-    def calibrate(self, log_odds: Matrix, y: Matrix) -> None:
-        """Fit Platt scaling on out-of-fold log-odds and their labels."""
-        (a,), b = fit_logistic(log_odds[:, None], y, l2=1e-3)
+    def calibrate(self, log_odds: Matrix, y: Matrix, sample_weight: Matrix | None = None) -> None:
+        """Fit Platt scaling on out-of-fold log-odds and their labels (``sample_weight`` per row)."""
+        (a,), b = fit_logistic(log_odds[:, None], y, l2=1e-3, sample_weight=sample_weight)
         self.platt_a, self.platt_b = float(a), b
 
     def platt(self, log_odds: Matrix) -> Matrix:
@@ -112,8 +133,10 @@ class ProbabilityModel:
     def contributions(self, values: Sequence[float]) -> list[tuple[str, float, float]]:
         """(feature, value, contribution to the calibrated log-odds) per feature, largest first."""
         out = []
-        for name, v, m, s, w in zip(self.features, values, self.mean, self.scale, self.weights, strict=True):
-            out.append((name, float(v), self.platt_a * w * (v - m) / s))
+        clipped = self.clip(np.array([values], dtype=float))[0].tolist()
+        for name, v, c, m, s, w in zip(self.features, values, clipped, self.mean, self.scale, self.weights,
+                                       strict=True):
+            out.append((name, float(v), self.platt_a * w * (c - m) / s))
         out.sort(key=lambda item: -abs(item[2]))
         return out
 
@@ -152,17 +175,22 @@ class ProbabilityModel:
             "definite_rows": self.definite_rows,
             "threshold": self.threshold,
             "inputs_digest": self.inputs_digest,
+            # Empty for a model fitted on nothing (a flat prior clips nothing).
+            "range": {f: [lo, hi] for f, lo, hi in zip(self.features, self.lower, self.upper, strict=True)}
+            if self.lower else {},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ProbabilityModel:
         """The model :meth:`to_json` wrote (the build graph's ``cg:probabilityModel``)."""
         features = tuple(data["features"])
+        bounds = data.get("range") or {}  # absent from a model stored before clipping: none
         return cls(
             features, [data["mean"][f] for f in features], [data["sd"][f] for f in features],
             [data["weights"][f] for f in features], data["intercept"], data["platt"]["a"], data["platt"]["b"],
             dict(data["trained_on"]), data["definite_precision"], data["definite_rows"],
             float(data.get("threshold", DEFAULT_THRESHOLD)), str(data.get("inputs_digest", "")),
+            [bounds[f][0] for f in features] if bounds else [], [bounds[f][1] for f in features] if bounds else [],
         )
 
 
