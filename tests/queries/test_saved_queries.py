@@ -12,6 +12,8 @@ import pytest
 from controlgraph.errors import InputError, NotFound
 from controlgraph.service.saved_queries import (
     bind_params,
+    bound_text,
+    inline_params,
     known_frameworks,
     load_saved_queries,
     parse_saved_query,
@@ -131,6 +133,23 @@ def test_every_saved_query_runs_and_binds_the_same_with_values(built_store: Embe
     assert isinstance(by_substitution, ox.QuerySolutions) and isinstance(by_values, ox.QuerySolutions)
     first = sorted(str(list(s)) for s in by_substitution)
     assert first == sorted(str(list(s)) for s in by_values)
+    # What the endpoint runs: $name written as the bound term (queries/README.md) gives the same rows.
+    text, substitutions = bound_text(query, bound)
+    as_run = built_store.query(text, substitutions=substitutions)
+    assert isinstance(as_run, ox.QuerySolutions)
+    assert first == sorted(str(list(s)) for s in as_run)
+
+
+def test_dollar_parameters_become_constants_only_outside_strings_iris_and_comments() -> None:
+    bound = {"new": ox.NamedNode(FRAMEWORK + "iso27002-2022"), "kind": ox.Literal('say "hi"')}
+    text = ('SELECT ?new WHERE { ?x ?p $new ; ?q $kind . ?y ?r ?new . FILTER(?l != "$new" && ?l != \'$new\')\n'
+            '  ?z <http://example.org/$new> $other . # $new in a comment\n'
+            '  FILTER(?l != """a "$new" b""") }')
+    assert inline_params(text, bound) == (
+        f'SELECT ?new WHERE {{ ?x ?p <{FRAMEWORK}iso27002-2022> ; ?q "say \\"hi\\"" . ?y ?r ?new . '
+        'FILTER(?l != "$new" && ?l != \'$new\')\n'
+        '  ?z <http://example.org/$new> $other . # $new in a comment\n'
+        '  FILTER(?l != """a "$new" b""") }')
 
 
 def test_satisfiers_of_a_csf_subcategory(built_store: EmbeddedStore) -> None:
@@ -354,8 +373,6 @@ def test_header_syntax_errors_name_the_file_and_line(tmp_path: Path) -> None:
 
 
 def test_the_bind_header_chooses_how_parameters_are_bound(tmp_path: Path, built_store: EmbeddedStore) -> None:
-    from controlgraph.service.saved_queries import bound_text
-
     text = ("# title: t\n# param: control control = nist-csf-2.0:PR.AA-01\n"
             "{bind}SELECT ?control ?m WHERE {{ ?m <{p}> ?control }}\n")
     (tmp_path / "by-values.rq").write_text(text.format(bind="", p=OBJ), encoding="utf-8")
