@@ -15,6 +15,12 @@ does. pyoxigraph's planner then knows the parameters are bound and starts from t
 substitutions bind the same variables only while evaluating, after a plan made as if they were free
 (``satisfiers``: 150 ms with substitutions, 3 ms with ``VALUES``, same rows). A query whose plan is
 better the other way (a grouped sub-SELECT the parameters must reach) says ``# bind: substitution``.
+
+Where a query writes a parameter as ``$name`` (the same SPARQL variable as ``?name``), the bound term itself
+is written there (:func:`inline_params`): a group pyoxigraph evaluates on its own (a ``MINUS``) then starts
+from the constant instead of matching every value and joining afterwards (``without-successor``: 110 ms ->
+17 ms on the in-memory graph). The ``VALUES`` clause still binds ``?name`` for the rest of the query, so the
+rows are the same.
 """
 
 from __future__ import annotations
@@ -38,6 +44,12 @@ from controlgraph.vocabulary import CG, XSD, framework_iri, parse_control_ref
 PARAM_TYPES = ("control", "framework", "iri", "string", "integer")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADER_LINE = re.compile(r"^#\s*(?P<key>[a-z]+)\s*:\s*(?P<value>.*?)\s*$")
+# ``$name`` outside strings, IRIs and comments (those are matched first and kept as they are).
+_DOLLAR_VARIABLE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+    r"|\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+)
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)\s*(?:=\s*(?P<default>.*?))?\s*(?:--\s*(?P<doc>.*))?$"
 )
@@ -194,9 +206,21 @@ def bound_text(
 ) -> tuple[str, dict[str, ox.NamedNode | ox.Literal]]:
     """The text to run and the substitutions to run it with: by default the parameters open the WHERE
     group as a ``VALUES`` clause (no substitutions left); ``# bind: substitution`` keeps the text as is."""
+    text = inline_params(query.sparql, bound)
     if query.bind == "substitution":
-        return query.sparql, dict(bound)
-    return bind_with_values(query.sparql, bound), {}
+        return text, dict(bound)
+    return bind_with_values(text, bound), {}
+
+
+def inline_params(sparql: str, bound: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """``sparql`` with each ``$name`` of a bound parameter written as its term (N-Triples form, escaped by
+    pyoxigraph: never text from the caller); ``?name`` and every other ``$variable`` are left as they are."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        return str(bound[name]) if name is not None and name in bound else match.group(0)
+
+    return _DOLLAR_VARIABLE.sub(replace, sparql)
 
 
 def run_saved_query(
