@@ -420,11 +420,15 @@ class EmbeddedStore:
         if not triples:
             return [f"DROP SILENT GRAPH <{graph}>"] if self._has_graph(graph) else []
         wanted = set(triples)
-        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in wanted):
-            return self._graph_rewrite(graph, wanted)
         name = ox.NamedNode(graph)
         store = self._store
-        missing = [t for t in wanted if ox.Quad(t.subject, t.predicate, t.object, name) not in store]
+        missing = []
+        for t in wanted:
+            s, o = t.subject, t.object
+            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+                return self._graph_rewrite(graph, wanted)
+            if ox.Quad(s, t.predicate, o, name) not in store:
+                missing.append(t)
         stale = self._stale_triples(graph, wanted, missing)
         if stale is None:
             return self._graph_rewrite(graph, wanted)
