@@ -18,7 +18,7 @@ Inverting that reach, a changed triple ``s p o`` (in the graph before or after t
 s itself; when p is ``rdf:type``, every node linking to s; the framework of s (``skos:inScheme`` out)
 when p is ``skos:inScheme``, ``skos:notation`` or ``skos:broader``, and the frameworks of s's children
 when p is ``skos:inScheme``; when p is one of the mapping predicates, the set of s, the sets of the
-mappings sharing a control with s, and s's subject. Following every link instead (a mapping set
+mappings naming both controls of a pair s names, and s's subject. Following every link instead (a mapping set
 links to its frameworks, a framework to all its controls) made a two-row mapping file read almost
 the whole store.
 
@@ -51,7 +51,8 @@ def is_vocabulary(iri: str) -> bool:
 
 
 _IN_SCHEME, _NOTATION, _BROADER = SKOS + "inScheme", SKOS + "notation", SKOS + "broader"
-_IN_SET, _SUBJECT, _OBJECT, _RELATION = CG + "inMappingSet", CG + "mappingSubject", CG + "mappingObject", CG + "relation"
+_IN_SET, _RELATION = CG + "inMappingSet", CG + "relation"
+_SUBJECT, _OBJECT = CG + "mappingSubject", CG + "mappingObject"
 _CONTROLS_OF_MAPPING = (_SUBJECT, _OBJECT)
 _MAPPING_PREDICATES = frozenset({_IN_SET, _SUBJECT, _OBJECT, _RELATION})
 _FRAMEWORK_PREDICATES = frozenset({_IN_SCHEME, _NOTATION, _BROADER})
@@ -149,13 +150,28 @@ def affected_nodes(changed: Iterable[ox.Triple], links: LinkIndex) -> Scope:
                 parents.add(s)
         elif p in _MAPPING_PREDICATES:
             mappings.add(s)
-    sharing = step(step(mappings, *_CONTROLS_OF_MAPPING), *_CONTROLS_OF_MAPPING, back=True)
+    sharing = _sharing_a_pair(mappings, links)
     scope = (subjects | step(typed, back=True) | step(framework, _IN_SCHEME)
              | step(step(parents, _BROADER, back=True), _IN_SCHEME)
              | step(mappings | sharing, _IN_SET) | step(mappings, _SUBJECT))
     if any(n.startswith(("_:", "<<")) for n in scope):
         return Scope(full=True)
     return Scope(nodes=scope, context=_reach(scope, links))
+
+
+def _sharing_a_pair(mappings: set[str], links: LinkIndex) -> set[str]:
+    """The mappings naming both controls of a pair one of ``mappings`` names as subject and object (either
+    way round, or one control for a pair of one): the only ones an "equal and not-related" match can pair
+    with. Over the union of the graphs before and after the change, so every pair either held counts."""
+    step = links.step
+    found: set[str] = set()
+    for m in mappings:
+        pairs = {frozenset((a, b)) for a in step((m,), _SUBJECT) for b in step((m,), _OBJECT)}
+        for other in step(step((m,), *_CONTROLS_OF_MAPPING), *_CONTROLS_OF_MAPPING, back=True):
+            named = step((other,), *_CONTROLS_OF_MAPPING)
+            if any(pair <= named for pair in pairs):
+                found.add(other)
+    return found
 
 
 def _reach(focus: set[str], links: LinkIndex) -> set[str]:

@@ -453,7 +453,8 @@ class EmbeddedStore:
             operations.append(_insert_data(graph, list(wanted - current)))
         return operations
 
-    def _stale_triples(self, graph: str, wanted: set[ox.Triple], missing: Sequence[ox.Triple]) -> list[ox.Triple] | None:
+    def _stale_triples(self, graph: str, wanted: set[ox.Triple],
+                       missing: Sequence[ox.Triple]) -> list[ox.Triple] | None:
         """The triples of ``graph`` not in ``wanted``, given the ``missing`` ones (wanted, not stored);
         None when a stale triple has a blank node (the graph is then rewritten)."""
         present = len(wanted) - len(missing)
@@ -465,7 +466,8 @@ class EmbeddedStore:
             held[t.subject] = held.get(t.subject, 0) + 1
         for t in missing:
             held[t.subject] -= 1
-        per_subject = self._store.query(f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} GROUP BY ?s")
+        per_subject = self._store.query(
+            f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} GROUP BY ?s")
         assert isinstance(per_subject, ox.QuerySolutions)
         name = ox.NamedNode(graph)
         stale: list[ox.Triple] = []
