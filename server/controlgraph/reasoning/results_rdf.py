@@ -60,18 +60,8 @@ SOURCE = "https://w3id.org/controlgraph/reasoning"
 MAX_CLASS_PAIRS_WRITTEN = 50
 
 
-_NODES: dict[str, ox.NamedNode] = {}
-
-
 def _n(iri: str) -> ox.NamedNode:
-    # One object per IRI: the writers name the same predicates, datatypes and controls hundreds of
-    # thousands of times, and making a node is most of what writing a triple costs.
-    node = _NODES.get(iri)
-    if node is None:
-        if len(_NODES) > 200_000:
-            _NODES.clear()
-        node = _NODES[iri] = ox.NamedNode(iri)
-    return node
+    return ox.NamedNode(iri)
 
 
 _DATATYPES = {name: _n(XSD + name) for name in ("integer", "double", "decimal", "date")}
