@@ -28,28 +28,31 @@ ONTOLOGY = REPO / "ontology"
 # The modules that take longest (subprocess servers, kill/restart cycles, whole imports, fuzzing), longest
 # first as measured with --durations (docs/testing.md). They carry the `slow` marker: `pytest -m "not slow"`
 # is the edit loop's fast subset, and the full run starts them first, so that with parallel workers no
-# long module is left to run alone at the end.
+# long module is left to run alone at the end. The first two run side by side at the start: the kill test
+# builds the shipped store and the run's CCM import (the import tests after it wait for them, see
+# ccm_cli_import) while the wheel test, which needs neither, runs on the other worker.
 SLOW_MODULES = (
-    "tests/test_wheel_install.py",
     "tests/reliability/test_import_killed.py",
+    "tests/test_wheel_install.py",
     "tests/security/test_importer_fuzz.py",
+    "tests/web/test_admin_imports.py",
+    "tests/importers/test_import_then_build.py",
+    "tests/store/test_remote_store.py",
     "tests/test_sssom_import_rows.py",
     "tests/test_sssom_roundtrip.py",
-    "tests/store/test_remote_store.py",
+    "tests/importers/test_ccm.py",
     "tests/reliability/test_crash_writes.py",
     "tests/test_sssom_cli.py",
     "tests/security/test_tenant_isolation.py",
     "tests/web/test_graphql_api.py",
-    "tests/reliability/test_remote_outage.py",
     "tests/web/test_sparql_timeout_server.py",
     "tests/test_build_pipeline.py",
     "tests/reliability/test_soak.py",
     "tests/security/test_schemathesis.py",
     "tests/test_validation_scope.py",
     "tests/reliability/test_build_killed.py",
-    "tests/importers/test_ccm.py",
+    "tests/reliability/test_remote_outage.py",
     "tests/importers/test_ciso_yaml.py",
-    # added since the figures above were taken: a browser, query worker processes, slow-client timeouts
     "tests/web/test_explorer_browser.py",
     "tests/security/test_query_workers.py",
     "tests/security/test_slow_clients.py",
@@ -57,6 +60,16 @@ SLOW_MODULES = (
     "tests/security/test_validate_memory.py",
     "tests/test_shape_check.py",  # pyshacl against the fast check on a slice of the shipped data
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the collection order (SLOW_MODULES first) under ``--dist loadfile``.
+
+    pytest-xdist (3.x) by default reorders the files it hands out by their number of tests, most first;
+    the long modules, one or two tests each, then went out last and ran alone at the end of a run.
+    """
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
