@@ -72,7 +72,7 @@ class Running:
 
 @contextmanager
 def serving(command: Sequence[str | Path], log: Path, *, ready_path: str = "/healthz",
-            ready_params: dict[str, str] | None = None, seconds: float = 120,
+            ready_params: dict[str, str] | None = None, seconds: float = 180,
             **popen: object) -> Iterator[Running]:
     """Run ``command`` (``{port}`` in it is filled in here) until the block ends, once it answers 200 on
     ``ready_path``; then SIGTERM (SIGKILL after 20 s).

@@ -47,7 +47,7 @@ def test_wheel_builds_and_serves(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     assert "nist-csf-2.0" in built.stdout and "iso27001-2022" in built.stdout
 
-    with serving([exe, "serve", "--port", "{port}"], tmp_path / "serve.log", seconds=60, cwd=work) as server:
+    with serving([exe, "serve", "--port", "{port}"], tmp_path / "serve.log", seconds=180, cwd=work) as server:
         answer = httpx.get(f"{server.url}/healthz", timeout=10)
     assert answer.status_code == 200
     assert answer.json()["status"] == "ok"

@@ -29,8 +29,7 @@ def server(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     env = {**os.environ, "CONTROLGRAPH_STORE": str(location), "CONTROLGRAPH_SPARQL_TIMEOUT": str(TIMEOUT),
            "CONTROLGRAPH_SPARQL_WORKERS": "2", "CONTROLGRAPH_LOG_LEVEL": "WARNING",
            "CONTROLGRAPH_SPARQL_PER_CALLER": "2"}  # both clients below come from 127.0.0.1
-    with serving([binary, "serve", "--port", "{port}"], location.parent / "server.log", seconds=60,
-                 env=env) as running:
+    with serving([binary, "serve", "--port", "{port}"], location.parent / "server.log", env=env) as running:
         # Warm the workers so that process start-up is not counted against the limit below.
         for _ in range(2):
             httpx.get(f"{running.url}/sparql", params={"query": SIMPLE}, timeout=30)
