@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cli_import import CliImport, run_ccm_import
 from controlgraph.data.datasets import data_root, shipped_datasets
 from controlgraph.data.loader import load_files
 from controlgraph.reasoning.class_graph import AssertedMapping
@@ -26,28 +28,31 @@ ONTOLOGY = REPO / "ontology"
 # The modules that take longest (subprocess servers, kill/restart cycles, whole imports, fuzzing), longest
 # first as measured with --durations (docs/testing.md). They carry the `slow` marker: `pytest -m "not slow"`
 # is the edit loop's fast subset, and the full run starts them first, so that with parallel workers no
-# long module is left to run alone at the end.
+# long module is left to run alone at the end. The first two run side by side at the start: the kill test
+# builds the shipped store and the run's CCM import (the import tests after it wait for them, see
+# ccm_cli_import) while the wheel test, which needs neither, runs on the other worker.
 SLOW_MODULES = (
-    "tests/test_wheel_install.py",
     "tests/reliability/test_import_killed.py",
+    "tests/test_wheel_install.py",
     "tests/security/test_importer_fuzz.py",
+    "tests/web/test_admin_imports.py",
+    "tests/importers/test_import_then_build.py",
+    "tests/store/test_remote_store.py",
     "tests/test_sssom_import_rows.py",
     "tests/test_sssom_roundtrip.py",
-    "tests/store/test_remote_store.py",
+    "tests/importers/test_ccm.py",
     "tests/reliability/test_crash_writes.py",
     "tests/test_sssom_cli.py",
     "tests/security/test_tenant_isolation.py",
     "tests/web/test_graphql_api.py",
-    "tests/reliability/test_remote_outage.py",
     "tests/web/test_sparql_timeout_server.py",
     "tests/test_build_pipeline.py",
     "tests/reliability/test_soak.py",
     "tests/security/test_schemathesis.py",
     "tests/test_validation_scope.py",
     "tests/reliability/test_build_killed.py",
-    "tests/importers/test_ccm.py",
+    "tests/reliability/test_remote_outage.py",
     "tests/importers/test_ciso_yaml.py",
-    # added since the figures above were taken: a browser, query worker processes, slow-client timeouts
     "tests/web/test_explorer_browser.py",
     "tests/security/test_query_workers.py",
     "tests/security/test_slow_clients.py",
@@ -55,6 +60,16 @@ SLOW_MODULES = (
     "tests/security/test_validate_memory.py",
     "tests/test_shape_check.py",  # pyshacl against the fast check on a slice of the shipped data
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the collection order (SLOW_MODULES first) under ``--dist loadfile``.
+
+    pytest-xdist (3.x) by default reorders the files it hands out by their number of tests, most first;
+    the long modules, one or two tests each, then went out last and ran alone at the end of a run.
+    """
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -99,31 +114,39 @@ def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def _shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped graph, built ONCE per test run into an on-disk store that tests never open for writing.
+def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """``root/name``, made by ``make`` ONCE per test run, whatever the number of pytest-xdist workers.
 
-    Under pytest-xdist every worker asks for it; a file lock lets the first build it and the others wait,
-    so a run builds the shipped graph once however many workers it has. Fixtures hand out copies.
+    Every worker asks for it; a file lock lets the first make it and the others wait. Tests never open
+    the result for writing: fixtures hand out copies.
     """
     import fcntl
 
-    from controlgraph.pipeline.build import build
-    from controlgraph.settings import Settings
-    from controlgraph.store.embedded import EmbeddedStore
-
     root = _run_root(tmp_path_factory)
-    master, done = root / "shipped-store", root / "shipped-store.done"
-    with (root / "shipped-store.lock").open("w") as lock:
+    made, done = root / name, root / f"{name}.done"
+    with (root / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            if master.exists():  # a worker died while building
-                shutil.rmtree(master)
-            store = EmbeddedStore(master)
-            build(Settings.from_env({}, store=str(master)), store)
-            store.close()
-            del store
-            done.write_text("built\n")
-    return master
+            if made.exists():  # a worker died while making it
+                shutil.rmtree(made)
+            make(made)
+            done.write_text("made\n")
+    return made
+
+
+def _shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped graph, built ONCE per test run into an on-disk store that tests never open for writing."""
+
+    def build_into(master: Path) -> None:
+        from controlgraph.pipeline.build import build
+        from controlgraph.store.embedded import EmbeddedStore
+
+        store = EmbeddedStore(master)
+        build(Settings.from_env({}, store=str(master)), store)
+        store.close()
+        del store
+
+    return _once(tmp_path_factory, "shipped-store", build_into)
 
 
 @pytest.fixture(scope="session")
@@ -196,6 +219,45 @@ def oxigraph_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     server.stop()
 
 
+def _shipped_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An `oxigraph serve` data folder holding the shipped graph, made ONCE per run by oxigraph's bulk loader.
+
+    Uploaded over HTTP instead, the graph sits in RocksDB's write-ahead log, and an oxigraph restarted
+    after SIGKILL replays it for over a minute before it answers; bulk-loaded, it starts at once.
+    """
+    import subprocess
+    import sys
+
+    import pyoxigraph as ox
+
+    from controlgraph.store.embedded import EmbeddedStore
+
+    def load_into(folder: Path) -> None:
+        source = EmbeddedStore(_shipped_store(tmp_path_factory), read_only=True)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
+                 for g in source.graph_names() for t in source.graph_triples(g)]
+        source.close()
+        dump = folder.parent / f"{folder.name}.nq"
+        dump.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        oxigraph = Path(sys.executable).parent / "oxigraph"
+        subprocess.run([str(oxigraph), "load", "--location", str(folder), "--file", str(dump)], check=True,
+                       capture_output=True, timeout=600)
+        dump.unlink()
+
+    return _once(tmp_path_factory, "shipped-oxigraph", load_into)
+
+
+@pytest.fixture()
+def shipped_oxigraph_process(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """An Oxigraph server of the test's own holding the shipped graph (a copy of the run's one bulk load),
+    which the test may stop and start again."""
+    location = tmp_path / "oxigraph"
+    shutil.copytree(_shipped_oxigraph(tmp_path_factory), location)
+    server = OxigraphServer(location)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped graph in an on-disk embedded store of this session (worker); returns its directory.
@@ -206,6 +268,18 @@ def built_disk_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("built") / "store"
     shutil.copytree(_shipped_store(tmp_path_factory), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def ccm_cli_import(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> CliImport:
+    """The CCM bundle imported by the CLI into a copy of the shipped store, ONCE per test run.
+
+    Importing the bundle is the longest step of the import tests; the tests that check its result (the
+    CLI's output and report, the store it leaves, how long its write takes) share this one run.
+    """
+    shipped = _shipped_store(tmp_path_factory)
+    root = _once(tmp_path_factory, "ccm-import", lambda made: run_ccm_import(made, shipped, reference_dir))
+    return CliImport.read(root)
 
 
 # The shipped mappings as the composition engine reads them (reasoning and gold-set tests).

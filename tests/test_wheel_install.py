@@ -7,24 +7,18 @@ downloading anything.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import venv
 import zipfile
 from pathlib import Path
 
 import httpx
 
+from serving import serving
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_wheel_builds_and_serves(tmp_path: Path) -> None:
@@ -53,22 +47,8 @@ def test_wheel_builds_and_serves(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     assert "nist-csf-2.0" in built.stdout and "iso27001-2022" in built.stdout
 
-    port = _free_port()
-    server = subprocess.Popen([str(exe), "serve", "--port", str(port)], cwd=work,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-                assert time.monotonic() < deadline, "server did not answer within 60 s"
-                time.sleep(0.3)
-        assert answer.status_code == 200
-        assert answer.json()["status"] == "ok"
-        assert answer.json()["triples"] > 10_000
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving([exe, "serve", "--port", "{port}"], tmp_path / "serve.log", seconds=180, cwd=work) as server:
+        answer = httpx.get(f"{server.url}/healthz", timeout=10)
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+    assert answer.json()["triples"] > 10_000

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 import pytest
 
+from cli_import import CliImport
 from controlgraph.errors import InputError
 from controlgraph.importers import GraphContext, import_file, read_file
 from controlgraph.importers.ccm_references import parse_csf_reference, parse_iso_reference
@@ -216,16 +217,19 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(command), *args], cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
 
 
-def test_cli_import_twice_then_a_broken_bundle(copy_built: Any, bundle: Path, tmp_path: Path, content: Any) -> None:
-    store_dir = tmp_path / "store"
-    copy_built(store_dir).close()
+def test_cli_import_twice_then_a_broken_bundle(
+    ccm_cli_import: CliImport, bundle: Path, tmp_path: Path, content: Any
+) -> None:
+    # The first import is the run's shared one (tests/conftest.py): ``controlgraph --store STORE import ccm
+    # ../shared/reference/csa-ccm-4.0.12/json-dataset --report issues.csv`` from the repository top, on a
+    # copy of the built store; this test reads its output and report, then imports again into a copy.
+    first = ccm_cli_import
     relative = os.path.relpath(bundle, REPO)  # ../shared/reference/csa-ccm-4.0.12/json-dataset in a checkout
-    report = tmp_path / "issues.csv"
-    first = _cli("--store", str(store_dir), "import", "ccm", relative, "--report", str(report))
+    assert first.command[-2:] == ["ccm", relative]
     assert first.returncode == 0, first.stderr
     assert "controls read: 197" in first.stdout
     assert "store changed" in first.stdout
-    with report.open(encoding="utf-8") as fh:
+    with first.report.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["action"] for r in rows} == {"rejected", "repaired"}
     assert any(r["value"] == "RS-MA-01" and r["action"] == "repaired" for r in rows)
@@ -233,6 +237,8 @@ def test_cli_import_twice_then_a_broken_bundle(copy_built: Any, bundle: Path, tm
     repaired = int(first.stdout.split("rows repaired: ")[1].split()[0])
     assert len(rows) == rejected + repaired
 
+    store_dir = tmp_path / "store"
+    shutil.copytree(first.store, store_dir)
     after_first = content(EmbeddedStore(store_dir, read_only=True))
     second = _cli("--store", str(store_dir), "import", "ccm", relative)
     assert second.returncode == 0, second.stderr

@@ -8,26 +8,26 @@ runs the installed command in its own process against one on-disk store, as a us
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from cli_import import REPO, CliImport
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.vocabulary import IMPORT_GRAPH
+from serving import serving
 
 CONTROLGRAPH = Path(sys.executable).parent / "controlgraph"
 SSSOM_SET = "gdpr--iso27002-2022--curated"
 
 
 @pytest.fixture(scope="module")
-def store_dir(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store_dir(ccm_cli_import: CliImport, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built store with the CCM bundle imported by the CLI: the run's shared import (tests/conftest.py)."""
     target = tmp_path_factory.mktemp("import-build") / "store"
-    shutil.copytree(built_disk_store, target)
+    shutil.copytree(ccm_cli_import.store, target)
     return target
 
 
@@ -44,7 +44,7 @@ def import_graphs(store_dir: Path) -> set[str]:
 
 
 def test_every_kind_imports_then_build_and_serve_build_carry_them(
-    store_dir: Path, reference_dir: Path, tmp_path: Path
+    store_dir: Path, ccm_cli_import: CliImport, reference_dir: Path, tmp_path: Path
 ) -> None:
     sssom = tmp_path / "set.sssom.tsv"
     exported = run(store_dir, "export", "sssom", "--set", SSSOM_SET, "-o", str(sssom))
@@ -57,7 +57,11 @@ def test_every_kind_imports_then_build_and_serve_build_carry_them(
         / "NIST_SP-800-53_rev5_HIGH-baseline-resolved-profile_catalog-min.json",
         "sssom": sssom,
     }
-    for kind, path in sources.items():
+    # The first import, ccm, is the shared run that made the store: ``import ccm`` of the same bundle.
+    assert (REPO / ccm_cli_import.command[-1]).resolve() == sources["ccm"].resolve()
+    assert ccm_cli_import.returncode == 0, f"ccm: {ccm_cli_import.stdout}\n{ccm_cli_import.stderr}"
+    assert "store changed" in ccm_cli_import.stdout, f"ccm: {ccm_cli_import.stdout}"
+    for kind, path in list(sources.items())[1:]:
         done = run(store_dir, "import", kind, str(path))
         assert done.returncode == 0, f"{kind}: {done.stdout}\n{done.stderr}"
         assert "store changed" in done.stdout, f"{kind}: {done.stdout}"
@@ -70,27 +74,9 @@ def test_every_kind_imports_then_build_and_serve_build_carry_them(
     assert "nist-sp-800-53-rev5" in built.stdout
     assert import_graphs(store_dir) == imported
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [str(CONTROLGRAPH), "--store", str(store_dir), "serve", "--build", "--host", "127.0.0.1", "--port",
-         str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            assert server.poll() is None, f"serve --build exited {server.returncode}: {server.stdout.read()}"  # type: ignore[union-attr]
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                if answer.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "serve --build did not answer /healthz"
-            time.sleep(0.5)
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=60)[0]
+    command = [CONTROLGRAPH, "--store", store_dir, "serve", "--build", "--host", "127.0.0.1", "--port", "{port}"]
+    with serving(command, tmp_path / "serve.log", seconds=600) as server:
+        pass  # /healthz answered: the build is done and the server up
+    output = server.output()
     assert f"carried over from the previous store: {len(sources)} graph(s)" in output
     assert import_graphs(store_dir) == imported

@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cli_import import CliImport
 from controlgraph.errors import InputError, NotFound
 from controlgraph.service.saved_queries import (
     bind_params,
@@ -258,13 +259,14 @@ def test_gdpr_articles_without_a_technical_control(built_store: EmbeddedStore, g
 
 
 @pytest.fixture(scope="module")
-def with_ccm(built_store: EmbeddedStore, reference_dir: Path) -> EmbeddedStore:
-    """A copy of the built graph with the user's CCM bundle imported (ownership is not shipped: CSA licence)."""
-    from controlgraph.importers import import_file
-
+def with_ccm(ccm_cli_import: CliImport) -> EmbeddedStore:
+    """The built graph with the user's CCM bundle imported (ownership is not shipped: CSA licence): the
+    run's shared import (tests/conftest.py), read into memory."""
+    assert ccm_cli_import.returncode == 0, ccm_cli_import.stderr
+    source = EmbeddedStore(ccm_cli_import.store, read_only=True)
     store = EmbeddedStore(None)
-    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
-    import_file(store, "ccm", reference_dir / "csa-ccm-4.0.12" / "json-dataset")
+    store.replace_everything({g: source.graph_triples(g) for g in source.graph_names()})
+    source.close()
     return store
 
 

@@ -18,7 +18,6 @@ import io
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.store.tenancy import hash_key
+from serving import serving
 
 SHARED = "https://w3id.org/controlgraph/id/graph/shared-stream"
 P = ox.NamedNode("http://example.org/p")
@@ -76,33 +76,11 @@ def _literal(i: int) -> ox.Literal:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     path = tmp_path_factory.mktemp("streamed") / "store"  # the server writes the data, then serves it
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = (path.parent / "server.log").open("wb")  # not a pipe: nobody reads it while the server runs
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(path), str(port), f"acme:{hash_key(KEY)}",
-                                json.dumps(GIVEN)],
-                               env=dict(os.environ), stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:  # started, and both workers ready (their copy of the shared graph taken)
-        try:
-            if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start: {(path.parent / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.3)
-    yield url, process.pid
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    command = [sys.executable, "-c", SERVER, str(path), "{port}", f"acme:{hash_key(KEY)}", json.dumps(GIVEN)]
+    # Ready once it answers a query: started, and both workers ready (their copy of the shared graph taken).
+    with serving(command, path.parent / "server.log", ready_path="/sparql", ready_params={"query": "ASK {}"},
+                 seconds=180, env=dict(os.environ)) as running:
+        yield running.url, running.process.pid
 
 
 def _reset_peak(pid: int) -> None:

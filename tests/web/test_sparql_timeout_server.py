@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -14,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from serving import serving
 
 TIMEOUT = 2.0
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -26,36 +26,14 @@ def server(built_disk_store: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     binary = str(Path(sys.executable).parent / "controlgraph")
     # A copy of the session's built store (RocksDB lets one process at a time open a store for writing).
     shutil.copytree(built_disk_store, location)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     env = {**os.environ, "CONTROLGRAPH_STORE": str(location), "CONTROLGRAPH_SPARQL_TIMEOUT": str(TIMEOUT),
            "CONTROLGRAPH_SPARQL_WORKERS": "2", "CONTROLGRAPH_LOG_LEVEL": "WARNING",
            "CONTROLGRAPH_SPARQL_PER_CALLER": "2"}  # both clients below come from 127.0.0.1
-    process = subprocess.Popen([binary, "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the server did not start: {process.stderr.read().decode() if process.stderr else ''}")
-        time.sleep(0.1)
-    # Warm the workers so that process start-up is not counted against the limit below.
-    for _ in range(2):
-        httpx.get(f"{url}/sparql", params={"query": SIMPLE}, timeout=30)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with serving([binary, "serve", "--port", "{port}"], location.parent / "server.log", env=env) as running:
+        # Warm the workers so that process start-up is not counted against the limit below.
+        for _ in range(2):
+            httpx.get(f"{running.url}/sparql", params={"query": SIMPLE}, timeout=30)
+        yield running.url
 
 
 def test_a_runaway_query_is_stopped_while_a_simple_one_answers(server: str) -> None:
