@@ -22,13 +22,11 @@ so it reads its own writes.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import fcntl
 import itertools
 import logging
 import os
-import re
 import secrets
 import shutil
 import threading
@@ -42,31 +40,20 @@ import pyoxigraph as ox
 from controlgraph.errors import StoreError
 from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
+from controlgraph.store.graph_changes import graph_changes, has_graph, insert_data
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
+from controlgraph.store.write_ahead_log import WriteAheadLog, fsync_path
 from controlgraph.vocabulary import TENANT_GRAPH
 
 _log = logging.getLogger("controlgraph.store")
 CURRENT = "CURRENT"
 LOCK = "LOCK"
-_MOST_LOOKED_UP = 2_000  # differences (at least) a write finds by look-ups before it reads the graph whole
 _KEEP_PREVIOUS = 1  # generations kept besides the live one, so a reader opened before a swap keeps working
 SNAPSHOT_GRACE_SECONDS = 120.0  # default; must exceed the longest a query may run on a snapshot
 # Background snapshots of tenant writes come at most this often: each one flushes the memtables (a table
 # file), so a stream of writes makes one checkpoint a second, not one per write.
 BACKGROUND_PUBLISH_INTERVAL = 1.0
-_WAL_FILE = re.compile(r"^[0-9]+\.log$")  # RocksDB's write-ahead log segments (not its info LOG)
-
-
-def _term_text(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    return str(term)
-
-
-def _insert_data(graph: str, triples: Triples, *, operation: str = "INSERT DATA") -> str:
-    body = "\n".join(
-        f"{_term_text(t.subject)} {_term_text(t.predicate)} {_term_text(t.object)} ." for t in triples
-    )
-    return f"{operation} {{ GRAPH <{graph}> {{\n{body}\n}} }}"
 
 
 def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
@@ -74,14 +61,6 @@ def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
         name = ox.NamedNode(graph)
         for t in triples:
             yield ox.Quad(t.subject, t.predicate, t.object, name)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class EmbeddedStore:
@@ -95,7 +74,7 @@ class EmbeddedStore:
         self.snapshot_grace_seconds = snapshot_grace_seconds
         # A write reads the graphs it replaces to change only what differs: nothing may write between.
         self._write_lock = threading.Lock()
-        self._generation: Path | None = None
+        self._wal: WriteAheadLog | None = None
         self._store = self._open_current()
         self.read_cache = ReadCache()
         self._graph_versions: dict[str, str] = {}
@@ -112,7 +91,7 @@ class EmbeddedStore:
         store.path, store.read_only, store.location = None, True, str(snapshot.path)
         store.snapshot_grace_seconds, store._write_lock = 0.0, threading.Lock()
         store.read_cache, store._graph_versions = ReadCache(), dict(snapshot.graph_versions)
-        store._generation = None
+        store._wal = None
         store._init_publishing()
         try:
             store._store = ox.Store.read_only(str(snapshot.path))
@@ -131,8 +110,7 @@ class EmbeddedStore:
             generation = self._new_generation_dir()
             ox.Store(str(generation)).flush()
             self._point_current_at(generation)
-        self._generation = generation
-        self._synced_wal: dict[str, tuple[int, int]] = {}  # log segment -> (size, mtime) when last synced
+        self._wal = WriteAheadLog(generation)
         try:
             return ox.Store.read_only(str(generation)) if self.read_only else ox.Store(str(generation))
         except OSError as exc:
@@ -166,7 +144,7 @@ class EmbeddedStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path / CURRENT)
-        _fsync_dir(self.path)
+        fsync_path(self.path)
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -344,33 +322,11 @@ class EmbeddedStore:
             time.sleep(BACKGROUND_PUBLISH_INTERVAL)  # later writes wait and go into one snapshot
 
     def _make_durable(self) -> None:
-        """Put the write-ahead log on disk: the write survives a crash of the process or of the machine.
-
-        pyoxigraph writes each transaction to RocksDB's log before it returns (so a killed process loses
-        nothing) but never syncs it; an fsync of the log segment that grew (and of the directory, when a
-        segment is new) is a few milliseconds, where a flush of the memtables is about a hundred. A segment
-        gone meanwhile was obsolete: RocksDB removes one only after syncing the tables holding its writes.
-        """
-        if self._generation is None:
+        """Put the write-ahead log on disk (:mod:`controlgraph.store.write_ahead_log`); flush when that fails."""
+        if self._wal is None:
             return
         try:
-            seen: dict[str, tuple[int, int]] = {}
-            for entry in os.scandir(self._generation):
-                if _WAL_FILE.match(entry.name):
-                    with contextlib.suppress(FileNotFoundError):
-                        info = entry.stat()
-                        seen[entry.name] = (info.st_size, info.st_mtime_ns)
-            for name, state in seen.items():
-                if self._synced_wal.get(name) != state:
-                    with contextlib.suppress(FileNotFoundError):
-                        fd = os.open(self._generation / name, os.O_RDONLY)
-                        try:
-                            os.fsync(fd)
-                        finally:
-                            os.close(fd)
-            if not set(seen) <= set(self._synced_wal):
-                _fsync_dir(self._generation)
-            self._synced_wal = seen
+            self._wal.sync()
         except OSError as exc:
             _log.warning("%s: the write-ahead log could not be synced (%s); flushing instead", self.location, exc)
             self._flush()
@@ -406,106 +362,6 @@ class EmbeddedStore:
             # After the write: an answer computed from the old data during it is then never kept.
             self.read_cache.clear(written)
 
-    def _graph_changes(self, graph: str, triples: Triples) -> list[str]:
-        """The update operations making ``graph`` hold exactly ``triples``: only what differs.
-
-        Rewriting a whole graph for every small change (a tenant's graph grows with its audit trail)
-        leaves RocksDB a tombstone per deleted quad, and reads and memory grow with them. Blank nodes
-        cannot be named in DELETE DATA, so a graph holding any is dropped and written whole.
-
-        When few triples differ, the graph is not read whole to find them: turning 250,000 stored quads
-        into Python objects took seconds per import. The new triples are looked up one by one (what is
-        missing is added), and the stored triples are counted per subject in the store; only the subjects
-        holding more than the wanted triples they already hold are read, to find what to delete. Past
-        a twentieth of the graph (an import of a whole bundle reshuffles the candidates), the look-ups
-        stop and the graph is read whole, which is then cheaper.
-        """
-        if not triples:
-            return [f"DROP SILENT GRAPH <{graph}>"] if self._has_graph(graph) else []
-        wanted = set(triples)
-        name = ox.NamedNode(graph)
-        store = self._store
-        # Past this many differences, one read of the whole graph costs less than looking triples up one by one.
-        most = max(_MOST_LOOKED_UP, len(wanted) // 20)
-        missing = []
-        for t in wanted:
-            s, o = t.subject, t.object
-            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
-                return self._changes_read_whole(graph, wanted)
-            if ox.Quad(s, t.predicate, o, name) not in store:
-                missing.append(t)
-                if len(missing) > most:
-                    return self._changes_read_whole(graph, wanted)
-        stale = self._stale_triples(graph, wanted, missing, most)
-        if stale is None:
-            return self._changes_read_whole(graph, wanted)
-        operations = []
-        if stale:
-            operations.append(_insert_data(graph, stale, operation="DELETE DATA"))
-        if missing:
-            operations.append(_insert_data(graph, missing))
-        return operations
-
-    def _changes_read_whole(self, graph: str, wanted: set[ox.Triple]) -> list[str]:
-        """The operations found by reading the graph whole; one with blank nodes is dropped and rewritten."""
-        current = set(self.graph_triples(graph))
-        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in current | wanted):
-            if current == wanted:
-                return []
-            return [f"DROP SILENT GRAPH <{graph}>", _insert_data(graph, list(wanted))]
-        operations = []
-        if current - wanted:
-            operations.append(_insert_data(graph, list(current - wanted), operation="DELETE DATA"))
-        if wanted - current:
-            operations.append(_insert_data(graph, list(wanted - current)))
-        return operations
-
-    def _stale_triples(self, graph: str, wanted: set[ox.Triple], missing: Sequence[ox.Triple],
-                       most: int) -> list[ox.Triple] | None:
-        """The triples of ``graph`` not in ``wanted``, given the ``missing`` ones (wanted, not stored);
-        None when a stale triple has a blank node, or more than ``most`` subjects hold stale triples
-        (the graph is then read whole)."""
-        present = len(wanted) - len(missing)
-        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-        if self._count(count) == present:
-            return []  # every stored triple is a wanted one
-        held: dict[ox.NamedNode | ox.BlankNode | ox.Triple, int] = {}
-        for t in wanted:
-            held[t.subject] = held.get(t.subject, 0) + 1
-        for t in missing:
-            held[t.subject] -= 1
-        per_subject = self._store.query(
-            f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} GROUP BY ?s")
-        assert isinstance(per_subject, ox.QuerySolutions)
-        name = ox.NamedNode(graph)
-        stale: list[ox.Triple] = []
-        read = 0
-        for row in per_subject:
-            subject, n = row[0], row[1]
-            assert isinstance(n, ox.Literal)
-            if int(n.value) == held.get(subject, 0):
-                continue
-            read += 1
-            if isinstance(subject, ox.BlankNode) or read > most:
-                return None
-            for q in self._store.quads_for_pattern(subject, None, None, name):
-                t = ox.Triple(q.subject, q.predicate, q.object)
-                if t not in wanted:
-                    if isinstance(q.object, ox.BlankNode):
-                        return None
-                    stale.append(t)
-        return stale
-
-    def _count(self, sparql: str) -> int:
-        result = self._store.query(sparql)
-        assert isinstance(result, ox.QuerySolutions)
-        value = next(iter(result))[0]
-        assert isinstance(value, ox.Literal)
-        return int(value.value)
-
-    def _has_graph(self, graph: str) -> bool:
-        return any(True for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
-
     def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str],
                         append: Mapping[str, Triples]) -> list[str]:
         """Write; the names of the graphs whose content changed."""
@@ -517,16 +373,16 @@ class EmbeddedStore:
         changed: list[str] = []
         operations: list[str] = []
         for graph in remove:
-            if graph not in graphs and self._has_graph(graph):
+            if graph not in graphs and has_graph(self._store, graph):
                 operations.append(f"DROP SILENT GRAPH <{graph}>")
                 changed.append(graph)
         for graph, triples in graphs.items():
-            graph_operations = self._graph_changes(graph, triples)
+            graph_operations = graph_changes(self._store, graph, triples)
             if graph_operations:
                 operations += graph_operations
                 changed.append(graph)
         for graph, triples in append.items():
-            operations.append(_insert_data(graph, triples))  # only added: the graph is not read
+            operations.append(insert_data(graph, triples))  # only added: the graph is not read
             if graph not in changed:
                 changed.append(graph)
         if not operations:
