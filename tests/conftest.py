@@ -211,6 +211,15 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def module_oxigraph_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Base address of an Oxigraph server of one module's own, for tests whose queries read every graph (in
+    the session's shared server, what other modules on the worker left would count against the row cap)."""
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-module"))
+    yield server.url
+    server.stop()
+
+
 @pytest.fixture()
 def oxigraph_process(tmp_path: Path):  # type: ignore[no-untyped-def]
     """An Oxigraph server of the test's own, which the test may stop."""

@@ -40,7 +40,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[tuple[GraphStore, str]]:
     if request.param == "memory":
         made: GraphStore = EmbeddedStore(None)
     else:
-        made = RemoteStore(request.getfixturevalue("oxigraph_server"))
+        made = RemoteStore(request.getfixturevalue("module_oxigraph_server"))
     _fill(made, tag)
     yield made, tag
     if request.param == "remote":

@@ -227,7 +227,10 @@ def test_swagger_and_redoc_render_offline_with_real_parameters(offline: Offline)
     page = offline.page
     offline.goto("/docs")
     page.locator(".opblock-summary-path", has_text="/exports/crosswalk").first.click()
-    assert page.locator(".parameters").get_by_text("inferred").count() >= 1
+    # The operation opens after the click (an animation): wait for its parameter, then count.
+    parameter = page.locator(".parameters").get_by_text("inferred")
+    parameter.first.wait_for(timeout=10000)
+    assert parameter.count() >= 1
     offline.goto("/redoc")
     page.get_by_text("/exports/crosswalk").first.wait_for(state="attached", timeout=10000)
 
