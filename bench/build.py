@@ -26,7 +26,8 @@ import owlrl
 from controlgraph.data.datasets import data_root, shipped_datasets
 from controlgraph.data.interop import rdflib_graph
 from controlgraph.data.loader import load_files
-from controlgraph.data.validation import validate_triples, validate_with_pyshacl
+from controlgraph.data.pyshacl_report import validate_with_pyshacl
+from controlgraph.data.validation import validate_triples
 from controlgraph.pipeline.build import PHASES, build
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
 from controlgraph.settings import Settings

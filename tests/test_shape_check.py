@@ -17,8 +17,9 @@ import pytest
 
 from controlgraph.data.datasets import DatasetFile, data_file, shipped_datasets
 from controlgraph.data.loader import load_files
+from controlgraph.data.pyshacl_report import validate_with_pyshacl
 from controlgraph.data.shape_check import certainly_conforms, compiled_shapes
-from controlgraph.data.validation import validate_triples, validate_with_pyshacl
+from controlgraph.data.validation import validate_triples
 from controlgraph.vocabulary import CG, CONTROL, RDF, SH, SSSOM, XSD
 from test_build_pipeline import BAD_INPUTS
 

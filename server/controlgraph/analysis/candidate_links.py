@@ -16,7 +16,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from controlgraph.analysis.satisfiers import ControlInfo, describe_controls, notation_key
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from controlgraph.analysis.coverage import framework_items
 from controlgraph.analysis.satisfiers import ControlInfo
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import sparql_prefixes
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, graph_iri
 

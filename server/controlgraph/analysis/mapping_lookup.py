@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from controlgraph.analysis.satisfiers import iri_values
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached
 from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_audit_graph, tenant_graph

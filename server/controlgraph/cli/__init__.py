@@ -3,14 +3,19 @@
 The group is defined here and every command is attached from one table, :data:`COMMANDS`; each
 command module imports only :mod:`controlgraph.cli.context` and the engine, never this module, so
 there is no import circle. Exit codes are documented in :mod:`controlgraph.cli.context`.
+
+A command's module is imported when the command runs (or when help lists it), not when the CLI
+starts: the engine's dependencies (pyshacl, rdflib, numpy, openpyxl) took most of a second to import,
+paid by every call, including the ones that need none of them.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from controlgraph import __version__
-from controlgraph.cli import admin, analysis, exports, graph, imports, inference, query
 from controlgraph.cli.context import (
     EXIT_CODES_HELP,
     EXIT_INPUT,
@@ -30,8 +35,44 @@ __all__ = [
     "EXIT_STORE", "main",
 ]
 
+# Every command of the CLI: its name, and the module and attribute (under controlgraph.cli) defining it.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("build", "graph", "build_command"),
+    ("validate", "graph", "validate_command"),
+    ("serve", "graph", "serve_command"),
+    ("satisfiers", "analysis", "satisfiers_command"),
+    ("coverage", "analysis", "coverage_command"),
+    ("programme", "analysis", "programme_command"),
+    ("explain", "analysis", "explain_command"),
+    ("evaluate", "inference", "evaluate_command"),
+    ("model", "inference", "model_command"),
+    ("crosswalk", "inference", "crosswalk_command"),
+    ("query", "query", "query_command"),
+    ("queries", "query", "queries_command"),
+    ("import", "imports", "import_command"),
+    ("imports", "imports", "imports_group"),
+    ("export", "exports", "export_group"),
+    ("settings", "admin", "settings_command"),
+    ("hash-key", "admin", "hash_key_command"),
+)
 
-@click.group(epilog=EXIT_CODES_HELP)
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from :data:`COMMANDS` when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, _, _ in COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for name, module, attribute in COMMANDS:
+            if name == cmd_name:
+                command = getattr(importlib.import_module(f"controlgraph.cli.{module}"), attribute)
+                assert isinstance(command, click.Command) and command.name == name, (module, attribute)
+                return command
+        return None
+
+
+@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="controlgraph")
 @click.option("--store", envvar="CONTROLGRAPH_STORE", help="Store directory, 'memory', or a SPARQL server URL.")
 @click.option("--data-dir", envvar="CONTROLGRAPH_DATA_DIR", help="Folder with ontology/ and mappings/.")
@@ -41,27 +82,3 @@ def main(ctx: click.Context, store: str | None, data_dir: str | None) -> None:
     with exit_on_error():
         ctx.obj = Context(Settings.from_env(store=store, data_dir=data_dir))
 
-
-# Every command of the CLI, in the order `controlgraph --help` lists them by group.
-COMMANDS: tuple[click.Command, ...] = (
-    graph.build_command,
-    graph.validate_command,
-    graph.serve_command,
-    analysis.satisfiers_command,
-    analysis.coverage_command,
-    analysis.programme_command,
-    analysis.explain_command,
-    inference.evaluate_command,
-    inference.model_command,
-    inference.crosswalk_command,
-    query.query_command,
-    query.queries_command,
-    imports.import_command,
-    imports.imports_group,
-    exports.export_group,
-    admin.settings_command,
-    admin.hash_key_command,
-)
-
-for _command in COMMANDS:
-    main.add_command(_command)

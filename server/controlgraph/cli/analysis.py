@@ -15,9 +15,9 @@ from controlgraph.analysis.scope import ROLES, SCOPES, parse_scopes
 from controlgraph.analysis.search import find_control
 from controlgraph.analysis.sources import by_pair, several_text
 from controlgraph.cli.context import Context, exit_on_error, pass_context
-from controlgraph.cli.inference import stored_model
 from controlgraph.errors import InputError
 from controlgraph.reasoning.inputs import store_mappings, store_texts
+from controlgraph.reasoning.materialise import stored_model
 from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.store import open_store
 from controlgraph.vocabulary import Relation, control_ref_from_iri, mapping_set_of, parse_control_ref
@@ -384,7 +384,7 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
         find_control(store, b)
         titles, statements, parents = store_texts(store)
         hops = max_hops or ctx.settings.max_hops
-        result = explain(store_mappings(store), a.iri, b.iri, max_hops=hops, model=stored_model(ctx),
+        result = explain(store_mappings(store), a.iri, b.iri, max_hops=hops, model=stored_model(store),
                          texts=texts_from(titles, statements), parent_of=parents.get)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=2))

@@ -32,7 +32,6 @@ from controlgraph.errors import (
     StoreError,
     ValidationFailed,
 )
-from controlgraph.pipeline.build import PHASES
 from controlgraph.settings import Settings
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_NOT_FOUND, EXIT_STORE, EXIT_QUERY = 0, 1, 2, 3, 4, 5
@@ -89,6 +88,8 @@ EXIT_CODES_HELP = (
 
 
 def progress_printer() -> Callable[[str, str], None]:
+    from controlgraph.pipeline.build import PHASES  # the build's own module, loaded by the commands that build
+
     def say(phase: str, message: str) -> None:
         step = PHASES.index(phase) + 1 if phase in PHASES else 0
         click.echo(f"[{step}/{len(PHASES)}] {phase:<8} {message}", err=True)

@@ -57,7 +57,7 @@ def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None
     Exit 0 when they conform, 1 on violations (one line each: file, node, constraint, message),
     2 when a file cannot be read.
     """
-    from controlgraph.data.validation import validate_files
+    from controlgraph.data.pyshacl_report import validate_files
 
     with exit_on_error():
         given = [data_file(p) for p in paths]

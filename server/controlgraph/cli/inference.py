@@ -14,7 +14,6 @@ from controlgraph.analysis.metrics import Scores
 from controlgraph.analysis.sources import several_text, source_record, sources_of
 from controlgraph.cli.context import Context, exit_on_error, pass_context
 from controlgraph.errors import InputError, NotFound
-from controlgraph.importers.gold_sets import read_gold
 from controlgraph.reasoning.inputs import store_mappings, store_texts
 from controlgraph.reasoning.materialise import stored_model as stored_build_model
 from controlgraph.reasoning.pair_features import texts_from
@@ -42,6 +41,8 @@ def evaluate_command(
     with exit_on_error():
         if not held_out and not gold_files:
             raise InputError("give --hold-out SET or --gold FILE (or several)")
+        from controlgraph.importers.gold_sets import read_gold  # the importers load only when a gold file is read
+
         pair = tuple(frameworks.split(",")) if frameworks else None
         if pair is not None and len(pair) != 2:
             raise InputError("--frameworks takes SUBJECT,OBJECT")

@@ -53,9 +53,3 @@ def oxigraph_triples(graph: rdflib.Graph) -> list[ox.Triple]:
         for s, p, o in graph
     ]
 
-
-def term_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
-    """The IRI, blank node id or lexical value of a term (quoted triples in N-Triples form)."""
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        return term.value
-    return str(term)

@@ -20,8 +20,8 @@ import pyoxigraph as ox
 
 from controlgraph import __version__
 from controlgraph.data.datasets import DatasetFile, data_root, shipped_datasets
-from controlgraph.data.interop import term_value
 from controlgraph.data.loader import LoadedData, LoadedDataset, load_files
+from controlgraph.data.terms import term_value
 from controlgraph.data.validation import ValidationReport, validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.pipeline.build_reuse import reasoning_key, record_triples, reusable

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from controlgraph import __version__
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.settings import Settings

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from importlib.metadata import version
 
 import pyoxigraph as ox
-import pyshacl
 
 from controlgraph import __version__
 from controlgraph.data.datasets import SHAPES_GRAPH
-from controlgraph.data.interop import term_value
 from controlgraph.data.loader import LoadedData
+from controlgraph.data.terms import term_value
 from controlgraph.data.validation import ValidationReport, validate_change, validate_triples
 from controlgraph.data.validation_scope import triple_difference
 from controlgraph.store.base import GraphStore
@@ -63,7 +63,7 @@ def input_digests(loaded: LoadedData) -> dict[str, str]:
 
 def basis_digest(digests: dict[str, str]) -> str:
     """What a validation result depends on besides the data graphs."""
-    parts = [__version__, pyshacl.__version__, digests.get(SHAPES_GRAPH, ""), digests.get(ONTOLOGY_GRAPH, "")]
+    parts = [__version__, version("pyshacl"), digests.get(SHAPES_GRAPH, ""), digests.get(ONTOLOGY_GRAPH, "")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

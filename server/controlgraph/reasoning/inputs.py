@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.reasoning.readings import CoverStatement, MappingFacts, possible, read_all
 from controlgraph.store.base import GraphStore

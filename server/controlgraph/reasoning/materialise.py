@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts
 from controlgraph.reasoning.pair_features import FEATURES, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model

@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from controlgraph.analysis.satisfiers import control_info
 from controlgraph.data.authoring import cover_set_iri
-from controlgraph.data.interop import term_value
+from controlgraph.data.terms import term_value
 from controlgraph.errors import ImportRejected, InputError, NotFound
 from controlgraph.pipeline.imports import RowIssue
 from controlgraph.service.tenant_commit import commit_tenant_graph

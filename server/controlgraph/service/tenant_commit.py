@@ -34,8 +34,8 @@ import pyoxigraph as ox
 
 from controlgraph.analysis.satisfiers import iri_values
 from controlgraph.data.datasets import SHAPES_GRAPH
-from controlgraph.data.interop import term_value
 from controlgraph.data.literals import check_literal_lengths
+from controlgraph.data.terms import term_value
 from controlgraph.data.validation import validate_triples
 from controlgraph.errors import ValidationFailed
 from controlgraph.reasoning.materialise import asserted_edges, direct_triples
