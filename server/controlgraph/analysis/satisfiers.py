@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from controlgraph.errors import NotFound
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached
-from controlgraph.store.tenancy import PUBLIC, Visibility
+from controlgraph.store.tenancy import PUBLIC, Visibility, tenant_audit_graph, tenant_graph
 from controlgraph.vocabulary import (
     CG,
     DCTERMS,
@@ -97,6 +97,19 @@ SELECT ?x ?other ?rel ?dir ?m ?set ?g WHERE {
   UNION
   { ?m cg:mappingObject ?x ; cg:mappingSubject ?other ; cg:relation ?rel . BIND("inverse" AS ?dir) }
   GRAPH ?g { ?m cg:inMappingSet ?set }
+}"""
+
+# A tenant's own mappings: the same rows, from its own graphs only (a few nodes, looked up from the items).
+_OWN_MAPPINGS_QUERY = sparql_prefixes() + """
+SELECT ?x ?other ?rel ?dir ?m ?set ?g WHERE {
+  %(scope)s
+  VALUES ?g { %(graphs)s }
+  GRAPH ?g {
+    { ?m cg:mappingSubject ?x ; cg:mappingObject ?other ; cg:relation ?rel . BIND("forward" AS ?dir) }
+    UNION
+    { ?m cg:mappingObject ?x ; cg:mappingSubject ?other ; cg:relation ?rel . BIND("inverse" AS ?dir) }
+    ?m cg:inMappingSet ?set
+  }
 }"""
 
 # Every property of the nodes, kept or dropped in Python: restricting ?p in the query (VALUES or
@@ -200,12 +213,36 @@ def _satisfiers(
     include_not_related: bool = False,
     visibility: Visibility = PUBLIC,
 ) -> dict[str, list[Satisfier]]:
-    key = ("satisfiers", scope, tuple(sorted(frameworks)), include_inferred, include_partial, include_not_related,
-           visibility)
-    found = cached(store, key, lambda: _compute_satisfiers(
+    """The shared answer, cached under a key without a tenant, and for a tenant its own mappings laid over it.
+
+    A tenant's write renews only the cache entries of that tenant (store/read_cache.py): keeping the shared
+    part apart means it recomputes its own few mappings after each of its writes, not every mapping of the
+    framework (a crosswalk took about a second, and a writing tenant's reads did it after every write).
+    """
+    options = (tuple(sorted(frameworks)), include_inferred, include_partial, include_not_related)
+    shared = cached(store, ("satisfiers", scope, *options, PUBLIC), lambda: _compute_satisfiers(
         store, scope, frameworks=frameworks, include_inferred=include_inferred, include_partial=include_partial,
-        include_not_related=include_not_related, visibility=visibility))
-    return {x: list(rows) for x, rows in found.items()}  # callers may reorder or extend their copy
+        include_not_related=include_not_related, visibility=PUBLIC))
+    found = {x: list(rows) for x, rows in shared.items()}  # callers may reorder or extend their copy
+    if visibility.tenant is None:
+        return found
+    own = cached(store, ("satisfiers-own", scope, *options, visibility), lambda: _compute_satisfiers(
+        store, scope, frameworks=frameworks, include_inferred=include_inferred, include_partial=include_partial,
+        include_not_related=include_not_related, visibility=visibility, own_only=True))
+    for x, rows in own.items():
+        known = {(s.mapping, s.control.iri) for s in found.get(x, [])}
+        merged = found.setdefault(x, [])
+        merged += [s for s in rows if (s.mapping, s.control.iri) not in known]
+        _order(merged)
+    return found
+
+
+def _order(rows: list[Satisfier]) -> None:
+    rows.sort(key=lambda s: (_COVERAGE_ORDER[s.coverage], s.inferred, s.control.framework,
+                             notation_key(s.control.notation), s.mapping_set or ""))
+
+
+_COVERAGE_ORDER = {"full": 0, "partial": 1, "none": 2}
 
 
 def _compute_satisfiers(
@@ -217,10 +254,18 @@ def _compute_satisfiers(
     include_partial: bool,
     include_not_related: bool,
     visibility: Visibility,
+    own_only: bool = False,
 ) -> dict[str, list[Satisfier]]:
+    """Rows from every graph ``visibility`` sees; with ``own_only``, from the tenant's own graphs only."""
     raw: list[_Found] = []
     seen: set[tuple[str | None, str | None, str | None]] = set()
-    for row in store.query(_MAPPINGS_QUERY % {"scope": scope}):  # type: ignore[union-attr]
+    if own_only:
+        assert visibility.tenant is not None
+        graphs = iri_values([tenant_graph(visibility.tenant), tenant_audit_graph(visibility.tenant)])
+        query = _OWN_MAPPINGS_QUERY % {"scope": scope, "graphs": graphs}
+    else:
+        query = _MAPPINGS_QUERY % {"scope": scope}
+    for row in store.query(query):  # type: ignore[union-attr]
         x, other, rel_iri, direction, m, mapping_set, graph = (_text(row, i) for i in range(7))
         if not visibility.sees_graph(str(graph)) or (x, m, direction) in seen:
             continue
@@ -248,10 +293,8 @@ def _compute_satisfiers(
         if frameworks and info.framework not in frameworks:
             continue
         found.setdefault(f.x, []).append(_satisfier(f, info, coverage, details))
-    order = {"full": 0, "partial": 1, "none": 2}
     for rows in found.values():
-        rows.sort(key=lambda s: (order[s.coverage], s.inferred, s.control.framework, notation_key(s.control.notation),
-                                 s.mapping_set or ""))
+        _order(rows)
     return found
 
 
