@@ -26,7 +26,7 @@ from pathlib import Path
 from controlgraph.analysis.evaluation import EvaluationReport, evaluate, evaluate_gold
 from controlgraph.data.datasets import data_root, shipped_datasets
 from controlgraph.data.loader import load_files
-from controlgraph.importers.ccm_references import is_placeholder, parse_csf_reference, parse_iso_reference
+from controlgraph.importers.ccm_references import reference_pairs
 from controlgraph.importers.gold_sets import read_gold
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts, shared_graphs
 from controlgraph.reasoning.pair_features import texts_from
@@ -50,19 +50,9 @@ GOLD = [
 
 def ccm_gold(reference: Path, folder: str, slug: str, out: Path) -> Path:
     """CSA's CCM references of one folder to one framework, as a CSV of pairs."""
-    rows = json.loads((reference / "csa-ccm-4.0.12" / "json-dataset" / "CCM" / "mappings" / folder
-                       / "mappings.json").read_text(encoding="utf-8"))[0]["mappings"]
+    pairs = reference_pairs(reference / "csa-ccm-4.0.12" / "json-dataset" / "CCM" / "mappings" / folder, slug)
     with out.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["subject", "object"])
-        for row in rows:
-            for raw in row["references"]:
-                if is_placeholder(raw):
-                    continue
-                parsed = parse_iso_reference(raw) if folder.startswith("ISO") else parse_csf_reference(raw, slug)
-                for target, notation in parsed.targets:
-                    if target == slug:
-                        writer.writerow([f"csa-ccm-4:{row['control_id']}", f"{target}:{notation}"])
+        csv.writer(handle).writerows([("subject", "object"), *pairs])
     return out
 
 

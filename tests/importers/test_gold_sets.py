@@ -10,7 +10,7 @@ import pytest
 
 from controlgraph.analysis.evaluation import evaluate_gold
 from controlgraph.errors import InputError
-from controlgraph.importers.ccm_references import is_placeholder, parse_csf_reference, parse_iso_reference
+from controlgraph.importers.ccm_references import reference_pairs
 from controlgraph.importers.gold_sets import read_gold
 from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.reasoning.pair_features import texts_from
@@ -58,20 +58,11 @@ def test_ciso_assistant_mapping_library(reference_dir: Path, built_edges: list[A
 
 def ccm_gold_csv(reference_dir: Path, folder: str, tmp_path: Path) -> Path:
     """CSA's CCM gap-analysis pairs of one folder as a CSV of pairs (read in tests only; never shipped)."""
-    rows = json.loads((reference_dir / "csa-ccm-4.0.12" / "json-dataset" / "CCM" / "mappings" / folder
-                       / "mappings.json").read_text(encoding="utf-8"))[0]["mappings"]
     path = tmp_path / f"{folder}.csv"
     with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["subject", "object"])
-        for row in rows:
-            for raw in row["references"]:
-                if is_placeholder(raw):
-                    continue
-                parsed = parse_iso_reference(raw) if folder.startswith("ISO") else parse_csf_reference(
-                    raw, "nist-csf-1.1" if folder.endswith("1.1") else "nist-csf-2.0")
-                for slug, notation in parsed.targets:
-                    writer.writerow([f"csa-ccm-4:{row['control_id']}", f"{slug}:{notation}"])
+        csv.writer(handle).writerows(
+            [("subject", "object"), *reference_pairs(reference_dir / "csa-ccm-4.0.12" / "json-dataset" / "CCM"
+                                                     / "mappings" / folder)])
     return path
 
 

@@ -72,6 +72,7 @@ from controlgraph.data.authoring import (
 from controlgraph.data.literals import brief
 from controlgraph.errors import InputError
 from controlgraph.importers.ccm_references import (
+    TARGET_FOLDERS,
     ParsedReference,
     is_placeholder,
     latin_lookalikes,
@@ -101,11 +102,6 @@ LICENCE = (
 # Release dates of the CCM versions whose bundle carries none.
 RELEASE_DATES = {"4.0.12": dt.date(2024, 6, 3)}
 # Mapping folder -> how its references read and which framework they name (None: per reference).
-TARGET_FOLDERS: dict[str, tuple[str, str | None]] = {
-    "NIST_CSF_v2.0": ("csf", "nist-csf-2.0"),
-    "NIST_CSF_v1.1": ("csf", "nist-csf-1.1"),
-    "ISO27001_02-17-18": ("iso", None),
-}
 GAP_LEVELS = {"no gap": "No Gap", "partial gap": "Partial Gap", "full gap": "Full Gap"}
 _CONTROL_ID = re.compile(r"^[A-Z&]{2,4}-\d{2}$")
 _EXPECTED_KEYS = {"control_id", "references", "gap_level", "addendum"}

@@ -33,14 +33,23 @@ it yields no mapping, and in particular no ``not-related`` one (not mapped is no
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 ISO_SLUGS = {
     "27001": "iso27001-2013",
     "27002": "iso27002-2013",
     "27017": "iso27017-2015",
     "27018": "iso27018-2019",
+}
+
+# The bundle's mapping folders: how their references are written, and the framework when it is one.
+TARGET_FOLDERS: dict[str, tuple[str, str | None]] = {
+    "NIST_CSF_v2.0": ("csf", "nist-csf-2.0"),
+    "NIST_CSF_v1.1": ("csf", "nist-csf-1.1"),
+    "ISO27001_02-17-18": ("iso", None),
 }
 
 # Greek capitals (and omicron) that look like Latin letters: the bundle spells one gap level
@@ -139,3 +148,23 @@ def _iso_notation(std: str, item: str, parsed: ParsedReference) -> str | None:
         parsed.rejected = f"CLD items belong to 27017, not {std}"
         return None
     return notation
+
+
+def reference_pairs(mapping_folder: Path, target: str | None = None) -> list[tuple[str, str]]:
+    """Every reference of one bundle mapping folder as a plain (``csa-ccm-4:ID``, ``slug:notation``) pair.
+
+    Gap levels and rejected references are ignored: this is CSA's list read as an external gold set for
+    ``evaluate --gold`` (the importer, importers/ccm.py, reads the same file with every check). ``target``
+    keeps one framework's pairs (the ISO folder names four).
+    """
+    style, slug = TARGET_FOLDERS[mapping_folder.name]
+    rows = json.loads((mapping_folder / "mappings.json").read_text(encoding="utf-8"))[0]["mappings"]
+    pairs = []
+    for row in rows:
+        for raw in row["references"]:
+            if is_placeholder(raw):
+                continue
+            parsed = parse_csf_reference(raw, slug) if style == "csf" and slug else parse_iso_reference(raw)
+            pairs += [(f"csa-ccm-4:{row['control_id']}", f"{framework}:{notation}")
+                      for framework, notation in parsed.targets if target in (None, framework)]
+    return pairs
