@@ -159,8 +159,7 @@ def built_store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
     from controlgraph.store.embedded import EmbeddedStore
 
     source = EmbeddedStore(_shipped_store(tmp_path_factory), read_only=True)
-    store = EmbeddedStore(None)
-    store.replace_everything({g: source.graph_triples(g) for g in source.graph_names()})
+    store = source.copy()
     source.close()
     return store
 

@@ -53,8 +53,7 @@ MEMBERS = ("https://w3id.org/controlgraph/id/control/iso27002-2022/5.1",
 
 
 def _copy(built_store: EmbeddedStore) -> EmbeddedStore:
-    store = EmbeddedStore(None)
-    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    store = built_store.copy()
     return store
 
 

@@ -82,8 +82,7 @@ def sssom_file(folder: Path, rows: list[list[str]], *, header: str = HEADER, col
 @pytest.fixture(scope="module")
 def acme(built_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, ImportedDataset]:
     """A private copy of the shipped graph with the ACME file imported once (each commit validates the graph)."""
-    store = EmbeddedStore(None)
-    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    store = built_store.copy()
     dataset, outcome = import_sssom(store, sssom_file(tmp_path_factory.mktemp("acme"), ROWS))
     assert outcome.changed
     return store, dataset
@@ -94,8 +93,8 @@ def store(acme: tuple[EmbeddedStore, ImportedDataset]) -> EmbeddedStore:
     return acme[0]
 
 
-def snapshot(store: EmbeddedStore) -> set[tuple[str, str]]:
-    return {(g, str(t)) for g in store.graph_names() for t in store.graph_triples(g)}
+def snapshot(store: EmbeddedStore) -> str:
+    return store.fingerprint()
 
 
 def node(store: EmbeddedStore, iri: str) -> dict[str, set[str]]:

@@ -38,8 +38,8 @@ SELECT ?set ?p ?o WHERE {
 }"""
 
 
-def snapshot(store: EmbeddedStore) -> set[tuple[str, str]]:
-    return {(g, str(t)) for g in store.graph_names() for t in store.graph_triples(g)}
+def snapshot(store: EmbeddedStore) -> str:
+    return store.fingerprint()
 
 
 def _value(row: ox.QuerySolution, name: str) -> str | None:
@@ -89,8 +89,7 @@ def exported(built_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="module")
 def imported(built_store: EmbeddedStore, exported: dict[str, Path]) -> tuple[EmbeddedStore, dict[str, ImportedDataset]]:
     """A copy of the shipped graph with both exported sets imported back as user sets."""
-    store = EmbeddedStore(None)
-    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    store = built_store.copy()
     datasets = {set_id: import_sssom(store, path)[0] for set_id, path in exported.items()}
     return store, datasets
 

@@ -25,8 +25,7 @@ PAIRS = [("iso27002-2022:5.15", "nist-csf-2.0:PR.AA-01", "intersects-with"),
 
 @pytest.fixture(scope="module")
 def store(built_store: EmbeddedStore) -> EmbeddedStore:
-    copy = EmbeddedStore(None)
-    copy.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    copy = built_store.copy()
     for subject, obj, relation in PAIRS:
         custom.create_mapping(copy, "acme", custom.MappingDraft(subject=subject, object=obj,
                                                                 relation=Relation(relation)))

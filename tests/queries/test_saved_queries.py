@@ -264,8 +264,7 @@ def with_ccm(ccm_cli_import: CliImport) -> EmbeddedStore:
     run's shared import (tests/conftest.py), read into memory."""
     assert ccm_cli_import.returncode == 0, ccm_cli_import.stderr
     source = EmbeddedStore(ccm_cli_import.store, read_only=True)
-    store = EmbeddedStore(None)
-    store.replace_everything({g: source.graph_triples(g) for g in source.graph_names()})
+    store = source.copy()
     source.close()
     return store
 

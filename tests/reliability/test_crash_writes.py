@@ -41,12 +41,10 @@ def test_concurrent_writes_of_two_tenants_all_succeed(built_store, tmp_path: Pat
 
     from controlgraph.data import rdflib_query_cache
     from controlgraph.service import custom_mappings as custom
-    from controlgraph.store.embedded import EmbeddedStore
     from controlgraph.store.tenancy import tenant_graph
     from controlgraph.vocabulary import Relation
 
-    store = EmbeddedStore(None)
-    store.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    store = built_store.copy()
     pairs = [("iso27002-2022:5.15", "nist-csf-2.0:PR.AA-01"), ("iso27002-2022:8.13", "nist-csf-2.0:PR.DS-11"),
              ("iso27002-2022:5.1", "nist-csf-2.0:GV.PO-01")]
     jobs = [(tenant, s, o) for tenant in ("acme", "beta", "gamma") for s, o in pairs]

