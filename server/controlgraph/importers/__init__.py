@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,14 +30,8 @@ import pyoxigraph as ox
 
 from controlgraph.errors import InputError
 from controlgraph.importers.archives import is_archive, unpack_archive
-from controlgraph.importers.ccm import read_ccm
-from controlgraph.importers.ciso_yaml import read_ciso_yaml
 from controlgraph.importers.context import GraphContext, ImportOptions
-from controlgraph.importers.csf_xlsx import read_csf_xlsx
 from controlgraph.importers.input_files import MAX_INPUT_BYTES, read_bytes
-from controlgraph.importers.oscal_catalog import read_oscal_catalog
-from controlgraph.importers.oscal_mapping import read_oscal_mapping
-from controlgraph.importers.sssom import read_sssom_file
 from controlgraph.pipeline.imports import CommitOutcome, ImportedDataset, Progress, commit_import
 from controlgraph.store.base import GraphStore
 
@@ -44,21 +39,29 @@ FOLDER_KINDS = frozenset({"ccm"})  # kinds that read a folder (or an archive of 
 
 Reader = Callable[[Path, GraphContext, ImportOptions], ImportedDataset]
 
-IMPORTERS: dict[str, Reader] = {
-    "ccm": read_ccm,
-    "csf-xlsx": read_csf_xlsx,
-    "ciso-yaml": read_ciso_yaml,
-    "oscal-catalog": read_oscal_catalog,
-    "oscal-mapping": read_oscal_mapping,
-    "sssom": read_sssom_file,
+# kind -> (module, reader): a reader's module (openpyxl for csf-xlsx, the CCM tables) is imported when
+# its kind is asked for, so an SSSOM import does not load the others.
+IMPORTERS: dict[str, tuple[str, str]] = {
+    "ccm": ("controlgraph.importers.ccm", "read_ccm"),
+    "csf-xlsx": ("controlgraph.importers.csf_xlsx", "read_csf_xlsx"),
+    "ciso-yaml": ("controlgraph.importers.ciso_yaml", "read_ciso_yaml"),
+    "oscal-catalog": ("controlgraph.importers.oscal_catalog", "read_oscal_catalog"),
+    "oscal-mapping": ("controlgraph.importers.oscal_mapping", "read_oscal_mapping"),
+    "sssom": ("controlgraph.importers.sssom", "read_sssom_file"),
 }
 
 
-def read_file(kind: str, path: Path, context: GraphContext, options: ImportOptions | None = None) -> ImportedDataset:
-    reader = IMPORTERS.get(kind)
-    if reader is None:
+def reader_of(kind: str) -> Reader:
+    """The reader of ``kind``; an unknown kind is bad input."""
+    if kind not in IMPORTERS:
         raise InputError(f"unknown import kind {kind!r}; expected one of {', '.join(sorted(IMPORTERS))}")
-    return reader(path, context, options or ImportOptions())
+    module, name = IMPORTERS[kind]
+    reader: Reader = getattr(importlib.import_module(module), name)
+    return reader
+
+
+def read_file(kind: str, path: Path, context: GraphContext, options: ImportOptions | None = None) -> ImportedDataset:
+    return reader_of(kind)(path, context, options or ImportOptions())
 
 
 def source_sha256(path: Path) -> str:
