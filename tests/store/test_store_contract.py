@@ -54,6 +54,21 @@ def test_replace_graphs_writes_and_reads_back(store: GraphStore) -> None:
     assert store.graph_triples(G3) == []
 
 
+def test_part_of_a_graph_is_deleted_and_added_in_one_write(store: GraphStore) -> None:
+    store.replace_graphs({G1: triples(("a", "1"), ("a", "2"), ("b", "3")), G2: triples(("c", "4"))})
+    assert set(store.subject_triples(G1, [EX + "a", EX + "nobody"])) == set(triples(("a", "1"), ("a", "2")))
+    assert store.subject_triples(G2, [EX + "a"]) == []
+    # Deleted first, then added: a triple in both stays; one deleted that is not there changes nothing.
+    store.replace_graphs({G3: triples(("d", "5"))}, delete={G1: triples(("a", "1"), ("a", "2"), ("x", "0"))},
+                         append={G1: triples(("a", "2"), ("a", "7")), G2: triples(("c", "8"))})
+    assert contents(store) == {G1: set(triples(("a", "2"), ("a", "7"), ("b", "3"))),
+                               G2: set(triples(("c", "4"), ("c", "8"))), G3: set(triples(("d", "5")))}
+    before = contents(store)
+    with pytest.raises(StoreError):  # one bad graph name: the deletions are not made either
+        store.replace_graphs({}, delete={G1: triples(("b", "3"))}, append={"not an iri> } #": triples(("e", "1"))})
+    assert contents(store) == before
+
+
 def test_a_refused_write_leaves_the_store_unchanged(store: GraphStore) -> None:
     store.replace_graphs({G1: triples(("a", "1")), G2: triples(("b", "2"))})
     before = contents(store)

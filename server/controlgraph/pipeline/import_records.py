@@ -16,7 +16,7 @@ from controlgraph.errors import ImportRejected, NotFound
 from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.pipeline.imports import Progress
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import composition_graphs, stored_model
+from controlgraph.reasoning.materialise import composition_write
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, DCTERMS, DIRECT_PREDICATES, IMPORT_GRAPH, SKOS
 
@@ -97,6 +97,7 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
         progress("refreshing inferred relations without it")
     shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
               for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
-    derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
-    store.replace_graphs({**derived, **forget_reuse(store)}, remove=[graph])
+    derived, stats = composition_write(store, shared, max_hops=max_hops)
+    store.replace_graphs({**derived.replace, **forget_reuse(store)}, remove=[graph], delete=derived.delete,
+                         append=derived.append)
     return stats.get("definite", 0)

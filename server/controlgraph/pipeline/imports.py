@@ -25,7 +25,7 @@ from controlgraph.data.validation_scope import triple_difference
 from controlgraph.errors import ImportRejected, ValidationFailed
 from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import asserted_edges, composition_graphs, direct_triples, stored_model
+from controlgraph.reasoning.materialise import asserted_edges, composition_write, direct_triples
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, DCTERMS, DIRECT_PREDICATES, IMPORT_GRAPH, SKOS, TENANT_GRAPH, XSD
 
@@ -164,9 +164,11 @@ def commit_dataset(
         store.replace_graphs({graph: [*written, *record]})
         return CommitOutcome(graph, len(written), True, -1)
     _say(progress, started, "refreshing inferred relations (scored with the last build's probability model)")
-    derived, stats, _ = composition_graphs(shared, max_hops=max_hops, model=stored_model(store))
-    _say(progress, started, f"writing {len(written):,} triples")
-    store.replace_graphs({graph: [*written, *record], **derived, **forget_reuse(store)})
+    derived, stats = composition_write(store, shared, max_hops=max_hops)
+    changed = sum(len(ts) for ts in (*derived.replace.values(), *derived.delete.values(), *derived.append.values()))
+    _say(progress, started, f"writing {len(written):,} triples and {changed:,} inferred ones changed")
+    store.replace_graphs({graph: [*written, *record], **derived.replace, **forget_reuse(store)},
+                         delete=derived.delete, append=derived.append)
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))
 
 

@@ -9,20 +9,29 @@ rule out equal and subset-of, which the source never claimed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from controlgraph.data.terms import term_value
+from controlgraph.reasoning.chain_results import CompositionResult
+from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts
 from controlgraph.reasoning.pair_features import FEATURES, texts_from
 from controlgraph.reasoning.probability_fit import ScoringInputs, apply_model, fit_model
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.reasoning.readings import MappingFacts, read_all
-from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, result_graphs, stored_candidates
+from controlgraph.reasoning.results_rdf import (
+    CANDIDATES_GRAPH,
+    CONFLICTS_GRAPH,
+    RESULT_DIGEST,
+    result_changes,
+    result_graphs,
+    stored_candidates,
+)
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, RELATION_IRIS, Relation, graph_iri
+from controlgraph.vocabulary import CG, INFERRED_GRAPH, RELATION_IRIS, Relation, graph_iri
 
 BUILD_GRAPH = graph_iri("build")
 
@@ -79,6 +88,20 @@ def direct_triples(edges: Sequence[AssertedEdge]) -> list[ox.Triple]:
     ]
 
 
+def _composed(
+    triples: Sequence[ox.Triple], max_hops: int, model: ProbabilityModel | None,
+    previous_model: ProbabilityModel | None,
+) -> tuple[list[AssertedMapping], CompositionResult, ProbabilityModel]:
+    edges = asserted_mappings(triples)
+    titles, statements, parents = control_texts(triples)
+    inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
+    result = inputs.compose(edges)
+    if model is None or model.features != FEATURES:  # none stored, or stored by a version with other features
+        model = fit_model(inputs, previous=previous_model)
+    apply_model(model, inputs, result)
+    return edges, result, model
+
+
 def composition_graphs(
     triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2,
     model: ProbabilityModel | None = None,
@@ -93,13 +116,7 @@ def composition_graphs(
     the counts (``candidates_stored`` and ``candidate_pairs_stored`` are what the candidates graph holds)
     and the model.
     """
-    edges = asserted_mappings(triples)
-    titles, statements, parents = control_texts(triples)
-    inputs = ScoringInputs(edges, texts_from(titles, statements), parents.get, max_hops)
-    result = inputs.compose(edges)
-    if model is None or model.features != FEATURES:  # none stored, or stored by a version with other features
-        model = fit_model(inputs, previous=previous_model)
-    apply_model(model, inputs, result)
+    edges, result, model = _composed(triples, max_hops, model, previous_model)
     graphs = result_graphs(edges, result, probability_floor)
     stats = dict(result.stats)
     stored = stored_candidates(result, probability_floor)
@@ -108,6 +125,84 @@ def composition_graphs(
         1 for t in graphs[CANDIDATES_GRAPH] if t.object == _CANDIDATE_TYPE and t.predicate == _RDF_TYPE
     )
     return graphs, stats, model
+
+
+@dataclass(frozen=True)
+class DerivedWrite:
+    """The write that brings the store's inferred, candidates and conflicts graphs to a new result:
+    ``replace`` whole graphs (nothing usable was stored), or ``delete`` the stale nodes' triples and
+    ``append`` the new and changed nodes' (see :func:`results_rdf.result_changes`)."""
+
+    replace: dict[str, list[ox.Triple]]
+    delete: dict[str, list[ox.Triple]]
+    append: dict[str, list[ox.Triple]]
+    unchanged: int  # nodes the write leaves as they are
+
+
+def composition_write(
+    store: GraphStore, triples: Sequence[ox.Triple], *, max_hops: int, probability_floor: float = 0.2,
+) -> tuple[DerivedWrite, dict[str, int]]:
+    """Compose and score ``triples`` with the store's model, and the write that stores the result.
+
+    Only the nodes whose digest differs from the stored one are made into triples and written: an import
+    of two mappings changes a few dozen nodes of some 30,000. A store whose graphs carry no digests (one
+    written by an earlier version) gets its graphs replaced whole.
+    """
+    edges, result, _ = _composed(triples, max_hops, stored_model(store), None)
+    stats = dict(result.stats)
+    stats["candidates_stored"] = len(stored_candidates(result, probability_floor))
+    digests = stored_digests(store)
+    changes = result_changes(edges, result, probability_floor, digests)
+    if digests is None:
+        return DerivedWrite(changes.written, {}, {}, 0), stats
+    delete: dict[str, list[ox.Triple]] = {}
+    append: dict[str, list[ox.Triple]] = {}
+    for graph, written in changes.written.items():
+        # A changed node mostly says what it said (a new probability, the rest as it was): only the
+        # triples that differ are deleted and added.
+        old = set(stale_triples(store, graph, changes.stale.get(graph, ())))
+        new = set(written)
+        delete[graph] = [t for t in old if t not in new]
+        append[graph] = [t for t in written if t not in old]
+    return DerivedWrite({}, delete, append, changes.unchanged), stats
+
+
+_DIGESTS_QUERY = (f"SELECT ?g ?node ?digest WHERE {{ VALUES ?g {{ <{INFERRED_GRAPH}> <{CANDIDATES_GRAPH}> "
+                  f"<{CONFLICTS_GRAPH}> }} GRAPH ?g {{ ?node <{RESULT_DIGEST}> ?digest }} }}")
+
+
+def stored_digests(store: GraphStore) -> dict[str, dict[str, str]] | None:
+    """The digest of every stored result node, per graph; None when a result graph holds nodes without
+    (written before digests were): it must be replaced whole."""
+    out: dict[str, dict[str, str]] = {g: {} for g in (INFERRED_GRAPH, CANDIDATES_GRAPH, CONFLICTS_GRAPH)}
+    answer = store.query(_DIGESTS_QUERY)
+    assert isinstance(answer, ox.QuerySolutions)
+    for row in answer:
+        out[row["g"].value][row["node"].value] = row["digest"].value
+    for graph, held in out.items():
+        if not held:
+            anything = store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            assert isinstance(anything, ox.QueryBoolean)
+            if anything:
+                return None
+    return out
+
+
+def stale_triples(store: GraphStore, graph: str, nodes: Collection[str]) -> list[ox.Triple]:
+    """Every stored triple of ``nodes`` in ``graph``, with the direct ``A relation B`` triple of an inferred
+    mapping node (its subject is the control, not the node)."""
+    out = store.subject_triples(graph, nodes)
+    if graph == INFERRED_GRAPH:
+        ends: dict[ox.NamedNode | ox.BlankNode | ox.Triple, dict[str, ox.NamedNode]] = {}
+        for t in out:
+            part = _DIRECT_PARTS.get(t.predicate.value)
+            if part is not None and isinstance(t.object, ox.NamedNode):
+                ends.setdefault(t.subject, {})[part] = t.object
+        out += [ox.Triple(e["s"], e["r"], e["o"]) for e in ends.values() if len(e) == 3]
+    return out
+
+
+_DIRECT_PARTS = {CG + "mappingSubject": "s", CG + "relation": "r", CG + "mappingObject": "o"}
 
 
 _MODEL_QUERY = f"SELECT ?model WHERE {{ GRAPH <{BUILD_GRAPH}> {{ <{BUILD_GRAPH}> <{CG}probabilityModel> ?model }} }}"

@@ -11,13 +11,19 @@
 Definite relations hold between whole equal classes; they are written per member pair (pairs in
 one framework and pairs already asserted left out), with the equal mappings crossed at either end
 added to the chain, so every node explains itself.
+
+Every node carries ``cg:resultDigest``, a digest of what it says. An import passes the digests the
+store holds (:func:`stored_digests`): the writer then makes triples only for the nodes whose digest
+changed, and names the stored nodes to drop, instead of rewriting a quarter of a million triples to
+change a few (:class:`ResultChanges`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -58,6 +64,8 @@ SOURCE = "https://w3id.org/controlgraph/reasoning"
 # Equal classes are written pair by pair only up to this size: past it the pairs grow quadratically
 # (DESIGN.md's scale note) and the class is left to the equal mappings themselves.
 MAX_CLASS_PAIRS_WRITTEN = 50
+RESULT_DIGEST = CG + "resultDigest"
+Digests = dict[str, str]  # node IRI -> digest of what it says
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -79,12 +87,35 @@ def _lit(value: str | int | float, datatype: str | None = None) -> ox.Literal:
 
 class _Writer:
     """Collects triples; each IRI and number is made a term once (a build writes about 270,000 triples
-    over a few thousand distinct IRIs, and checking an IRI costs more than adding the triple)."""
+    over a few thousand distinct IRIs, and checking an IRI costs more than adding the triple).
 
-    def __init__(self) -> None:
+    Each node is opened with :meth:`begin` and a key holding everything its triples say. With the
+    digests the store holds (``stored``), a node whose digest is unchanged is skipped: its triples are
+    in the store already.
+    """
+
+    def __init__(self, stored: Mapping[str, str] | None = None) -> None:
         self.triples: list[ox.Triple] = []
         self._nodes: dict[str, ox.NamedNode] = {}
         self._numbers: dict[tuple[type, int | float, str | None], ox.Literal] = {}
+        self.stored = stored
+        self.digests: Digests = {}
+        self.changed: set[str] = set()  # nodes written (new, or saying something else than the stored one)
+        self.repeated = False  # a node was begun twice
+
+    def begin(self, node: str, key: object) -> bool:
+        """Open ``node``; False when the store holds it as it would be written (its triples are then not made)."""
+        digest = hashlib.blake2b(repr(key).encode(), digest_size=8).hexdigest()
+        if node in self.digests:
+            # Stated twice (two conflicts of one pair): the graph is written whole (see result_changes).
+            self.repeated = True
+        elif self.stored is not None and self.stored.get(node) == digest:
+            self.digests[node] = digest
+            return False
+        self.add(node, RESULT_DIGEST, ox.Literal(digest))
+        self.digests[node] = digest
+        self.changed.add(node)
+        return True
 
     def node(self, iri: str) -> ox.NamedNode:
         known = self._nodes.get(iri)
@@ -108,6 +139,8 @@ class _Writer:
 
 def _set_node(w: _Writer) -> None:
     today = dt.date.today().isoformat()
+    if not w.begin(INFERRED_SET, ("set", today, __version__)):
+        return
     w.add(INFERRED_SET, RDF + "type", w.node(CG + "MappingSet"))
     w.add(INFERRED_SET, DCTERMS + "title", _lit("Mappings inferred by chaining asserted mappings"))
     w.add(INFERRED_SET, DCTERMS + "publisher", _lit("controlgraph composition engine"))
@@ -177,19 +210,25 @@ class ResultWriter:
                     if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
                         continue
                     chain = [g.edges[k] for k in g.equal_chain(g.index[a], g.index[c])]
-                    node = self._inferred_node(w, a, c, Relation.EQUAL, [e.mapping for e in chain])
+                    mappings = [e.mapping for e in chain]
                     strength, confidence, rationale = weakest(
                         [e.strength for e in chain], [e.confidence for e in chain], [e.rationale for e in chain])
+                    if confidence is not None:
+                        confidence = round(confidence, 6)
+                    if not w.begin(mapping_iri("inferred", a, c),
+                                   ("equal", a, c, mappings, strength, confidence, rationale)):
+                        continue
+                    node = self._inferred_node(w, a, c, Relation.EQUAL, mappings)
                     w.add(node, CG + "pathCount", w.number(1))
                     if strength is not None:
                         w.add(node, CG + "strength", w.number(strength))
                     if confidence is not None:
-                        w.add(node, SSSOM + "confidence", w.number(round(confidence, 6)))
+                        w.add(node, SSSOM + "confidence", w.number(confidence))
                     if rationale is not None:
                         w.add(node, CG + "rationale", w.node(rationale.iri))
 
-    def inferred(self, result: CompositionResult) -> list[ox.Triple]:
-        w = _Writer()
+    def inferred(self, result: CompositionResult, stored: Mapping[str, str] | None = None) -> _Writer:
+        w = _Writer(stored)
         _set_node(w)
         self._equal_pairs(w, result.equivalence_classes)
         for relation in result.definite:
@@ -198,13 +237,18 @@ class ResultWriter:
                 if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
                     continue
                 chain = self._member_chain(a, relation.subject, best, relation.object, c)
+                confidence = None if relation.confidence is None else round(relation.confidence, 6)
+                key = ("definite", a, c, relation.relation.value, chain, relation.path_count, relation.strength,
+                       confidence, relation.rationale)
+                if not w.begin(mapping_iri("inferred", a, c), key):
+                    continue
                 node = self._inferred_node(w, a, c, relation.relation, chain)
                 w.add(node, CG + "pathCount", w.number(relation.path_count))
                 _quality(w, node, relation)
-        return w.triples
+        return w
 
-    def candidates(self, links: Iterable[CandidateLink]) -> list[ox.Triple]:
-        w = _Writer()
+    def candidates(self, links: Iterable[CandidateLink], stored: Mapping[str, str] | None = None) -> _Writer:
+        w = _Writer(stored)
         by_possibilities: dict[object, list[ox.NamedNode]] = {}
 
         def possible(relations: Collection[Relation]) -> list[ox.NamedNode]:
@@ -215,11 +259,16 @@ class ResultWriter:
             return known
         for link in links:
             best = link.paths[0].mappings if link.paths else ()
+            shared = (sorted(r.value for r in link.possibilities), float(link.score), link.probability,
+                      link.path_count, link.independent_paths, len(link.publishers), link.strength)
             for a in (link.subject, *link.subject_equivalents):
                 for c in (link.object, *link.object_equivalents):
                     if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
                         continue
                     node = _node_iri("candidate", a, c)
+                    chain = self._member_chain(a, link.subject, best, link.object, c)
+                    if not w.begin(node, ("candidate", a, c, chain, shared)):
+                        continue
                     w.add(node, RDF + "type", w.node(CG + "CandidateLink"))
                     w.add(node, CG + "mappingSubject", w.node(a))
                     w.add(node, CG + "mappingObject", w.node(c))
@@ -233,14 +282,16 @@ class ResultWriter:
                     w.add(node, CG + "publisherCount", w.number(len(link.publishers)))
                     if link.strength is not None:
                         w.add(node, CG + "strength", w.number(link.strength))
-                    _path_props(w, node, self._member_chain(a, link.subject, best, link.object, c))
-        return w.triples
+                    _path_props(w, node, chain)
+        return w
 
-    def conflicts(self, result: CompositionResult) -> list[ox.Triple]:
-        w = _Writer()
+    def conflicts(self, result: CompositionResult, stored: Mapping[str, str] | None = None) -> _Writer:
+        w = _Writer(stored)
         for finding in result.findings:
             # A data-quality finding is shown as a conflict (GraphQL ``conflicts``), typed as both.
             node = _node_iri(f"finding-{finding.kind}", finding.controls[0], " ".join(finding.controls[1:]))
+            if not w.begin(node, ("finding", finding.kind, finding.controls, finding.message, finding.mappings)):
+                continue
             w.add(node, RDF + "type", w.node(CG + "Conflict"))
             w.add(node, RDF + "type", w.node(CG + "DataQualityFinding"))
             w.add(node, CG + "findingKind", _lit(finding.kind))
@@ -252,15 +303,19 @@ class ResultWriter:
                 w.add(node, PROV + "wasDerivedFrom", w.node(m))
         for conflict in result.conflicts:
             node = _node_iri("conflict", conflict.subject, conflict.object)
+            description = conflict.describe()
+            chains = [tuple(chain.mappings) for chain in conflict.evidence]
+            if not w.begin(node, ("conflict", conflict.subject, conflict.object, description, chains)):
+                continue
             w.add(node, RDF + "type", w.node(CG + "Conflict"))
             w.add(node, CG + "mappingSubject", w.node(conflict.subject))
             w.add(node, CG + "mappingObject", w.node(conflict.object))
-            w.add(node, RDFS + "comment", _lit(conflict.describe()))
-            for chain in conflict.evidence:
-                w.add(node, CG + "evidence", _lit(" ".join(chain.mappings)))
-                for m in chain.mappings:
+            w.add(node, RDFS + "comment", _lit(description))
+            for mappings in chains:
+                w.add(node, CG + "evidence", _lit(" ".join(mappings)))
+                for m in mappings:
                     w.add(node, PROV + "wasDerivedFrom", w.node(m))
-        return w.triples
+        return w
 
 
 def _without_back_and_forth(chain: list[str]) -> list[str]:
@@ -292,10 +347,50 @@ def result_graphs(
     edges: Sequence[AssertedMapping], result: CompositionResult, floor: float = 1.1
 ) -> dict[str, list[ox.Triple]]:
     """The three graphs; "any" candidates only at or above the probability ``floor`` (none by default)."""
+    changes = result_changes(edges, result, floor, None)
+    return changes.written
+
+
+@dataclass
+class ResultChanges:
+    """What makes the three graphs hold a result, given the digests the store holds for them.
+
+    ``written``: the triples of every new or changed node (all nodes, when nothing was stored);
+    ``stale``: per graph, the stored nodes to delete first (changed ones and ones no longer stated).
+    """
+
+    written: dict[str, list[ox.Triple]]
+    stale: dict[str, set[str]] = field(default_factory=dict)
+    unchanged: int = 0  # nodes left as they are stored
+
+
+def result_changes(
+    edges: Sequence[AssertedMapping], result: CompositionResult, floor: float,
+    stored: Mapping[str, Mapping[str, str]] | None,
+) -> ResultChanges:
+    """The nodes of the three graphs to write and to delete; with ``stored`` None, every node is written."""
     writer = ResultWriter(result.edges, result.graph) if result.edges else ResultWriter(edges)
     constrained = stored_candidates(result, floor)
-    return {
-        INFERRED_GRAPH: writer.inferred(result),
-        CANDIDATES_GRAPH: writer.candidates(constrained),
-        CONFLICTS_GRAPH: writer.conflicts(result),
+
+    def held(graph: str) -> Mapping[str, str] | None:
+        return None if stored is None else stored.get(graph, {})
+    writers = {
+        INFERRED_GRAPH: writer.inferred(result, held(INFERRED_GRAPH)),
+        CANDIDATES_GRAPH: writer.candidates(constrained, held(CANDIDATES_GRAPH)),
+        CONFLICTS_GRAPH: writer.conflicts(result, held(CONFLICTS_GRAPH)),
     }
+    changes = ResultChanges({g: w.triples for g, w in writers.items()})
+    if stored is None:
+        return changes
+    for graph, w in writers.items():
+        before = stored.get(graph, {})
+        if w.repeated:
+            # A node stated twice has two digests, one of which is stored: it cannot be skipped safely.
+            again = {INFERRED_GRAPH: writer.inferred, CONFLICTS_GRAPH: writer.conflicts}.get(graph)
+            w = again(result, None) if again else writer.candidates(constrained, None)
+            changes.written[graph] = w.triples
+            changes.stale[graph] = set(before)
+            continue
+        changes.stale[graph] = {n for n in before if n in w.changed or n not in w.digests}
+        changes.unchanged += len(w.digests) - len(w.changed)
+    return changes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,10 +52,16 @@ class GraphStore(Protocol):
 
     def graph_triples(self, graph: str) -> list[ox.Triple]: ...
 
+    def subject_triples(self, graph: str, subjects: Collection[str]) -> list[ox.Triple]:
+        """The triples of ``graph`` whose subject is one of ``subjects`` (IRIs)."""
+        ...
+
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
-                       append: Mapping[str, Triples] | None = None) -> None:
-        """Atomically replace the named graphs given, drop those in ``remove`` and add ``append``'s triples to
-        theirs (a log that only grows, never read back to be rewritten)."""
+                       append: Mapping[str, Triples] | None = None,
+                       delete: Mapping[str, Triples] | None = None) -> None:
+        """Atomically replace the named graphs given, drop those in ``remove``, delete ``delete``'s triples
+        from theirs, then add ``append``'s triples to theirs (a log that only grows, or the changed part of
+        a large graph whose stale triples the caller names in ``delete``)."""
         ...
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:

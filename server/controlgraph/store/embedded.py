@@ -32,7 +32,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -203,6 +203,14 @@ class EmbeddedStore:
             for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         ]
 
+    def subject_triples(self, graph: str, subjects: Collection[str]) -> list[ox.Triple]:
+        name = ox.NamedNode(graph)
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for subject in subjects
+            for q in self._store.quads_for_pattern(ox.NamedNode(subject), None, None, name)
+        ]
+
     def in_memory_copy(self, graphs: Sequence[str], batch: int = 2_000,
                        between_batches: Callable[[], object] | None = None) -> EmbeddedStore:
         """A new in-memory store holding ``graphs``: quads go straight from store to store, in batches.
@@ -361,15 +369,17 @@ class EmbeddedStore:
         self._graph_versions.update(dict.fromkeys(changed, version))
 
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
-                       append: Mapping[str, Triples] | None = None) -> None:
+                       append: Mapping[str, Triples] | None = None,
+                       delete: Mapping[str, Triples] | None = None) -> None:
         self._check_writable()
         added = {g: triples for g, triples in (append or {}).items() if triples}
+        deleted = {g: triples for g, triples in (delete or {}).items() if triples}
         written: list[str] | None = None  # unknown until the write succeeded
         try:
             with self._write_lock:
-                changed = written = self._replace_graphs(graphs, remove, added)
-                self._renew_versions([g for g in changed if graphs.get(g) or g in added],
-                                     [g for g in changed if not graphs.get(g) and g not in added])
+                changed = written = self._replace_graphs(graphs, remove, added, deleted)
+                kept = [g for g in changed if graphs.get(g) or g in added or g in deleted]
+                self._renew_versions(kept, [g for g in changed if g not in kept])
                 if changed and self.path is not None:
                     self._make_durable()  # before the write is acknowledged
                     self._written += 1
@@ -386,9 +396,9 @@ class EmbeddedStore:
             self.read_cache.clear(written)
 
     def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str],
-                        append: Mapping[str, Triples]) -> list[str]:
+                        append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> list[str]:
         """Write; the names of the graphs whose content changed."""
-        for graph in [*remove, *graphs, *append]:
+        for graph in [*remove, *graphs, *append, *delete]:
             try:
                 ox.NamedNode(graph)
             except ValueError:
@@ -403,6 +413,10 @@ class EmbeddedStore:
             graph_operations = graph_changes(self._store, graph, triples)
             if graph_operations:
                 operations += graph_operations
+                changed.append(graph)
+        for graph, triples in delete.items():
+            operations.append(insert_data(graph, triples, operation="DELETE DATA"))
+            if graph not in changed:
                 changed.append(graph)
         for graph, triples in append.items():
             operations.append(insert_data(graph, triples))  # only added: the graph is not read

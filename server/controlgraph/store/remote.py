@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -105,11 +105,11 @@ def _checked_graph(name: str) -> ox.NamedNode:
         raise StoreError(f"{name!r} is not a valid graph IRI; nothing was changed: {exc}") from None
 
 
-def _insert_data(graph: ox.NamedNode, triples: Triples) -> str:
+def _insert_data(graph: ox.NamedNode, triples: Triples, operation: str = "INSERT DATA") -> str:
     body = "\n".join(
         f"{_term_text(t.subject)} {_term_text(t.predicate)} {_term_text(t.object)} ." for t in triples
     )
-    return f"INSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}"
+    return f"{operation} {{ GRAPH {graph} {{\n{body}\n}} }}"
 
 
 def _as_query_triples(triples: list[ox.Triple]) -> ox.QueryTriples:
@@ -240,15 +240,34 @@ class RemoteStore:
         assert isinstance(rows, ox.QuerySolutions)
         return int(next(iter(rows))["n"].value)
 
+    def subject_triples(self, graph: str, subjects: Collection[str]) -> list[ox.Triple]:
+        out: list[ox.Triple] = []
+        ordered = sorted(subjects)
+        name = _checked_graph(graph)
+        for start in range(0, len(ordered), 1_000):  # a few requests of moderate size, not one huge one
+            values = " ".join(str(_checked_graph(s)) for s in ordered[start:start + 1_000])
+            answer = self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {name} {{ VALUES ?s {{ {values} }} ?s ?p ?o }} }}")
+            assert isinstance(answer, ox.QuerySolutions)
+            for row in answer:
+                subject, predicate, value = row["s"], row["p"], row["o"]
+                assert isinstance(subject, ox.NamedNode) and isinstance(predicate, ox.NamedNode)
+                out.append(ox.Triple(subject, predicate, value))
+        return out
+
     # ------------------------------------------------------------------ writing
 
     def replace_graphs(self, graphs: Mapping[str, Triples], *, remove: Sequence[str] = (),
-                       append: Mapping[str, Triples] | None = None) -> None:
+                       append: Mapping[str, Triples] | None = None,
+                       delete: Mapping[str, Triples] | None = None) -> None:
         added = dict(append or {})
-        names = {g: _checked_graph(g) for g in [*remove, *graphs, *added]}
+        deleted = {g: triples for g, triples in (delete or {}).items() if triples}
+        names = {g: _checked_graph(g) for g in [*remove, *graphs, *added, *deleted]}
         drops = [f"DROP SILENT GRAPH {names[g]}" for g in [*remove, *graphs]]
+        deletes = [_insert_data(names[g], triples, operation="DELETE DATA") for g, triples in deleted.items()]
         inserts = [_insert_data(names[g], triples) for g, triples in [*graphs.items(), *added.items()] if triples]
-        self._update(" ;\n".join(drops + inserts))
+        operations = drops + deletes + inserts
+        if operations:
+            self._update(" ;\n".join(operations))
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         targets = {g: _checked_graph(g) for g in graphs}
