@@ -1,0 +1,76 @@
+"""An import rewrites only the inferred nodes that changed (by their ``cg:resultDigest``), and the store then
+holds exactly what writing the whole result would: after an import, after its removal, and on a store whose
+inferred graphs carry no digests (written before them), which is rewritten whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from controlgraph.importers import import_file
+from controlgraph.pipeline.import_records import remove_import
+from controlgraph.reasoning.inputs import NOT_SHARED
+from controlgraph.reasoning.materialise import composition_graphs, stored_model
+from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, CONFLICTS_GRAPH, RESULT_DIGEST
+from controlgraph.sssom_tsv import write_sssom
+from controlgraph.vocabulary import DIRECT_PREDICATES, INFERRED_GRAPH
+
+DERIVED = (INFERRED_GRAPH, CANDIDATES_GRAPH, CONFLICTS_GRAPH)
+SET = "nist-csf-2.0--iso27001-2022--olir"
+
+
+def _subset(store: Any, folder: Path, rows: slice, shift: int = 0) -> Path:
+    """Some rows of a shipped set as a new set; ``shift`` pairs each subject with another row's object
+    (pairs no set maps, so new chains)."""
+    lines = write_sssom(store, SET).splitlines()
+    header = [ln.replace(SET, "incremental") if "mapping_set_id" in ln else ln for ln in lines if ln.startswith("#")]
+    table = [ln for ln in lines if not ln.startswith("#")]
+    body = [row.split("\t") for row in table[1:][rows]]
+    if shift:
+        o = table[0].split("\t").index("object_id")
+        objects = [cells[o] for cells in body]
+        for i, cells in enumerate(body):
+            cells[o] = objects[(i + shift) % len(objects)]
+        body = list({(cells[0], cells[o]): cells for cells in body}.values())  # a pair once
+    path = folder / "incremental.sssom.tsv"
+    path.write_text("\n".join([*header, table[0], *("\t".join(cells) for cells in body)]) + "\n", encoding="utf-8")
+    return path
+
+
+def _whole(store: Any) -> dict[str, set[ox.Triple]]:
+    """The derived graphs as writing the whole result for the store's present data would make them."""
+    shared = [t for g in store.graph_names() if g not in DERIVED and not g.startswith(NOT_SHARED)
+              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
+    graphs, _, _ = composition_graphs(shared, max_hops=3, model=stored_model(store))
+    return {g: set(graphs[g]) for g in DERIVED}
+
+
+def _held(store: Any) -> dict[str, set[ox.Triple]]:
+    return {g: set(store.graph_triples(g)) for g in DERIVED}
+
+
+def test_an_import_and_its_removal_leave_what_a_whole_write_would(copy_built: Any, tmp_path: Path) -> None:
+    store = copy_built()
+    before = _held(store)
+    assert all(any(t.predicate.value == RESULT_DIGEST for t in before[g]) for g in (INFERRED_GRAPH, CANDIDATES_GRAPH))
+
+    # CSF -> ISO pairs no set maps: new links between the two hubs, so inferred nodes change.
+    dataset, outcome = import_file(store, "sssom", _subset(store, tmp_path, slice(0, 40), shift=7))
+    assert outcome.changed and dataset.counts["mappings"] > 30
+    after = _held(store)
+    assert after == _whole(store)
+    assert after != before  # the comparison is not vacuous: the import changed inferred nodes
+
+    remove_import(store, dataset.name)
+    assert _held(store) == _whole(store) == before
+
+
+def test_a_store_without_digests_is_rewritten_whole(copy_built: Any, tmp_path: Path) -> None:
+    store = copy_built()
+    undigested = {g: [t for t in store.graph_triples(g) if t.predicate.value != RESULT_DIGEST] for g in DERIVED}
+    store.replace_graphs(undigested)
+    _, outcome = import_file(store, "sssom", _subset(store, tmp_path, slice(0, 10)))
+    assert outcome.changed
+    assert _held(store) == _whole(store)  # no node of the old write left beside the new one
