@@ -11,6 +11,8 @@ store, so every import starts from the same shipped build:
 - ``ccm``: ``import ccm`` of the CCM JSON bundle folder (``$CONTROLGRAPH_REFERENCE/csa-ccm-4.0.12/json-dataset``);
 - ``ccm-again``: the same bundle imported a second time into the store that already holds it (no change).
 
+With ``--before``, the other tree imports into copies of a build it made itself (same data).
+
 Prints wall and CPU seconds (the child's user + system) per import, the seconds the CLI itself reports
 (the work after the process has started and loaded its modules), and the ratio to the build's wall time.
 ``--before PATH`` runs the same imports, on copies of the same build, with the code of another checkout
@@ -106,7 +108,13 @@ def main() -> None:
         trees = [("after", REPO)] + ([("before", args.before.resolve())] if args.before else [])
         for label, tree in trees:
             print(f"{label}: {tree}")
-            for name, wall_s, cpu_s, own_s in scenarios(tree, built, work, sssom, ccm):
+            own_build = built
+            if tree != REPO:
+                # Each tree imports into a store of its own build: what one version writes (e.g. result
+                # digests) would otherwise count as a change for the other.
+                own_build = work / f"built-{label}"
+                run(tree, own_build, "build")
+            for name, wall_s, cpu_s, own_s in scenarios(tree, own_build, work, sssom, ccm):
                 cli = f"{own_s:7.2f}s" if own_s is not None else "      -"
                 print(f"  {name:<10} {wall_s:7.2f}s wall  {cpu_s:7.2f}s CPU  {cli} in the CLI  "
                       f"{wall_s / wall:6.3f} x build  (load average {os.getloadavg()[0]:.1f})")
