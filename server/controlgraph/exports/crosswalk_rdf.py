@@ -17,6 +17,7 @@ import rdflib
 
 from controlgraph.exports.crosswalk_sssom import mapping_nodes
 from controlgraph.exports.crosswalk_table import CrosswalkExport, per_source
+from controlgraph.reasoning.results_rdf import RESULT_DIGEST
 from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import CG, MAPPING_SET, PREFIXES, SKOS, XSD, Relation
 
@@ -45,7 +46,7 @@ def _add_statements(graph: rdflib.Graph, store: GraphStore, subjects: set[str], 
         # Every IRI here was read from the store, never taken from a request.
         values = " ".join(f"<{iri}>" for iri in ordered[start:start + 500])
         for solution in store.query(_SUBJECTS_QUERY % values):  # type: ignore[union-attr]
-            if keep is None or solution["p"].value in keep:
+            if (keep is None or solution["p"].value in keep) and solution["p"].value != RESULT_DIGEST:
                 graph.add((rdflib.URIRef(solution["s"].value), rdflib.URIRef(solution["p"].value),
                            _term(solution["o"])))
 
@@ -59,6 +60,8 @@ def crosswalk_graph(store: GraphStore, export: CrosswalkExport) -> rdflib.Graph:
     for iri, statements in nodes.items():
         node = rdflib.URIRef(iri)
         for prop, values in statements.items():
+            if prop == RESULT_DIGEST:  # the store's bookkeeping for imports, not a statement about the pair
+                continue
             for value in values:
                 graph.add((node, rdflib.URIRef(prop), _term(value)))
         subject, obj = statements[CG + "mappingSubject"][0], statements[CG + "mappingObject"][0]
