@@ -4,6 +4,7 @@ no digests (written before them, rewritten whole), and after the import's remova
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +75,18 @@ def test_an_import_and_its_removal_leave_what_a_whole_write_would(copy_built: An
 
     remove_import(store, dataset.name)
     assert _held(store) == before
+
+
+def test_imports_at_the_same_time_leave_what_a_whole_write_would(copy_built: Any, tmp_path: Path) -> None:
+    """Two imports from two threads (a server's admin routes): each writes what differs from what it read, so
+    they take turns (``pipeline.imports.SHARED_WRITES``); the store ends as one whole write of both."""
+    store = copy_built()
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    files = [_subset(store, first, slice(0, 20), shift=3), _subset(store, second, slice(40, 60), shift=5)]
+    files[1].write_text(files[1].read_text("utf-8").replace("/incremental", "/incremental-second"), "utf-8")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda path: import_file(store, "sssom", path)[1], files))
+    assert all(o.changed for o in outcomes) and len({o.graph for o in outcomes}) == 2
+    assert _held(store) == _whole(store)

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from controlgraph.errors import ImportRejected, NotFound
 from controlgraph.pipeline.build_reuse import forget_reuse
-from controlgraph.pipeline.imports import Progress
+from controlgraph.pipeline.imports import SHARED_WRITES, Progress
 from controlgraph.reasoning.inputs import NOT_SHARED
 from controlgraph.reasoning.materialise import composition_write
 from controlgraph.store.base import GraphStore
@@ -84,6 +84,11 @@ def remove_import(store: GraphStore, name: str, *, max_hops: int = 3, progress: 
 
     Returns the number of definite relations inferred afterwards.
     """
+    with SHARED_WRITES:
+        return _remove_import(store, name, max_hops=max_hops, progress=progress)
+
+
+def _remove_import(store: GraphStore, name: str, *, max_hops: int, progress: Progress | None) -> int:
     graph = IMPORT_GRAPH + name
     if graph not in store.graph_names():
         raise NotFound(f"no import {name!r}; `controlgraph imports` lists them")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,12 @@ def _say(progress: Progress | None, started: float, message: str) -> None:
         progress(f"{time.monotonic() - started:6.1f}s  {message}")
 
 
+# One import (or removal) at a time in a process: each reads the inferred graphs' digests, composes, and
+# writes only what differs from what it read, so two at once could each rewrite a node the other changed.
+# (Another process cannot write meanwhile: the embedded store is locked by the process that opened it.)
+SHARED_WRITES = threading.RLock()
+
+
 def commit_dataset(
     store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int = 3,
     record: Sequence[ox.Triple] = (), progress: Progress | None = None,
@@ -128,6 +135,15 @@ def commit_dataset(
     ``record`` (the import's record) is written with the content when the content changed; it does not
     count as a change by itself.
     """
+    with SHARED_WRITES:
+        return _commit_dataset(store, graph, triples, label=label, max_hops=max_hops, record=record,
+                               progress=progress)
+
+
+def _commit_dataset(
+    store: GraphStore, graph: str, triples: Sequence[ox.Triple], *, label: str, max_hops: int,
+    record: Sequence[ox.Triple], progress: Progress | None,
+) -> CommitOutcome:
     started = time.monotonic()
     if not triples:
         raise ImportRejected(f"{label}: nothing to import")
