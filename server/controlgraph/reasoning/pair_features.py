@@ -47,6 +47,7 @@ A class's framework is its one framework, or all of them for a class of equal co
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -181,6 +182,8 @@ class PairFeatures:
         self._options: dict[tuple[int, str], list[float]] = defaultdict(list)
         self._lexical_cache: dict[int, float] = {}  # by id of a result item, which the result keeps alive
         self._fan_cache: dict[tuple[str, str], float] = {}
+        self._route_cache: dict[tuple[str, str, str], float] = {}
+        self._ranked: dict[tuple[int, str], list[float]] = {}  # each end's option merits, sorted
         for item in self._stated():
             s, t = self._classes(item)
             fs, ft = self.class_framework[s], self.class_framework[t]
@@ -294,9 +297,13 @@ class PairFeatures:
 
     def _route(self, pivot: str, fs: str, ft: str) -> float:
         """log of the expected targets a control reaches through pivot framework ``pivot`` (both ways, mean)."""
-        forward = self._fan(fs, pivot) * self._fan(pivot, ft)
-        backward = self._fan(ft, pivot) * self._fan(pivot, fs)
-        return math.log1p((forward + backward) / 2)
+        key = (pivot, fs, ft)
+        known = self._route_cache.get(key)
+        if known is None:
+            forward = self._fan(fs, pivot) * self._fan(pivot, ft)
+            backward = self._fan(ft, pivot) * self._fan(pivot, fs)
+            known = self._route_cache[key] = math.log1p((forward + backward) / 2)
+        return known
 
     def _lexical(self, item: InferredRelation | CandidateLink) -> float:
         known = self._lexical_cache.get(id(item))
@@ -309,10 +316,14 @@ class PairFeatures:
         return known
 
     def _inverse_rank(self, key: tuple[int, str], merit: float) -> float:
-        options = self._options.get(key)
-        if not options:
-            return 1.0
-        return 1.0 / (1 + sum(1 for m in options if m > merit + 1e-12))
+        options = self._ranked.get(key)
+        if options is None:
+            listed = self._options.get(key)
+            if not listed:
+                return 1.0
+            options = self._ranked[key] = sorted(listed)
+        # Options ranked above this one: those with a strictly higher merit (beyond rounding noise).
+        return 1.0 / (1 + len(options) - bisect.bisect_right(options, merit + 1e-12))
 
     def _parents_linked(self, a: str, c: str) -> bool:
         g = self.g
