@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from controlgraph.importers import import_file
 from controlgraph.pipeline.import_records import remove_import
 from controlgraph.reasoning.inputs import NOT_SHARED
-from controlgraph.reasoning.materialise import composition_graphs, stored_model
+from controlgraph.reasoning.materialise import composition_graphs, composition_write, stored_model
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, CONFLICTS_GRAPH, RESULT_DIGEST
 from controlgraph.sssom_tsv import write_sssom
 from controlgraph.vocabulary import DIRECT_PREDICATES, INFERRED_GRAPH
@@ -90,3 +90,17 @@ def test_imports_at_the_same_time_leave_what_a_whole_write_would(copy_built: Any
         outcomes = list(pool.map(lambda path: import_file(store, "sssom", path)[1], files))
     assert all(o.changed for o in outcomes) and len({o.graph for o in outcomes}) == 2
     assert _held(store) == _whole(store)
+
+
+def test_a_store_others_may_write_to_gets_whole_graphs(copy_built: Any) -> None:
+    """A remote store (``sole_writer`` False: another process may write between the read and the write) is
+    never sent a write computed from what was read: the inferred graphs are replaced whole."""
+    store = copy_built()
+    shared = [t for g in store.graph_names() if g not in DERIVED and not g.startswith(NOT_SHARED)
+              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
+    own, _ = composition_write(store, shared, max_hops=3)
+    assert not own.replace and own.unchanged > 1000  # the embedded store: only what differs (here nothing)
+    store.sole_writer = False  # as RemoteStore declares
+    whole, _ = composition_write(store, shared, max_hops=3)
+    assert set(whole.replace) == set(DERIVED) and not whole.delete and not whole.append
+    assert set(whole.replace[CANDIDATES_GRAPH]) == set(store.graph_triples(CANDIDATES_GRAPH))

@@ -146,12 +146,14 @@ def composition_write(
 
     Only the nodes whose digest differs from the stored one are made into triples and written: an import
     of two mappings changes a few dozen nodes of some 30,000. A store whose graphs carry no digests (one
-    written by an earlier version) gets its graphs replaced whole.
+    written by an earlier version) gets its graphs replaced whole, and so does a store other processes may
+    write to meanwhile (a remote one): a write of what differs from what was read is only safe when nobody
+    else writes between (in this process, imports take turns).
     """
     edges, result, _ = _composed(triples, max_hops, stored_model(store), None)
     stats = dict(result.stats)
     stats["candidates_stored"] = len(stored_candidates(result, probability_floor))
-    digests = stored_digests(store)
+    digests = stored_digests(store) if store.sole_writer else None
     changes = result_changes(edges, result, probability_floor, digests)
     if digests is None:
         return DerivedWrite(changes.written, {}, {}, 0), stats

@@ -32,6 +32,9 @@ class GraphStore(Protocol):
     """
 
     location: str
+    # True when no other process can write meanwhile (the embedded store: its process holds the database),
+    # so a write computed from what was read (only the triples that differ) cannot interleave with another's.
+    sole_writer: bool
 
     def query(
         self,

@@ -67,6 +67,8 @@ def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
 class EmbeddedStore:
     """A pyoxigraph store; ``path=None`` keeps everything in memory."""
 
+    sole_writer = True  # RocksDB lets one process open the database for writing
+
     def __init__(self, path: Path | None = None, *, read_only: bool = False,
                  snapshot_grace_seconds: float = SNAPSHOT_GRACE_SECONDS) -> None:
         self.path = path

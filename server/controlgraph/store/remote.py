@@ -124,6 +124,8 @@ def _as_query_triples(triples: list[ox.Triple]) -> ox.QueryTriples:
 class RemoteStore:
     """The graph on a SPARQL server, addressed by its base URL (``http://host:7878``)."""
 
+    sole_writer = False  # other processes may write to the same server at any time
+
     def __init__(
         self,
         base_url: str,
