@@ -12,11 +12,11 @@ import pyoxigraph as ox
 
 from controlgraph.importers import import_file
 from controlgraph.pipeline.import_records import remove_import
-from controlgraph.reasoning.inputs import NOT_SHARED
+from controlgraph.reasoning.inputs import store_evidence
 from controlgraph.reasoning.materialise import composition_graphs, composition_write, stored_model
 from controlgraph.reasoning.results_rdf import CANDIDATES_GRAPH, CONFLICTS_GRAPH, RESULT_DIGEST
 from controlgraph.sssom_tsv import write_sssom
-from controlgraph.vocabulary import DIRECT_PREDICATES, INFERRED_GRAPH
+from controlgraph.vocabulary import INFERRED_GRAPH
 
 DERIVED = (INFERRED_GRAPH, CANDIDATES_GRAPH, CONFLICTS_GRAPH)
 SET = "nist-csf-2.0--iso27001-2022--olir"
@@ -42,9 +42,7 @@ def _subset(store: Any, folder: Path, rows: slice, shift: int = 0) -> Path:
 
 def _whole(store: Any) -> dict[str, set[ox.Triple]]:
     """The derived graphs as writing the whole result for the store's present data would make them."""
-    shared = [t for g in store.graph_names() if g not in DERIVED and not g.startswith(NOT_SHARED)
-              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
-    graphs, _, _ = composition_graphs(shared, max_hops=3, model=stored_model(store))
+    graphs, _, _ = composition_graphs(store_evidence(store), max_hops=3, model=stored_model(store))
     return {g: set(graphs[g]) for g in DERIVED}
 
 
@@ -96,8 +94,7 @@ def test_a_store_others_may_write_to_gets_whole_graphs(copy_built: Any) -> None:
     """A remote store (``sole_writer`` False: another process may write between the read and the write) is
     never sent a write computed from what was read: the inferred graphs are replaced whole."""
     store = copy_built()
-    shared = [t for g in store.graph_names() if g not in DERIVED and not g.startswith(NOT_SHARED)
-              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
+    shared = store_evidence(store)
     own, _ = composition_write(store, shared, max_hops=3)
     assert not own.replace and own.unchanged > 1000  # the embedded store: only what differs (here nothing)
     store.sole_writer = False  # as RemoteStore declares

@@ -15,10 +15,10 @@ import pyoxigraph as ox
 from controlgraph.errors import ImportRejected, NotFound
 from controlgraph.pipeline.build_reuse import forget_reuse
 from controlgraph.pipeline.imports import SHARED_WRITES, Progress
-from controlgraph.reasoning.inputs import NOT_SHARED
+from controlgraph.reasoning.inputs import store_evidence
 from controlgraph.reasoning.materialise import composition_write
 from controlgraph.store.base import GraphStore
-from controlgraph.vocabulary import CG, DCTERMS, DIRECT_PREDICATES, IMPORT_GRAPH, SKOS
+from controlgraph.vocabulary import CG, DCTERMS, IMPORT_GRAPH, SKOS
 
 _RECORDS = f"""
 SELECT ?g ?p ?o WHERE {{
@@ -100,9 +100,7 @@ def _remove_import(store: GraphStore, name: str, *, max_hops: int, progress: Pro
                              "remove those first")
     if progress is not None:
         progress("refreshing inferred relations without it")
-    shared = [t for g in store.graph_names() if g != graph and not g.startswith(NOT_SHARED)
-              for t in store.graph_triples(g) if t.predicate.value not in DIRECT_PREDICATES]
-    derived, stats = composition_write(store, shared, max_hops=max_hops)
+    derived, stats = composition_write(store, store_evidence(store, leave_out=[graph]), max_hops=max_hops)
     store.replace_graphs({**derived.replace, **forget_reuse(store)}, remove=[graph], delete=derived.delete,
                          append=derived.append)
     return stats.get("definite", 0)

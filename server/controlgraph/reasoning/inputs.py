@@ -14,6 +14,7 @@ from controlgraph.store.base import GraphStore
 from controlgraph.vocabulary import (
     CG,
     DCTERMS,
+    DIRECT_PREDICATES,
     GRAPH,
     INFERRED_GRAPH,
     RELATION_IRIS,
@@ -103,6 +104,13 @@ def _read(m: AssertedMapping, reading: str) -> AssertedMapping:
 def shared_graphs(graphs: Mapping[str, Sequence[ox.Triple]]) -> list[ox.Triple]:
     """The triples of every graph whose mappings are shared evidence."""
     return [t for name, triples in graphs.items() if not name.startswith(NOT_SHARED) for t in triples]
+
+
+def store_evidence(store: GraphStore, leave_out: Sequence[str] = ()) -> list[ox.Triple]:
+    """What the composition engine reads from a store: the shared graphs (but those in ``leave_out``), without
+    the direct ``A relation B`` triples materialised beside mapping nodes (they are read from the nodes)."""
+    return [t for name in store.graph_names() if name not in leave_out and not name.startswith(NOT_SHARED)
+            for t in store.graph_triples(name) if t.predicate.value not in DIRECT_PREDICATES]
 
 
 def store_mappings(store: GraphStore) -> list[AssertedMapping]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -371,26 +371,21 @@ def result_changes(
     """The nodes of the three graphs to write and to delete; with ``stored`` None, every node is written."""
     writer = ResultWriter(result.edges, result.graph) if result.edges else ResultWriter(edges)
     constrained = stored_candidates(result, floor)
-
-    def held(graph: str) -> Mapping[str, str] | None:
-        return None if stored is None else stored.get(graph, {})
-    writers = {
-        INFERRED_GRAPH: writer.inferred(result, held(INFERRED_GRAPH)),
-        CANDIDATES_GRAPH: writer.candidates(constrained, held(CANDIDATES_GRAPH)),
-        CONFLICTS_GRAPH: writer.conflicts(result, held(CONFLICTS_GRAPH)),
+    makers: dict[str, Callable[[Mapping[str, str] | None], _Writer]] = {
+        INFERRED_GRAPH: lambda held: writer.inferred(result, held),
+        CANDIDATES_GRAPH: lambda held: writer.candidates(constrained, held),
+        CONFLICTS_GRAPH: lambda held: writer.conflicts(result, held),
     }
-    changes = ResultChanges({g: w.triples for g, w in writers.items()})
-    if stored is None:
-        return changes
-    for graph, w in writers.items():
-        before = stored.get(graph, {})
-        if w.repeated:
+    changes = ResultChanges({})
+    for graph, make in makers.items():
+        before = None if stored is None else stored.get(graph, {})
+        w = make(before)
+        if before is not None and w.repeated:
             # A node stated twice has two digests, one of which is stored: it cannot be skipped safely.
-            again = {INFERRED_GRAPH: writer.inferred, CONFLICTS_GRAPH: writer.conflicts}.get(graph)
-            w = again(result, None) if again else writer.candidates(constrained, None)
-            changes.written[graph] = w.triples
+            w = make(None)
             changes.stale[graph] = set(before)
-            continue
-        changes.stale[graph] = {n for n in before if n in w.changed or n not in w.digests}
-        changes.unchanged += len(w.digests) - len(w.changed)
+        elif before is not None:
+            changes.stale[graph] = {n for n in before if n in w.changed or n not in w.digests}
+            changes.unchanged += len(w.digests) - len(w.changed)
+        changes.written[graph] = w.triples
     return changes
