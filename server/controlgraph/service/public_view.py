@@ -38,17 +38,21 @@ from typing import cast
 
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
+from controlgraph.store.snapshot_copies import SnapshotCopies
 from controlgraph.store.tenancy import PUBLIC, Visibility
 
 
-def public_copy(store: GraphStore, max_quads: int,
-                between_batches: Callable[[], object] | None = None) -> EmbeddedStore | None:
-    """An in-memory store holding only the shared graphs; None when the store is too large."""
+def public_copy(store: GraphStore, max_quads: int, between_batches: Callable[[], object] | None = None,
+                files: SnapshotCopies | None = None) -> EmbeddedStore | None:
+    """An in-memory store holding only the shared graphs; None when the store is too large.
+
+    ``files``: where the workers of one store share what they copied from a read snapshot.
+    """
     shared = PUBLIC.visible_graphs(store.graph_names())
     if store.quad_count() > max_quads:
         return None
     if isinstance(store, EmbeddedStore):
-        return store.in_memory_copy(shared, between_batches=between_batches)
+        return store.in_memory_copy(shared, between_batches=between_batches, files=files)
     copy = EmbeddedStore(None)
     copy.replace_everything({g: store.graph_triples(g) for g in shared})
     return copy
@@ -61,9 +65,10 @@ class PublicCopies:
     and :meth:`store_for` answers from the store meanwhile; without it (tests), it is built at once.
     """
 
-    def __init__(self, max_quads: int, *, background: bool = False) -> None:
+    def __init__(self, max_quads: int, *, background: bool = False, files: SnapshotCopies | None = None) -> None:
         self.max_quads = max_quads
         self.background = background
+        self.files = files
         self._lock = threading.Lock()
         self._source: Hashable = None
         self._copy: EmbeddedStore | None = None
@@ -97,7 +102,7 @@ class PublicCopies:
         copy (its shared version is unchanged), answering everyone with the restricted dataset.
         """
         source, _, _ = self._wanted(store, shared_version)
-        copy = public_copy(store, self.max_quads)
+        copy = public_copy(store, self.max_quads, files=self.files)
         with self._lock:
             self._source, self._copy = source, copy
 
@@ -115,7 +120,7 @@ class PublicCopies:
 
         def build() -> None:
             try:
-                copy = public_copy(store, self.max_quads, between_batches=self._no_query.wait)
+                copy = public_copy(store, self.max_quads, between_batches=self._no_query.wait, files=self.files)
             except Exception:  # the store changed under it: the next query or idle tick starts again
                 copy, failed = None, True
             else:
@@ -139,7 +144,7 @@ class PublicCopies:
         if self.background:
             self._start_build(store, source)
             return None  # the store answers until the copy is complete
-        copy = public_copy(store, self.max_quads)
+        copy = public_copy(store, self.max_quads, files=self.files)
         with self._lock:
             self._source, self._copy = source, copy
         return copy

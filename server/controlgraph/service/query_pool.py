@@ -48,7 +48,9 @@ from controlgraph.service.sparql_access import check_read_only
 from controlgraph.settings import Settings
 from controlgraph.store import read_snapshots
 from controlgraph.store.base import GraphStore
-from controlgraph.store.embedded import CURRENT, EmbeddedStore
+from controlgraph.store.embedded import EmbeddedStore
+from controlgraph.store.generations import CURRENT
+from controlgraph.store.snapshot_copies import SnapshotCopies
 from controlgraph.store.tenancy import PUBLIC, Visibility
 
 Substitutions = Mapping[str, ox.NamedNode | ox.Literal]
@@ -139,7 +141,8 @@ def _worker_main(conn: Connection, store_path: str, public_copy_max_quads: int =
     runaway query does not leave the pool without a ready worker for the seconds a copy takes."""
     opened = _WorkerStore(Path(store_path))
     # Anonymous queries never run where tenant graphs are; the copy is taken outside any query's time.
-    copies = PublicCopies(public_copy_max_quads, background=True)
+    copies = PublicCopies(public_copy_max_quads, background=True,
+                          files=SnapshotCopies(Path(store_path) / read_snapshots.SNAPSHOTS_DIR))
     with contextlib.suppress(ControlGraphError):  # a store that cannot open is reported with the first query
         if copy_first:
             copies.prepare(opened.current(), opened.shared_version)

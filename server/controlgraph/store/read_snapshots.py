@@ -14,6 +14,8 @@ shared graphs across writes that touch only a tenant's graph).
 
     data/store/READ                        {"snapshot": "snap-...", "graph_versions": {...}}
     data/store/snapshots/snap-<ns>-<hex>/  a checkpoint, named by its creation time
+    data/store/snapshots/shared-<content>-<graphs>.nq  the newest snapshot's shared graphs, for the
+                                           query workers (:mod:`controlgraph.store.snapshot_copies`)
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from controlgraph.store import snapshot_copies
+
 SNAPSHOTS_DIR = "snapshots"
 READ_POINTER = "READ"
 _PREFIX = "snap-"
@@ -41,6 +45,7 @@ class ReadSnapshot:
 
     path: Path
     graph_versions: Mapping[str, str]
+    database_id: str | None = None  # RocksDB's identity of the database it is a checkpoint of
 
     @property
     def name(self) -> str:
@@ -51,19 +56,29 @@ def new_graph_version() -> str:
     return secrets.token_hex(8)
 
 
-def publish(database: ox.Store, root: Path, graph_versions: Mapping[str, str], *, grace_seconds: float) -> None:
+def publish(database: ox.Store, root: Path, graph_versions: Mapping[str, str], *, grace_seconds: float,
+            database_id: str | None = None) -> None:
     """Checkpoint ``database`` into a new snapshot, point ``READ`` at it, remove long-superseded ones."""
     directory = root / SNAPSHOTS_DIR
     directory.mkdir(exist_ok=True)
     name = f"{_PREFIX}{time.time_ns():020d}-{secrets.token_hex(3)}"
     database.backup(str(directory / name))
-    pointer = {"snapshot": name, "graph_versions": dict(graph_versions)}
+    pointer = {"snapshot": name, "graph_versions": dict(graph_versions), "database": database_id}
     tmp = root / f".{READ_POINTER}.{secrets.token_hex(4)}"
     tmp.write_text(json.dumps(pointer, sort_keys=True), encoding="utf-8")
     # A reader sees the old pointer or the new one, never a partial file. No fsync: snapshots are
     # derived data, and the writer publishes a fresh one whenever it opens the store.
     os.replace(tmp, root / READ_POINTER)
     remove_superseded(directory, keep=name, grace_seconds=grace_seconds)
+    snapshot_copies.remove_stale(directory, directory / name, database_id)
+
+
+def database_identity(database: Path | None) -> str | None:
+    """RocksDB's identity of the database in directory ``database`` (a UUID written when it was created)."""
+    try:
+        return None if database is None else (database / "IDENTITY").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def latest(root: Path) -> ReadSnapshot | None:
@@ -72,9 +87,11 @@ def latest(root: Path) -> ReadSnapshot | None:
         pointer = json.loads((root / READ_POINTER).read_text(encoding="utf-8"))
         path = root / SNAPSHOTS_DIR / str(pointer["snapshot"])
         versions = {str(g): str(v) for g, v in dict(pointer["graph_versions"]).items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        database_id = pointer.get("database")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return ReadSnapshot(path, versions) if path.is_dir() else None
+    identity = database_id if isinstance(database_id, str) and database_id else None
+    return ReadSnapshot(path, versions, identity) if path.is_dir() else None
 
 
 def withdraw(root: Path) -> None:
@@ -95,7 +112,7 @@ def remove_superseded(directory: Path, *, keep: str, grace_seconds: float) -> No
     A snapshot is superseded when the next one is created (its name says when). Half-written
     snapshots of a writer killed during a backup were never named by ``READ`` and go the same way.
     """
-    names = sorted(p.name for p in directory.iterdir() if p.name.startswith(_PREFIX))
+    names = sorted(p.name for p in directory.iterdir() if p.name.startswith(_PREFIX) and p.is_dir())
     now = time.time_ns()
     for older, newer in itertools.pairwise(names):
         if older != keep and now - _created_ns(newer) > grace_seconds * 1e9:

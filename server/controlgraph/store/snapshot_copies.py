@@ -1,0 +1,153 @@
+"""N-Quads files of a read snapshot's shared graphs, so query workers share one read of RocksDB.
+
+Each query worker keeps an in-memory copy of the shared graphs (:mod:`controlgraph.service.public_view`).
+Taking it from the on-disk store costs about 3 s of CPU at 300,000 quads, nearly all of it reading
+RocksDB; loading the same quads from an N-Quads file costs about a third of that. So the first worker to
+copy a snapshot's shared graphs also writes them to a file in the ``snapshots`` folder (a dump of its
+in-memory copy, a few tenths of a second), and the other workers, and the workers of the next server
+started on the same data, load that file. Workers take turns per file (a file lock), so two starting
+together do not both read the store.
+
+A file is named by the content of the snapshot, not by the snapshot: a snapshot is a RocksDB checkpoint,
+its table files are immutable and numbered by the database, which never reuses a number, so the
+database's identity (its ``IDENTITY``, a UUID) with the names of the snapshot's table files (and the
+content of any log file) names its content. A restarted server publishes a new snapshot of the same
+data under the same content name, and its workers find the file. Any write gives new table files, so a
+new name. Blank node labels are kept as stored (the file is parsed without renaming them), so a copy
+loaded from the file answers exactly as one read from the store.
+
+Only the newest snapshot's file is kept: each publication removes the others. Any failure to read or
+write a file (a read-only store directory, a full disk, a file removed under the reader) falls back to
+reading the store: the files only save time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import itertools
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+PREFIX = "shared-"
+SUFFIX = ".nq"
+LOCK_SUFFIX = ".lock"
+_log = logging.getLogger(__name__)
+
+
+def content_name(snapshot: Path, database_id: str | None) -> str | None:
+    """A name for what ``snapshot`` (a checkpoint directory) holds; None when it cannot be told."""
+    if not database_id:
+        return None
+    digest = hashlib.sha256(database_id.encode())
+    try:
+        entries = sorted(os.scandir(snapshot), key=lambda e: e.name)
+        for entry in entries:
+            if entry.name.endswith(".sst"):
+                digest.update(f"\n{entry.name}".encode())
+            elif entry.name.endswith(".log") and entry.stat().st_size:
+                # Writes not yet in a table file: their content counts (a log's number changes with every
+                # opening of the database, so an empty one, the usual case, is left out).
+                digest.update(b"\nlog " + hashlib.sha256(Path(entry.path).read_bytes()).digest())
+    except OSError:
+        return None
+    return digest.hexdigest()[:24]
+
+
+class SnapshotCopies:
+    """The shared-graph files under ``directory`` (a store's ``snapshots`` folder)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @staticmethod
+    def key_of(snapshot_path: Path, database_id: str | None, graphs: Sequence[str]) -> str | None:
+        """The file key of ``graphs`` as the snapshot holds them; None: no file for this snapshot."""
+        content = content_name(snapshot_path, database_id)
+        if content is None:
+            return None
+        names = hashlib.sha256("\n".join(sorted(graphs)).encode()).hexdigest()[:12]
+        return f"{PREFIX}{content}-{names}"
+
+    def file_of(self, key: str) -> Path:
+        return self.directory / f"{key}{SUFFIX}"
+
+    @contextlib.contextmanager
+    def turn(self, key: str) -> Iterator[None]:
+        """Hold the key's lock: one process at a time copies these graphs or loads their file."""
+        try:
+            lock = open(self.directory / f"{key}{LOCK_SUFFIX}", "a+")  # noqa: SIM115 (held across the yield)
+        except OSError:
+            yield  # e.g. a read-only store directory: no turns, no files
+            return
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def fill(self, into: ox.Store, snapshot: Path, database_id: str | None, graphs: Sequence[str],
+             between_batches: Callable[[], object] | None, batch: int, *, from_store: Callable[[], None]) -> None:
+        """Fill ``into`` with ``graphs`` of the snapshot: from their file, else ``from_store`` and write the file."""
+        key = self.key_of(snapshot, database_id, graphs)
+        if key is None:
+            from_store()
+            return
+        with self.turn(key):
+            if not self.load(key, into, between_batches, batch):
+                from_store()
+                self.save(key, into)
+
+    def load(self, key: str, into: ox.Store, between_batches: Callable[[], object] | None = None,
+             batch: int = 2_000) -> bool:
+        """Add the graphs of the key's file to ``into``; False (and ``into`` left empty) when there is none usable.
+
+        ``between_batches``: load in batches and call it between them (a background copy that must not
+        hold the interpreter for a whole second while a query waits).
+        """
+        path = self.file_of(key)
+        try:
+            quads = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
+            if between_batches is None:
+                into.bulk_extend(quads)
+            else:
+                while chunk := list(itertools.islice(quads, batch)):
+                    into.extend(chunk)
+                    between_batches()
+        except (OSError, SyntaxError) as exc:
+            if not isinstance(exc, FileNotFoundError):
+                _log.warning("%s: not usable (%s); the shared graphs are read from the store", path, exc)
+            into.clear()
+            return False
+        return True
+
+    def save(self, key: str, copy: ox.Store) -> None:
+        """Write ``copy`` (the key's graphs, in memory) as the key's file, whole or not at all."""
+        path = self.file_of(key)
+        tmp = self.directory / f".{path.name}.{secrets.token_hex(4)}"
+        try:
+            copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS)
+            os.replace(tmp, path)
+        except OSError as exc:
+            _log.info("%s: not written (%s); other workers read the store", path, exc)
+            tmp.unlink(missing_ok=True)
+
+
+def remove_stale(directory: Path, newest: Path, database_id: str | None) -> None:
+    """Remove every file, lock and half-written file but those of the ``newest`` snapshot's content.
+
+    A worker still loading a removed file keeps reading it (an open file outlives its name); one that
+    had not opened it yet reads the store instead.
+    """
+    keep = content_name(newest, database_id)
+    with contextlib.suppress(OSError):
+        for entry in directory.iterdir():
+            name = entry.name.lstrip(".")
+            if not name.startswith(PREFIX):
+                continue
+            if keep is None or not name.startswith(f"{PREFIX}{keep}-"):
+                entry.unlink(missing_ok=True)
