@@ -259,20 +259,23 @@ class EmbeddedStore:
         with self._publish_lock:
             with self._write_lock:
                 written, versions, database = self._written, dict(self._graph_versions), self._store
+                # Taken with the database: a build swapping generations meanwhile must not lend the
+                # checkpoint of one database the identity of another (snapshot_copies names by both).
+                identity = read_snapshots.database_identity(self._generation)
             if written <= self._published and self._published:
                 return True  # another caller published these writes meanwhile
-            if self._publish(database, versions):
+            if self._publish(database, versions, identity):
                 self._published = written
                 return True
             return False
 
-    def _publish(self, database: ox.Store, versions: Mapping[str, str]) -> bool:
+    def _publish(self, database: ox.Store, versions: Mapping[str, str], identity: str | None) -> bool:
         assert self.path is not None
         try:
             # Writes landing during the checkpoint may be in it under their graph's older version: the
             # publication they asked for follows, with the new version.
             read_snapshots.publish(database, self.path, versions, grace_seconds=self.snapshot_grace_seconds,
-                                   database_id=read_snapshots.database_identity(self._generation))
+                                   database_id=identity)
             return True
         except OSError as exc:
             # The write itself is durable and stays acknowledged. Without a pointer, readers open the
@@ -445,5 +448,6 @@ class EmbeddedStore:
         """Follow ``CURRENT`` to the newest generation (after another process rebuilt)."""
         if self.path is None and self.read_only:
             raise StoreError(f"{self.location}: a read snapshot does not change; open the newest one instead")
-        self._store = self._open_current()
+        with self._write_lock:  # the database and its generation change together (see _publish_snapshot)
+            self._store = self._open_current()
         self.read_cache.clear()
