@@ -12,7 +12,8 @@ The pointer also carries a version per named graph, renewed whenever a write rep
 a reader can tell which graphs changed between two snapshots (a query worker keeps its copy of the
 shared graphs across writes that touch only a tenant's graph).
 
-    data/store/READ                        {"snapshot": "snap-...", "graph_versions": {...}}
+    data/store/READ                        {"snapshot": "snap-...", "graph_versions": {...},
+                                            "database": RocksDB's IDENTITY of the live generation}
     data/store/snapshots/snap-<ns>-<hex>/  a checkpoint, named by its creation time
     data/store/snapshots/shared-<content>-<graphs>.nq  the newest snapshot's shared graphs, for the
                                            query workers (:mod:`controlgraph.store.snapshot_copies`)
