@@ -5,8 +5,9 @@
 
 For each tree (this one, and with ``--before`` another checkout, its ``server/`` first on PYTHONPATH),
 ``--repeat`` times: a fresh copy of the built store, served twice in a row (a first start, then a
-restart on the same data). Each start waits for ``/healthz``, then for one SPARQL answer (the query
-workers have their copy of the shared graphs by then), lets it idle 3 s and stops it with SIGTERM.
+restart on the same data). Each start (``serverproc.ServerProcess``) waits for ``/healthz``, then for one
+SPARQL answer (the query workers have their copy of the shared graphs by then), lets it idle 3 s and stops
+it with SIGTERM.
 Prints the median ready time and CPU (the server and its workers: user + system of the waited-for
 process group) of first starts and of restarts, per tree, and the ratio of this tree's to the other's.
 """
@@ -14,12 +15,9 @@ process group) of first starts and of restarts, per tree, and the ratio of this 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,33 +27,22 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serverproc import free_port  # noqa: E402
+from serverproc import ServerProcess, free_port  # noqa: E402
 
 
-def start_once(tree: Path, store: Path) -> tuple[float, float]:
+def start_once(tree: Path, store: Path, log: Path) -> tuple[float, float]:
     """Ready seconds (the first SPARQL answer) and CPU seconds of one start of ``tree``'s server on ``store``."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(tree / "server"), "CONTROLGRAPH_STORE": str(store),
-           "CONTROLGRAPH_PORT": str(port), "CONTROLGRAPH_LOG_LEVEL": "WARNING"}
+    server = ServerProcess(store, port=free_port(), api_keys="", log=log,
+                           extra_env={"PYTHONPATH": str(tree / "server")})
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "controlgraph", "serve"], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        if process.poll() is not None:
-            raise SystemExit(f"the server of {tree} exited with {process.returncode}")
-        try:
-            answer = httpx.get(f"{url}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
-            if answer.status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
+    server.start()
+    # The query workers answer once they hold their copy of the shared graphs.
+    while httpx.get(f"{server.base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code != 200:
         time.sleep(0.05)
     ready = time.perf_counter() - started
     time.sleep(3)
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=60)
+    server.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ready, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -66,8 +53,8 @@ def measure(tree: Path, built: Path, work: Path, repeat: int) -> dict[str, tuple
     for i in range(repeat):
         store = work / f"{tree.name}-{i}"
         shutil.copytree(built, store)
-        first.append(start_once(tree, store))
-        again.append(start_once(tree, store))
+        first.append(start_once(tree, store, work / "server.log"))
+        again.append(start_once(tree, store, work / "server.log"))
         shutil.rmtree(store)
     return {name: (statistics.median(r for r, _ in runs), statistics.median(c for _, c in runs))
             for name, runs in (("first start", first), ("restart", again))}

@@ -143,11 +143,11 @@ def remove_stale(directory: Path, newest: Path, database_id: str | None) -> None
     A worker still loading a removed file keeps reading it (an open file outlives its name); one that
     had not opened it yet reads the store instead.
     """
-    keep = content_name(newest, database_id)
     with contextlib.suppress(OSError):
-        for entry in directory.iterdir():
-            name = entry.name.lstrip(".")
-            if not name.startswith(PREFIX):
-                continue
-            if keep is None or not name.startswith(f"{PREFIX}{keep}-"):
+        files = [entry for entry in directory.iterdir() if entry.name.lstrip(".").startswith(PREFIX)]
+        if not files:
+            return  # a store no query worker has copied from (CLI writes, builds): no content to name
+        keep = content_name(newest, database_id)
+        for entry in files:
+            if keep is None or not entry.name.lstrip(".").startswith(f"{PREFIX}{keep}-"):
                 entry.unlink(missing_ok=True)
