@@ -11,6 +11,7 @@ import pytest
 
 from controlgraph.errors import StoreError
 from controlgraph.store.base import GraphStore
+from controlgraph.store import embedded
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import RemoteStore
 
@@ -24,12 +25,17 @@ def triples(*pairs: tuple[str, str]) -> list[ox.Triple]:
     return [ox.Triple(ox.NamedNode(EX + s), P, ox.Literal(o)) for s, o in pairs]
 
 
-@pytest.fixture(params=["memory", "disk", "remote"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+@pytest.fixture(params=["memory", "disk", "disk-generations", "remote"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GraphStore]:
     opened: GraphStore
     if request.param == "memory":
         opened = EmbeddedStore(None)
     elif request.param == "disk":
+        opened = EmbeddedStore(tmp_path / "store")
+    elif request.param == "disk-generations":
+        # Every write as large writes are made: a new generation with the changes (_rewrite_generation).
+        monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)
+        monkeypatch.setattr(embedded, "REWRITE_SHARE", 0.0)
         opened = EmbeddedStore(tmp_path / "store")
     else:
         url = request.getfixturevalue("oxigraph_server")
@@ -116,3 +122,24 @@ def test_query_result_kinds_and_union_default_graph(store: GraphStore) -> None:
     assert {t.object for t in built} == {ox.Literal("1"), ox.Literal("2")}
     only_default = store.query("SELECT ?s WHERE { ?s ?p ?o }", union_default_graph=False)
     assert list(only_default) == []  # type: ignore[arg-type]
+
+
+def test_large_writes_keep_the_live_generation_and_the_one_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write as a new generation leaves the live one and the one it replaced (a reader opened before the swap
+    keeps working); older ones and a generation a killed writer left half-written are removed."""
+    monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)
+    monkeypatch.setattr(embedded, "REWRITE_SHARE", 0.0)
+    root = tmp_path / "store"
+    store = EmbeddedStore(root)
+    store.replace_graphs({G1: triples(("a", "1"))})
+    reader = EmbeddedStore(root, read_only=True)  # opened on the generation about to be replaced
+    (root / "gen-00000000T000000-killed").mkdir()  # what a writer killed mid-write leaves
+    store.replace_graphs({G1: triples(("a", "2"))}, append={G2: triples(("b", "1"))})
+    assert contents(store) == {G1: set(triples(("a", "2"))), G2: set(triples(("b", "1")))}
+    assert contents(reader) == {G1: set(triples(("a", "1")))}
+    assert len(list(root.glob("gen-*"))) == 2  # the live one and the one before; the leftover is gone
+    store.replace_graphs({G1: triples(("a", "3"))})
+    assert len(list(root.glob("gen-*"))) == 2
+    store.close()
+    reopened = EmbeddedStore(root, read_only=True)
+    assert contents(reopened) == {G1: set(triples(("a", "3"))), G2: set(triples(("b", "1")))}

@@ -181,8 +181,8 @@ def _commit_dataset(
         return CommitOutcome(graph, len(written), True, -1)
     _say(progress, started, "refreshing inferred relations (scored with the last build's probability model)")
     derived, stats = composition_write(store, shared, max_hops=max_hops)
-    changed = sum(len(ts) for ts in (*derived.replace.values(), *derived.delete.values(), *derived.append.values()))
-    _say(progress, started, f"writing {len(written):,} triples and {changed:,} inferred ones changed")
+    changed = f"{derived.changed:,} inferred nodes changed" if derived.changed >= 0 else "the inferred graphs"
+    _say(progress, started, f"writing {len(written):,} triples and {changed}")
     store.replace_graphs({graph: [*written, *record], **derived.replace, **forget_reuse(store)},
                          delete=derived.delete, append=derived.append)
     return CommitOutcome(graph, len(written), True, stats.get("definite", 0))

@@ -137,6 +137,7 @@ class DerivedWrite:
     delete: dict[str, list[ox.Triple]]
     append: dict[str, list[ox.Triple]]
     unchanged: int  # nodes the write leaves as they are
+    changed: int  # nodes it adds, changes or removes (-1: unknown, the graphs are replaced whole)
 
 
 def composition_write(
@@ -156,17 +157,20 @@ def composition_write(
     digests = stored_digests(store) if store.sole_writer else None
     changes = result_changes(edges, result, probability_floor, digests)
     if digests is None:
-        return DerivedWrite(changes.written, {}, {}, 0), stats
+        return DerivedWrite(changes.written, {}, {}, 0, -1), stats
+    replace = {graph: changes.written[graph] for graph in changes.whole}
     delete: dict[str, list[ox.Triple]] = {}
     append: dict[str, list[ox.Triple]] = {}
     for graph, written in changes.written.items():
+        if graph in changes.whole:
+            continue
         # A changed node mostly says what it said (a new probability, the rest as it was): only the
         # triples that differ are deleted and added.
         old = set(stale_triples(store, graph, changes.stale.get(graph, ())))
         new = set(written)
         delete[graph] = [t for t in old if t not in new]
         append[graph] = [t for t in written if t not in old]
-    return DerivedWrite({}, delete, append, changes.unchanged), stats
+    return DerivedWrite(replace, delete, append, changes.unchanged, changes.changed), stats
 
 
 _DIGESTS_QUERY = (f"SELECT ?g ?node ?digest WHERE {{ VALUES ?g {{ <{INFERRED_GRAPH}> <{CANDIDATES_GRAPH}> "

@@ -94,14 +94,18 @@ class _Writer:
     in the store already.
     """
 
-    def __init__(self, stored: Mapping[str, str] | None = None) -> None:
+    def __init__(self, stored: Mapping[str, str] | None = None, whole_from: float | None = None) -> None:
         self.triples: list[ox.Triple] = []
         self._nodes: dict[str, ox.NamedNode] = {}
         self._numbers: dict[tuple[type, int | float, str | None], ox.Literal] = {}
         self.stored = stored
         self.digests: Digests = {}
-        self.changed: set[str] = set()  # nodes written (new, or saying something else than the stored one)
+        self.changed: set[str] = set()  # nodes new, or saying something else than the stored one
+        self.written: set[str] = set()  # nodes whose triples were made
         self.repeated = False  # a node was begun twice
+        # Past this many changed nodes the graph will be written whole: every node is made from then on.
+        self._whole_from = whole_from
+        self.whole = False
 
     def begin(self, node: str, key: object) -> bool:
         """Open ``node``; False when the store holds it as it would be written (its triples are then not made)."""
@@ -111,10 +115,15 @@ class _Writer:
             self.repeated = True
         elif self.stored is not None and self.stored.get(node) == digest:
             self.digests[node] = digest
-            return False
+            if not self.whole:
+                return False
+        else:
+            self.changed.add(node)
+            if self._whole_from is not None and len(self.changed) >= self._whole_from:
+                self.whole = True
         self.add(node, RESULT_DIGEST, ox.Literal(digest))
         self.digests[node] = digest
-        self.changed.add(node)
+        self.written.add(node)
         return True
 
     def node(self, iri: str) -> ox.NamedNode:
@@ -227,8 +236,9 @@ class ResultWriter:
                     if rationale is not None:
                         w.add(node, CG + "rationale", w.node(rationale.iri))
 
-    def inferred(self, result: CompositionResult, stored: Mapping[str, str] | None = None) -> _Writer:
-        w = _Writer(stored)
+    def inferred(self, result: CompositionResult, stored: Mapping[str, str] | None = None,
+                 whole_from: float | None = None) -> _Writer:
+        w = _Writer(stored, whole_from)
         _set_node(w)
         self._equal_pairs(w, result.equivalence_classes)
         for relation in result.definite:
@@ -247,8 +257,9 @@ class ResultWriter:
                 _quality(w, node, relation)
         return w
 
-    def candidates(self, links: Iterable[CandidateLink], stored: Mapping[str, str] | None = None) -> _Writer:
-        w = _Writer(stored)
+    def candidates(self, links: Iterable[CandidateLink], stored: Mapping[str, str] | None = None,
+                   whole_from: float | None = None) -> _Writer:
+        w = _Writer(stored, whole_from)
         by_possibilities: dict[object, list[ox.NamedNode]] = {}
 
         def possible(relations: Collection[Relation]) -> list[ox.NamedNode]:
@@ -285,8 +296,9 @@ class ResultWriter:
                     _path_props(w, node, chain)
         return w
 
-    def conflicts(self, result: CompositionResult, stored: Mapping[str, str] | None = None) -> _Writer:
-        w = _Writer(stored)
+    def conflicts(self, result: CompositionResult, stored: Mapping[str, str] | None = None,
+                  whole_from: float | None = None) -> _Writer:
+        w = _Writer(stored, whole_from)
         for finding in result.findings:
             # A data-quality finding is shown as a conflict (GraphQL ``conflicts``), typed as both.
             node = _node_iri(f"finding-{finding.kind}", finding.controls[0], " ".join(finding.controls[1:]))
@@ -362,6 +374,14 @@ class ResultChanges:
     written: dict[str, list[ox.Triple]]
     stale: dict[str, set[str]] = field(default_factory=dict)
     unchanged: int = 0  # nodes left as they are stored
+    changed: int = 0  # nodes new, changed or no longer stated
+    # Graphs written whole although digests were stored: most of their nodes changed, so the writer
+    # replaces the graph (and the store may write a new generation) instead of reading back the stale nodes.
+    whole: set[str] = field(default_factory=set)
+
+
+# A graph in which at least this share of the nodes is new, changed or gone is written whole.
+WHOLE_GRAPH_SHARE = 0.25
 
 
 def result_changes(
@@ -371,21 +391,32 @@ def result_changes(
     """The nodes of the three graphs to write and to delete; with ``stored`` None, every node is written."""
     writer = ResultWriter(result.edges, result.graph) if result.edges else ResultWriter(edges)
     constrained = stored_candidates(result, floor)
-    makers: dict[str, Callable[[Mapping[str, str] | None], _Writer]] = {
-        INFERRED_GRAPH: lambda held: writer.inferred(result, held),
-        CANDIDATES_GRAPH: lambda held: writer.candidates(constrained, held),
-        CONFLICTS_GRAPH: lambda held: writer.conflicts(result, held),
+    makers: dict[str, Callable[[Mapping[str, str] | None, float | None], _Writer]] = {
+        INFERRED_GRAPH: lambda held, whole_from: writer.inferred(result, held, whole_from),
+        CANDIDATES_GRAPH: lambda held, whole_from: writer.candidates(constrained, held, whole_from),
+        CONFLICTS_GRAPH: lambda held, whole_from: writer.conflicts(result, held, whole_from),
     }
     changes = ResultChanges({})
     for graph, make in makers.items():
         before = None if stored is None else stored.get(graph, {})
-        w = make(before)
-        if before is not None and w.repeated:
+        if before is None:
+            changes.written[graph] = make(None, None).triples
+            continue
+        w = make(before, WHOLE_GRAPH_SHARE * max(len(before), 1))
+        gone = sum(1 for n in before if n not in w.digests)
+        changes.changed += len(w.changed) + gone
+        if w.repeated or (not w.whole and len(w.changed) + gone >= WHOLE_GRAPH_SHARE * max(len(before), 1)):
             # A node stated twice has two digests, one of which is stored: it cannot be skipped safely.
-            w = make(None)
-            changes.stale[graph] = set(before)
-        elif before is not None:
+            changes.written[graph] = make(None, None).triples
+            changes.whole.add(graph)
+        elif w.whole:
+            # Most nodes changed: the writer made every node from the switch on; the nodes it skipped
+            # before are made now (the second pass skips every node the first one made).
+            rest = make({n: w.digests[n] for n in w.written}, None)
+            changes.written[graph] = w.triples + rest.triples
+            changes.whole.add(graph)
+        else:
             changes.stale[graph] = {n for n in before if n in w.changed or n not in w.digests}
             changes.unchanged += len(w.digests) - len(w.changed)
-        changes.written[graph] = w.triples
+            changes.written[graph] = w.triples
     return changes

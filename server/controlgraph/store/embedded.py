@@ -8,9 +8,11 @@ live one::
 
 A build writes a complete new generation, flushes it, then replaces ``CURRENT`` with an atomic
 rename. A build that fails or is killed midway leaves ``CURRENT`` pointing at the previous,
-untouched generation. Small writes (tenant mappings, imports) are single SPARQL updates, which
+untouched generation. Other writes (tenant mappings, imports) are single SPARQL updates, which
 pyoxigraph applies as one transaction and logs in RocksDB's write-ahead log; the write is durable once
-that log is on disk (:meth:`EmbeddedStore._make_durable`), before it is acknowledged.
+that log is on disk (:meth:`EmbeddedStore._make_durable`), before it is acknowledged. A write of about
+a third of the store or more (an import that changes most inferred nodes) is cheaper as a generation:
+the live one's quads with the changes, bulk-loaded and swapped in like a build's.
 
 A read-write store publishes read snapshots for other processes to query
 (:mod:`controlgraph.store.read_snapshots`): when it opens, after every write of a shared graph, and after
@@ -25,10 +27,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import shutil
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -48,6 +49,10 @@ SNAPSHOT_GRACE_SECONDS = 120.0  # default; must exceed the longest a query may r
 # Background snapshots of tenant writes come at most this often: each one flushes the memtables (a table
 # file), so a stream of writes makes one checkpoint a second, not one per write.
 BACKGROUND_PUBLISH_INTERVAL = 1.0
+# A write this large, and at least this share of the store's quads, is written as a new generation
+# (_rewrite_generation) instead of one transaction.
+REWRITE_MIN_TRIPLES = 20_000
+REWRITE_SHARE = 0.3
 
 
 def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
@@ -366,6 +371,9 @@ class EmbeddedStore:
                 ox.NamedNode(graph)
             except ValueError:
                 raise StoreError(f"{self.location}: {graph!r} is not a graph IRI; nothing was changed") from None
+        volume = sum(len(ts) for ts in (*graphs.values(), *append.values(), *delete.values()))
+        if self.path is not None and volume >= REWRITE_MIN_TRIPLES and volume >= REWRITE_SHARE * len(self._store):
+            return self._rewrite_generation(graphs, remove, append, delete)
         changed: list[str] = []
         operations: list[str] = []
         for graph in remove:
@@ -394,6 +402,36 @@ class EmbeddedStore:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return changed
 
+    def _rewrite_generation(self, graphs: Mapping[str, Triples], remove: Sequence[str],
+                            append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> list[str]:
+        """The write of :meth:`_replace_graphs` as a new generation: the live one's quads with the changes.
+
+        For a write of about a third of the store or more (an import whose inferred graphs change almost
+        whole): a transaction costs about 25 us of CPU per changed triple, a bulk-loaded copy about 8 us
+        per quad of the store. All of it or none of it, like the transaction: the new generation goes live
+        with one rename of ``CURRENT``. Every graph written is reported changed (none is compared).
+        """
+        live = self._store
+        replaced = {*graphs, *remove}
+        held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
+
+        def quads() -> Iterator[ox.Quad]:
+            yield from live.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            for graph in sorted(held - replaced):
+                name = ox.NamedNode(graph)
+                gone = set(delete.get(graph, ()))
+                for q in live.quads_for_pattern(None, None, None, name):
+                    if not gone or ox.Triple(q.subject, q.predicate, q.object) not in gone:
+                        yield q
+            yield from _quads(graphs)
+            yield from _quads(append)
+
+        try:
+            self._swap_generation(quads())
+        except OSError as exc:
+            raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
+        return sorted({*(g for g in replaced if g in held or graphs.get(g)), *append, *delete})
+
     def _flush(self) -> None:
         try:
             self._store.flush()
@@ -421,19 +459,17 @@ class EmbeddedStore:
             fresh.bulk_extend(_quads(graphs))
             self._store = fresh
             return
+        self._swap_generation(_quads(graphs))
+
+    def _swap_generation(self, quads: Iterable[ox.Quad]) -> None:
+        """Write ``quads`` as a new generation and make it the live one (the caller holds the write lock)."""
+        assert self.path is not None
         with generations.exclusive(self.path):
-            generation = generations.new_directory(self.path)
-            try:
-                fresh = ox.Store(str(generation))
-                fresh.bulk_extend(_quads(graphs))
-                fresh.flush()
-                del fresh
-            except BaseException:
-                shutil.rmtree(generation, ignore_errors=True)
-                raise
+            previous = self._generation
+            generation = generations.write(self.path, quads)
             generations.point_current_at(self.path, generation)
             self._store = self._open_current()
-            generations.remove_stale(self.path, generation)
+            generations.remove_stale(self.path, generation, previous)
 
     def close(self) -> None:
         if self._publisher is not None:
