@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.errors import StoreError
-from controlgraph.store.base import GraphStore
 from controlgraph.store import embedded
+from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import RemoteStore
 
@@ -25,17 +25,17 @@ def triples(*pairs: tuple[str, str]) -> list[ox.Triple]:
     return [ox.Triple(ox.NamedNode(EX + s), P, ox.Literal(o)) for s, o in pairs]
 
 
-@pytest.fixture(params=["memory", "disk", "disk-generations", "remote"])
+@pytest.fixture(params=["memory", "memory-rewrites", "disk", "disk-generations", "remote"])
 def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GraphStore]:
     opened: GraphStore
-    if request.param == "memory":
-        opened = EmbeddedStore(None)
-    elif request.param == "disk":
-        opened = EmbeddedStore(tmp_path / "store")
-    elif request.param == "disk-generations":
-        # Every write as large writes are made: a new generation with the changes (_rewrite_generation).
+    if request.param.endswith(("-rewrites", "-generations")):
+        # Every write as large writes are made: a new store (on disk a new generation) holding the live one's
+        # quads with the changes (EmbeddedStore._rewrite).
         monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)
         monkeypatch.setattr(embedded, "REWRITE_SHARE", 0.0)
+    if request.param.startswith("memory"):
+        opened = EmbeddedStore(None)
+    elif request.param.startswith("disk"):
         opened = EmbeddedStore(tmp_path / "store")
     else:
         url = request.getfixturevalue("oxigraph_server")
@@ -124,7 +124,9 @@ def test_query_result_kinds_and_union_default_graph(store: GraphStore) -> None:
     assert list(only_default) == []  # type: ignore[arg-type]
 
 
-def test_large_writes_keep_the_live_generation_and_the_one_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_writes_keep_the_live_generation_and_the_one_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A write as a new generation leaves the live one and the one it replaced (a reader opened before the swap
     keeps working); older ones and a generation a killed writer left half-written are removed."""
     monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)
