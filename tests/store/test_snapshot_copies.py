@@ -94,23 +94,28 @@ def test_a_store_not_opened_on_a_snapshot_never_uses_files(tmp_path: Path) -> No
     assert not list(files.directory.glob("shared-*"))
 
 
-def test_a_second_worker_waits_for_the_first_and_loads_what_it_wrote(tmp_path: Path) -> None:
+def test_a_background_copy_waits_for_the_first_worker_a_starting_one_reads_the_store(tmp_path: Path) -> None:
     root, _, shared = _written(tmp_path)
     files = SnapshotCopies(root / read_snapshots.SNAPSHOTS_DIR)
     store = _snapshot_store(root)
     key = _file(files, store, shared).name.removesuffix(".nq")
     marker = ox.Quad(ox.NamedNode("http://example.org/marker"), P, ox.Literal("first"), ox.NamedNode(SHARED))
     results: list[set[ox.Quad]] = []
-    with files.turn(key):  # "the first worker", copying
-        second = threading.Thread(target=lambda: results.append(_quads(store.in_memory_copy(shared, files=files))))
-        second.start()
+    with files.turn(key):  # "the first worker", copying to write the file
+        # A worker starting meanwhile does not wait: it reads the store, and leaves the file to the first.
+        starting = _quads(store.in_memory_copy(shared, files=files))
+        assert marker not in starting and not files.file_of(key).exists()
+        background = threading.Thread(target=lambda: results.append(
+            _quads(store.in_memory_copy(shared, files=files, between_batches=lambda: None))))
+        background.start()
         time.sleep(0.3)
         assert not results  # waiting for its turn, not reading the store meanwhile
         first = store.in_memory_copy(shared)
         first._store.add(marker)
         files.save(key, first._store)
-    second.join(timeout=30)
+    background.join(timeout=30)
     assert results == [_quads(first)]  # it loaded the first worker's file
+    assert starting == _quads(first) - {marker}  # the same quads, read from the store
 
 
 def test_a_new_snapshot_of_the_same_data_finds_the_file_and_a_shared_write_makes_a_new_one(tmp_path: Path) -> None:

@@ -5,8 +5,9 @@ Taking it from the on-disk store costs about 3 s of CPU at 300,000 quads, nearly
 RocksDB; loading the same quads from an N-Quads file costs about a third of that. So the first worker to
 copy a snapshot's shared graphs also writes them to a file in the ``snapshots`` folder (a dump of its
 in-memory copy, a few tenths of a second), and the other workers, and the workers of the next server
-started on the same data, load that file. Workers take turns per file (a file lock), so two starting
-together do not both read the store.
+started on the same data, load that file. One worker at a time copies to write a file (a file lock):
+a background copy waits for the file, while a worker starting beside the one writing it reads the store
+side by side (a server says ready when all its workers are).
 
 A file is named by the content of the snapshot, not by the snapshot: a snapshot is a RocksDB checkpoint,
 its table files are immutable and numbered by the database, which never reuses a number, so the
@@ -79,26 +80,43 @@ class SnapshotCopies:
         return self.directory / f"{key}{SUFFIX}"
 
     @contextlib.contextmanager
-    def turn(self, key: str) -> Iterator[None]:
-        """Hold the key's lock: one process at a time copies these graphs or loads their file."""
+    def turn(self, key: str, wait: bool = True) -> Iterator[bool]:
+        """Hold the key's lock: one process at a time copies these graphs to write their file.
+
+        Yields False, without waiting, when ``wait`` is false and another process holds it.
+        """
         try:
             lock = open(self.directory / f"{key}{LOCK_SUFFIX}", "a+")  # noqa: SIM115 (held across the yield)
         except OSError:
-            yield  # e.g. a read-only store directory: no turns, no files
+            yield True  # e.g. a read-only store directory: no turns, no files
             return
         with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            yield
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
 
     def fill(self, into: ox.Store, snapshot: Path, database_id: str | None, graphs: Sequence[str],
              between_batches: Callable[[], object] | None, batch: int, *, from_store: Callable[[], None]) -> None:
-        """Fill ``into`` with ``graphs`` of the snapshot: from their file, else ``from_store`` and write the file."""
+        """Fill ``into`` with ``graphs`` of the snapshot: from their file, else ``from_store`` and write the file.
+
+        A file once written is loaded at once (it appears whole, by a rename). While another worker copies
+        to write it, a background copy (``between_batches`` given) waits and loads it; a copy someone is
+        waiting for (a worker starting, which says ready after it) reads the store side by side instead:
+        waiting would add the other's read and dump to its own start.
+        """
         key = self.key_of(snapshot, database_id, graphs)
         if key is None:
             from_store()
             return
-        with self.turn(key):
-            if not self.load(key, into, between_batches, batch):
+        if self.load(key, into, between_batches, batch):
+            return
+        with self.turn(key, wait=between_batches is not None) as mine:
+            if not mine:
+                from_store()
+            elif not self.load(key, into, between_batches, batch):
                 from_store()
                 self.save(key, into)
 
