@@ -69,6 +69,10 @@ def test_part_of_a_graph_is_deleted_and_added_in_one_write(store: GraphStore) ->
                          append={G1: triples(("a", "2"), ("a", "7")), G2: triples(("c", "8"))})
     assert contents(store) == {G1: set(triples(("a", "2"), ("a", "7"), ("b", "3"))),
                                G2: set(triples(("c", "4"), ("c", "8"))), G3: set(triples(("d", "5")))}
+    # A graph replaced, deleted from and added to in one write: the deletions apply to its new content.
+    store.replace_graphs({G3: triples(("d", "1"), ("d", "2"))}, delete={G3: triples(("d", "1"), ("d", "5"))},
+                         append={G3: triples(("d", "3"))})
+    assert set(store.graph_triples(G3)) == set(triples(("d", "2"), ("d", "3")))
     before = contents(store)
     with pytest.raises(StoreError):  # one bad graph name: the deletions are not made either
         store.replace_graphs({}, delete={G1: triples(("b", "3"))}, append={"not an iri> } #": triples(("e", "1"))})

@@ -418,14 +418,16 @@ class EmbeddedStore:
         held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
 
         def quads() -> Iterator[ox.Quad]:
+            # As the transaction applies them: graphs replaced or dropped, then deletions, then additions.
             yield from live.quads_for_pattern(None, None, None, ox.DefaultGraph())
             for graph in sorted(held - replaced):
-                name = ox.NamedNode(graph)
                 gone = set(delete.get(graph, ()))
-                for q in live.quads_for_pattern(None, None, None, name):
+                for q in live.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
                     if not gone or ox.Triple(q.subject, q.predicate, q.object) not in gone:
                         yield q
-            yield from _quads(graphs)
+            for graph, triples in graphs.items():
+                gone = set(delete.get(graph, ()))
+                yield from _quads({graph: [t for t in triples if t not in gone] if gone else triples})
             yield from _quads(append)
 
         try:

@@ -265,9 +265,11 @@ class RemoteStore:
         deleted = {g: triples for g, triples in (delete or {}).items() if triples}
         names = {g: _checked_graph(g) for g in [*remove, *graphs, *added, *deleted]}
         drops = [f"DROP SILENT GRAPH {names[g]}" for g in [*remove, *graphs]]
+        # In the contract's order: graphs replaced, then deletions (from their new content too), then additions.
+        replaced = [_insert_data(names[g], triples) for g, triples in graphs.items() if triples]
         deletes = [_insert_data(names[g], triples, operation="DELETE DATA") for g, triples in deleted.items()]
-        inserts = [_insert_data(names[g], triples) for g, triples in [*graphs.items(), *added.items()] if triples]
-        operations = drops + deletes + inserts
+        inserts = [_insert_data(names[g], triples) for g, triples in added.items() if triples]
+        operations = drops + replaced + deletes + inserts
         if operations:
             self._update(" ;\n".join(operations))
 
