@@ -111,12 +111,15 @@ class SnapshotCopies:
         if key is None:
             from_store()
             return
-        if self.load(key, into, between_batches, batch):
+        existed = self.file_of(key).exists()
+        if existed and self.load(key, into, between_batches, batch):
             return
         with self.turn(key, wait=between_batches is not None) as mine:
             if not mine:
                 from_store()
-            elif not self.load(key, into, between_batches, batch):
+            elif existed or not self.load(key, into, between_batches, batch):
+                # Corrupt (it existed and did not load), or still absent after the turn: read the store and
+                # write the file.
                 from_store()
                 self.save(key, into)
 
