@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from controlgraph.errors import StoreError
-from controlgraph.store import embedded
+from controlgraph.store import embedded, generations
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import RemoteStore
@@ -139,11 +139,14 @@ def test_large_writes_keep_the_live_generation_and_the_one_before(
     store = EmbeddedStore(root)
     store.replace_graphs({G1: triples(("a", "1"))})
     reader = EmbeddedStore(root, read_only=True)  # opened on the generation about to be replaced
-    (root / "gen-00000000T000000-killed").mkdir()  # what a writer killed mid-write leaves
+    replaced = generations.current(root)
+    leftover = root / "gen-99991231T000000-killed"  # what a writer killed mid-write leaves (the newest name)
+    leftover.mkdir()
     store.replace_graphs({G1: triples(("a", "2"))}, append={G2: triples(("b", "1"))})
     assert contents(store) == {G1: set(triples(("a", "2"))), G2: set(triples(("b", "1")))}
     assert contents(reader) == {G1: set(triples(("a", "1")))}
-    assert len(list(root.glob("gen-*"))) == 2  # the live one and the one before; the leftover is gone
+    assert replaced is not None and replaced.is_dir() and not leftover.exists()
+    assert len(list(root.glob("gen-*"))) == 2  # the live one and the one before
     store.replace_graphs({G1: triples(("a", "3"))})
     assert len(list(root.glob("gen-*"))) == 2
     store.close()
