@@ -402,10 +402,11 @@ def result_changes(
         if before is None:
             changes.written[graph] = make(None, None).triples
             continue
-        w = make(before, WHOLE_GRAPH_SHARE * max(len(before), 1))
+        whole_from = WHOLE_GRAPH_SHARE * max(len(before), 1)
+        w = make(before, whole_from)
         gone = sum(1 for n in before if n not in w.digests)
         changes.changed += len(w.changed) + gone
-        if w.repeated or (not w.whole and len(w.changed) + gone >= WHOLE_GRAPH_SHARE * max(len(before), 1)):
+        if w.repeated or (not w.whole and len(w.changed) + gone >= whole_from):
             # A node stated twice has two digests, one of which is stored: it cannot be skipped safely.
             changes.written[graph] = make(None, None).triples
             changes.whole.add(graph)
