@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Server start: seconds until `controlgraph serve` answers, and the CPU it and its query workers spend.
 
-    PYTHONPATH=server .venv/bin/python bench/server_start.py --store BUILT_STORE [--before OTHER_TREE] [--repeat 3]
+    PYTHONPATH=server .venv/bin/python bench/server_start.py (--store BUILT_STORE | --build) [--before OTHER_TREE]
+        [--repeat 3]
 
 For each tree (this one, and with ``--before`` another checkout, its ``server/`` first on PYTHONPATH),
 ``--repeat`` times: a fresh copy of the built store, served twice in a row (a first start, then a
 restart on the same data). Each start (``serverproc.ServerProcess``) waits for ``/healthz``, then for one
 SPARQL answer (the query workers have their copy of the shared graphs by then), lets it idle 3 s and stops
 it with SIGTERM.
+With ``--build`` each tree first builds its own store (``controlgraph build``, timed), so a first start
+is the one after that tree's build (what ``python3 run.py serve`` does); ``--store`` gives every tree
+copies of one store built beforehand.
 Prints the median ready time and CPU (the server and its workers: user + system of the waited-for
 process group) of first starts and of restarts, per tree, and the ratio of this tree's to the other's.
 """
@@ -15,9 +19,11 @@ process group) of first starts and of restarts, per tree, and the ratio of this 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +53,14 @@ def start_once(tree: Path, store: Path, log: Path) -> tuple[float, float]:
     return ready, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def build(tree: Path, store: Path) -> float:
+    """Build ``store`` with ``tree``'s code; its wall seconds."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "controlgraph", "--store", str(store), "build"], check=True,
+                   env={**os.environ, "PYTHONPATH": str(tree / "server")}, capture_output=True)
+    return time.perf_counter() - started
+
+
 def measure(tree: Path, built: Path, work: Path, repeat: int) -> dict[str, tuple[float, float]]:
     first: list[tuple[float, float]] = []
     again: list[tuple[float, float]] = []
@@ -62,13 +76,24 @@ def measure(tree: Path, built: Path, work: Path, repeat: int) -> dict[str, tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", type=Path, required=True, help="a built on-disk store (copied, never changed)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--store", type=Path, help="a built on-disk store (copied, never changed)")
+    source.add_argument("--build", action="store_true", help="each tree serves a store it built itself")
     parser.add_argument("--before", type=Path, help="another checkout to compare with, measured in the same run")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     trees = [REPO] + ([args.before.resolve()] if args.before else [])
+    builds: dict[Path, float] = {}
     with tempfile.TemporaryDirectory(prefix="controlgraph-start-") as tmp:
-        figures = {tree: measure(tree, args.store, Path(tmp), args.repeat) for tree in trees}
+        figures = {}
+        for tree in trees:
+            store = args.store
+            if args.build:
+                store = Path(tmp) / f"{tree.name}-built"
+                builds[tree] = build(tree, store)
+            figures[tree] = measure(tree, store, Path(tmp), args.repeat)
+    for tree, seconds in builds.items():
+        print(f"{tree!s:40} build {seconds:.2f} s")
     print(f"{'tree':40} {'start':12} {'ready s':>8} {'CPU s':>7}")
     for tree, rows in figures.items():
         for name, (ready, cpu) in rows.items():

@@ -148,3 +148,31 @@ def test_a_new_snapshot_of_the_same_data_finds_the_file_and_a_shared_write_makes
     copy = changed.in_memory_copy(shared, files=files)
     assert marker not in _quads(copy) and ox.Literal("shared-2") in {q.object for q in _quads(copy)}
     assert _file(files, changed, shared).exists()
+
+
+def test_a_store_replaced_whole_leaves_the_file_the_next_writers_workers_load(tmp_path: Path) -> None:
+    """A build writes the workers' file from the quads it wrote: a server opening the store next (a new
+    writer publishing a new snapshot) finds it under its snapshot's content, and it holds exactly the
+    shared graphs as RocksDB returns them, blank node labels included, and no tenant's graph."""
+    root = tmp_path / "store"
+    tenant = [ox.Triple(ox.NamedNode("http://t/1"), P, ox.Literal("tenant"))]
+    EmbeddedStore(root, snapshot_grace_seconds=0).replace_everything({SHARED: _shared_triples(50), TENANT: tenant})
+    files = SnapshotCopies(root / read_snapshots.SNAPSHOTS_DIR)
+    (written,) = [p for p in files.directory.iterdir() if p.name.startswith("shared-")]
+
+    server = EmbeddedStore(root, snapshot_grace_seconds=0)  # what `serve` does first: open, publish
+    snapshot = _snapshot_store(root)
+    shared = PUBLIC.visible_graphs(snapshot.graph_names())
+    assert shared == [SHARED] and _file(files, snapshot, shared) == written
+    from_file = EmbeddedStore(None)
+    assert files.load(written.name.removesuffix(".nq"), from_file._store)
+    from_store = snapshot.in_memory_copy(shared)  # no files: read from RocksDB
+    assert _quads(from_file) == _quads(from_store) and len(_quads(from_file)) == 52
+    assert ox.BlankNode("list0") in {q.object for q in _quads(from_file)}
+
+    # A write to a shared graph names new content: the file goes, and the next copy reads the store.
+    server.replace_graphs({SHARED: _shared_triples(3)})
+    assert not written.exists()
+    changed = _snapshot_store(root)
+    assert ox.Literal("shared-2") in {q.object for q in _quads(changed.in_memory_copy(shared, files=files))}
+    assert ox.Literal("shared-40") not in {q.object for q in _quads(changed.in_memory_copy(shared, files=files))}

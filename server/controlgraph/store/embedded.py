@@ -41,6 +41,7 @@ from controlgraph.store.graph_changes import graph_changes, has_graph, insert_da
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
 from controlgraph.store.snapshot_copies import SnapshotCopies
+from controlgraph.store.tenancy import PUBLIC
 from controlgraph.store.write_ahead_log import WriteAheadLog
 from controlgraph.vocabulary import TENANT_GRAPH
 
@@ -451,9 +452,25 @@ class EmbeddedStore:
                 self._renew_versions([g for g, triples in graphs.items() if triples], [])
                 self._written += 1
                 self._graph_written = dict.fromkeys(self._graph_versions, self._written)
+                shared = self._shared_copy_key()
             self._publish_snapshot()
+            if shared is not None:
+                # The query workers' copy of the shared graphs, written from what is at hand: their
+                # first start after a build loads it instead of reading RocksDB (snapshot_copies).
+                files, key, names = shared
+                files.save_quads(key, _quads({g: graphs[g] for g in names}))
         finally:
             self.read_cache.clear()
+
+    def _shared_copy_key(self) -> tuple[SnapshotCopies, str, list[str]] | None:
+        """Where the shared-graph file of the live generation as just written goes, its key and the
+        shared graphs (the caller holds the write lock, so the table files the key names hold this
+        write); None in memory."""
+        if self.path is None or self._generation is None:
+            return None
+        names = PUBLIC.visible_graphs(self.graph_names())
+        key = SnapshotCopies.key_of(self._generation, read_snapshots.database_identity(self._generation), names)
+        return None if key is None else (SnapshotCopies(self.path / read_snapshots.SNAPSHOTS_DIR), key, names)
 
     def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         self._swap_in(_quads(graphs))

@@ -31,7 +31,7 @@ import itertools
 import logging
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -148,10 +148,17 @@ class SnapshotCopies:
 
     def save(self, key: str, copy: ox.Store) -> None:
         """Write ``copy`` (the key's graphs, in memory) as the key's file, whole or not at all."""
+        self._write(key, lambda tmp: copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS))
+
+    def save_quads(self, key: str, quads: Iterable[ox.Quad]) -> None:
+        """Write ``quads`` (every quad of the key's graphs, as a writer has them at hand) as the key's file."""
+        self._write(key, lambda tmp: ox.serialize(quads, str(tmp), format=ox.RdfFormat.N_QUADS))
+
+    def _write(self, key: str, write: Callable[[Path], object]) -> None:
         path = self.file_of(key)
         tmp = self.directory / f".{path.name}.{secrets.token_hex(4)}"
         try:
-            copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS)
+            write(tmp)
             os.replace(tmp, path)
         except OSError as exc:
             _log.info("%s: not written (%s); other workers read the store", path, exc)
