@@ -19,9 +19,6 @@ from controlgraph.data.loader import load_files
 from controlgraph.reasoning.class_graph import AssertedMapping
 from controlgraph.reasoning.inputs import asserted_mappings, control_texts, shared_graphs
 from controlgraph.settings import Settings
-from controlgraph.store import read_snapshots
-from controlgraph.store.snapshot_copies import SnapshotCopies
-from controlgraph.store.tenancy import PUBLIC
 
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = REPO / "mappings"
@@ -148,14 +145,8 @@ def _shipped_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         build(Settings.from_env({}, store=str(master)), store)
         store.close()
         del store
-        # The query workers' file of the shared graphs (store/snapshot_copies.py), made once here: every
-        # copy of this store holds the same data, so the servers tests start on copies load it (about 1 s
-        # of CPU per worker) instead of each reading RocksDB (about 3 s).
-        snapshot = read_snapshots.latest(master)
-        assert snapshot is not None
-        reader = EmbeddedStore.open_snapshot(snapshot)
-        reader.in_memory_copy(PUBLIC.visible_graphs(reader.graph_names()),
-                              files=SnapshotCopies(master / read_snapshots.SNAPSHOTS_DIR))
+        # The build also wrote the query workers' file of the shared graphs (store/snapshot_copies.py):
+        # the servers tests start on copies of this store load it instead of each reading RocksDB.
 
     return _once(tmp_path_factory, "shipped-store", build_into)
 
