@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from controlgraph.service.public_view import PublicCopies, public_copy
-from controlgraph.store import read_snapshots
+from controlgraph.store import embedded, read_snapshots
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.snapshot_copies import SnapshotCopies
 from controlgraph.store.tenancy import PUBLIC, tenant_graph
@@ -176,3 +177,32 @@ def test_a_store_replaced_whole_leaves_the_file_the_next_writers_workers_load(tm
     changed = _snapshot_store(root)
     assert ox.Literal("shared-2") in {q.object for q in _quads(changed.in_memory_copy(shared, files=files))}
     assert ox.Literal("shared-40") not in {q.object for q in _quads(changed.in_memory_copy(shared, files=files))}
+
+
+def test_a_write_made_as_a_new_generation_leaves_the_file_of_what_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large write (an import's) is bulk-loaded as a new generation, like a build: its file holds the
+    graphs kept from the generation before with the write's deletions and additions applied, exactly
+    what RocksDB then returns, and no tenant's graph."""
+    monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)  # every write is made as a new generation
+    monkeypatch.setattr(embedded, "REWRITE_SHARE", 0.0)
+    root = tmp_path / "store"
+    other = "http://example.org/graph/other"
+    gone, added = _shared_triples(50)[7], ox.Triple(ox.NamedNode("http://example.org/new"), P, ox.Literal("added"))
+    writer = EmbeddedStore(root, snapshot_grace_seconds=0)
+    writer.replace_graphs({SHARED: _shared_triples(50), TENANT: [ox.Triple(ox.NamedNode("http://t/1"), P,
+                                                                           ox.Literal("tenant"))]})
+    writer.replace_graphs({other: [added]}, delete={SHARED: [gone]}, append={SHARED: [added]})
+    files = SnapshotCopies(root / read_snapshots.SNAPSHOTS_DIR)
+    snapshot = _snapshot_store(root)
+    shared = PUBLIC.visible_graphs(snapshot.graph_names())
+    assert shared == sorted([SHARED, other])
+    written = _file(files, snapshot, shared)
+    assert written.exists()
+    from_file = EmbeddedStore(None)
+    assert files.load(written.name.removesuffix(".nq"), from_file._store)
+    assert _quads(from_file) == _quads(snapshot.in_memory_copy(shared))  # no files: read from RocksDB
+    objects = {(q.object, q.graph_name) for q in _quads(from_file)}
+    assert (gone.object, ox.NamedNode(SHARED)) not in objects and (added.object, ox.NamedNode(SHARED)) in objects
+    assert ox.Literal("tenant") not in {o for o, _ in objects}

@@ -257,6 +257,7 @@ class EmbeddedStore:
         self._publish_wanted = threading.Event()
         self._publisher: threading.Thread | None = None
         self._closing = False
+        self._workers_file: Callable[[], None] | None = None  # planned by a bulk write, written after it
 
     def _publish_snapshot(self) -> bool:
         """Publish a read snapshot holding every write so far; True when one was published (or was not needed)."""
@@ -353,6 +354,8 @@ class EmbeddedStore:
                     self._make_durable()  # before the write is acknowledged
                     self._written += 1
                     self._graph_written.update(dict.fromkeys(changed, self._written))
+                workers_file = self._take_workers_file()
+            workers_file()  # before the snapshot that names its content: the workers copying it find it
             if changed and self.path is not None:
                 # Everyone reads shared graphs: their snapshot is published before the write returns.
                 # Only a tenant reads its graph, and waits for the snapshot when it queries (publish_pending).
@@ -432,7 +435,9 @@ class EmbeddedStore:
             yield from _quads(append)
 
         try:
-            self._swap_in(quads())
+            # ``quads`` reads the generation replaced (kept until the next large write) when the workers'
+            # file is written after the write.
+            self._swap_in(quads)
         except OSError as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return sorted({*(g for g in replaced if g in held or graphs.get(g)), *append, *delete})
@@ -452,44 +457,51 @@ class EmbeddedStore:
                 self._renew_versions([g for g, triples in graphs.items() if triples], [])
                 self._written += 1
                 self._graph_written = dict.fromkeys(self._graph_versions, self._written)
-                shared = self._shared_copy_key()
+                workers_file = self._take_workers_file()
+            workers_file()  # before the snapshot that names its content: its workers find it there
             self._publish_snapshot()
-            if shared is not None:
-                # The query workers' copy of the shared graphs, written from what is at hand: their
-                # first start after a build loads it instead of reading RocksDB (snapshot_copies).
-                files, key, names = shared
-                files.save_quads(key, _quads({g: graphs[g] for g in names}))
         finally:
             self.read_cache.clear()
 
-    def _shared_copy_key(self) -> tuple[SnapshotCopies, str, list[str]] | None:
-        """Where the shared-graph file of the live generation as just written goes, its key and the
-        shared graphs (the caller holds the write lock, so the table files the key names hold this
-        write); None in memory."""
+    def _take_workers_file(self) -> Callable[[], None]:
+        """The pending write of the query workers' file (the caller holds the write lock), or a no-op."""
+        pending, self._workers_file = self._workers_file, None
+        return pending or (lambda: None)
+
+    def _plan_workers_file(self, quads_again: Callable[[], Iterable[ox.Quad]]) -> None:
+        """After a new generation went live (the caller holds the write lock): the query workers' copy of
+        the shared graphs, written from the quads just loaded (``quads_again`` gives them once more), so
+        workers load it instead of reading RocksDB (snapshot_copies). Its key is taken now, from the
+        generation's table files, which hold this write and nothing else; the file is written outside the
+        lock (the content its key names does not change), before the snapshot is published."""
         if self.path is None or self._generation is None:
-            return None
+            return
         names = PUBLIC.visible_graphs(self.graph_names())
         key = SnapshotCopies.key_of(self._generation, read_snapshots.database_identity(self._generation), names)
-        return None if key is None else (SnapshotCopies(self.path / read_snapshots.SNAPSHOTS_DIR), key, names)
+        if key is None:
+            return
+        files, wanted = SnapshotCopies(self.path / read_snapshots.SNAPSHOTS_DIR), {ox.NamedNode(n) for n in names}
+        self._workers_file = lambda: files.save_quads(key, (q for q in quads_again() if q.graph_name in wanted))
 
     def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
-        self._swap_in(_quads(graphs))
+        self._swap_in(lambda: _quads(graphs))
 
-    def _swap_in(self, quads: Iterable[ox.Quad]) -> None:
-        """Make a new store of ``quads`` the live one (the caller holds the write lock): on disk a new
+    def _swap_in(self, quads: Callable[[], Iterable[ox.Quad]]) -> None:
+        """Make a new store of ``quads()`` the live one (the caller holds the write lock): on disk a new
         generation, in memory a new ``ox.Store``. No one reads it before, so its load needs no transaction
-        (``bulk_extend``)."""
+        (``bulk_extend``). On disk, the query workers' file follows (:meth:`_plan_workers_file`)."""
         if self.path is None:
             fresh = ox.Store()
-            fresh.bulk_extend(quads)
+            fresh.bulk_extend(quads())
             self._store = fresh
             return
         with generations.exclusive(self.path):
             previous = self._generation
-            generation = generations.write(self.path, quads)
+            generation = generations.write(self.path, quads())
             generations.point_current_at(self.path, generation)
             self._store = self._open_current()
             generations.remove_stale(self.path, generation, previous)
+        self._plan_workers_file(quads)
 
     def close(self) -> None:
         if self._publisher is not None:

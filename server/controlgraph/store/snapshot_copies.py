@@ -151,7 +151,9 @@ class SnapshotCopies:
         self._write(key, lambda tmp: copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS))
 
     def save_quads(self, key: str, quads: Iterable[ox.Quad]) -> None:
-        """Write ``quads`` (every quad of the key's graphs, as a writer has them at hand) as the key's file."""
+        """Write ``quads`` (every quad of the key's graphs, as a writer has them at hand) as the key's file.
+
+        Called after a write was acknowledged: no failure here may fail it (the file only saves time)."""
         self._write(key, lambda tmp: ox.serialize(quads, str(tmp), format=ox.RdfFormat.N_QUADS))
 
     def _write(self, key: str, write: Callable[[Path], object]) -> None:
@@ -160,7 +162,7 @@ class SnapshotCopies:
         try:
             write(tmp)
             os.replace(tmp, path)
-        except OSError as exc:
+        except Exception as exc:  # any failure (a full disk, a source unreadable) only costs the saving
             _log.info("%s: not written (%s); other workers read the store", path, exc)
             tmp.unlink(missing_ok=True)
 
