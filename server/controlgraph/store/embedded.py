@@ -29,7 +29,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,10 +37,10 @@ import pyoxigraph as ox
 from controlgraph.errors import StoreError
 from controlgraph.store import generations, read_snapshots
 from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
-from controlgraph.store.graph_changes import graph_changes, has_graph, insert_data
+from controlgraph.store.graph_changes import graph_changes, graph_quads, has_graph, insert_data, rewritten_quads
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
-from controlgraph.store.snapshot_copies import SnapshotCopies
+from controlgraph.store.snapshot_copies import SnapshotCopies, planned_file
 from controlgraph.store.tenancy import PUBLIC
 from controlgraph.store.write_ahead_log import WriteAheadLog
 from controlgraph.vocabulary import TENANT_GRAPH
@@ -54,13 +54,6 @@ BACKGROUND_PUBLISH_INTERVAL = 1.0
 # generation on disk: _rewrite) instead of one transaction.
 REWRITE_MIN_TRIPLES = 20_000
 REWRITE_SHARE = 0.3
-
-
-def _quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
-    for graph, triples in graphs.items():
-        name = ox.NamedNode(graph)
-        for t in triples:
-            yield ox.Quad(t.subject, t.predicate, t.object, name)
 
 
 class EmbeddedStore:
@@ -418,26 +411,12 @@ class EmbeddedStore:
         graph written is reported changed (none is compared).
         """
         live = self._store
-        replaced = {*graphs, *remove}
         held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
-
-        def quads() -> Iterator[ox.Quad]:
-            # As the transaction applies them: graphs replaced or dropped, then deletions, then additions.
-            yield from live.quads_for_pattern(None, None, None, ox.DefaultGraph())
-            for graph in sorted(held - replaced):
-                gone = set(delete.get(graph, ()))
-                for q in live.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-                    if not gone or ox.Triple(q.subject, q.predicate, q.object) not in gone:
-                        yield q
-            for graph, triples in graphs.items():
-                gone = set(delete.get(graph, ()))
-                yield from _quads({graph: [t for t in triples if t not in gone] if gone else triples})
-            yield from _quads(append)
-
+        replaced = {*graphs, *remove}
         try:
-            # ``quads`` reads the generation replaced (kept until the next large write) when the workers'
-            # file is written after the write.
-            self._swap_in(quads)
+            # Read again for the workers' file after the write: the generation replaced is kept until the
+            # next large write.
+            self._swap_in(lambda: rewritten_quads(live, graphs, remove, append, delete))
         except OSError as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return sorted({*(g for g in replaced if g in held or graphs.get(g)), *append, *delete})
@@ -470,21 +449,16 @@ class EmbeddedStore:
 
     def _plan_workers_file(self, quads_again: Callable[[], Iterable[ox.Quad]]) -> None:
         """After a new generation went live (the caller holds the write lock): the query workers' copy of
-        the shared graphs, written from the quads just loaded (``quads_again`` gives them once more), so
-        workers load it instead of reading RocksDB (snapshot_copies). Its key is taken now, from the
-        generation's table files, which hold this write and nothing else; the file is written outside the
-        lock (the content its key names does not change), before the snapshot is published."""
-        if self.path is None or self._generation is None:
-            return
-        names = PUBLIC.visible_graphs(self.graph_names())
-        key = SnapshotCopies.key_of(self._generation, read_snapshots.database_identity(self._generation), names)
-        if key is None:
-            return
-        files, wanted = SnapshotCopies(self.path / read_snapshots.SNAPSHOTS_DIR), {ox.NamedNode(n) for n in names}
-        self._workers_file = lambda: files.save_quads(key, (q for q in quads_again() if q.graph_name in wanted))
+        the shared graphs, written from the quads just loaded before the write's snapshot is published, so
+        workers load it instead of reading RocksDB (:func:`snapshot_copies.planned_file`)."""
+        if self.path is not None and self._generation is not None:
+            self._workers_file = planned_file(
+                self.path / read_snapshots.SNAPSHOTS_DIR, self._generation,
+                read_snapshots.database_identity(self._generation), PUBLIC.visible_graphs(self.graph_names()),
+                quads_again)
 
     def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
-        self._swap_in(lambda: _quads(graphs))
+        self._swap_in(lambda: graph_quads(graphs))
 
     def _swap_in(self, quads: Callable[[], Iterable[ox.Quad]]) -> None:
         """Make a new store of ``quads()`` the live one (the caller holds the write lock): on disk a new

@@ -5,11 +5,14 @@ changes a few inferred relations among 250,000) leaves RocksDB a tombstone per d
 every stored quad into a Python object to compare costs seconds. So only what differs is written, found
 without reading the graph whole when few triples differ. Blank nodes cannot be named in ``DELETE DATA``:
 a graph holding any is dropped and written whole.
+
+A write too large for one transaction is made as a new store instead: :func:`rewritten_quads` gives every
+quad the store holds once the same changes are applied, in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -119,3 +122,30 @@ def _count(store: ox.Store, sparql: str) -> int:
     value = next(iter(result))[0]
     assert isinstance(value, ox.Literal)
     return int(value.value)
+
+
+def graph_quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
+    """The triples of each named graph as quads."""
+    for graph, triples in graphs.items():
+        name = ox.NamedNode(graph)
+        for t in triples:
+            yield ox.Quad(t.subject, t.predicate, t.object, name)
+
+
+def rewritten_quads(live: ox.Store, graphs: Mapping[str, Triples], remove: Sequence[str],
+                    append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> Iterator[ox.Quad]:
+    """Every quad of ``live`` once a write is applied, as a transaction applies it: ``graphs`` replace
+    theirs and ``remove`` drops graphs, then ``delete`` takes triples out (of a replaced graph's new
+    content too), then ``append`` adds. For a write made as a new store instead of a transaction."""
+    replaced = {*graphs, *remove}
+    held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
+    yield from live.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    for graph in sorted(held - replaced):
+        gone = set(delete.get(graph, ()))
+        for q in live.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            if not gone or ox.Triple(q.subject, q.predicate, q.object) not in gone:
+                yield q
+    for graph, triples in graphs.items():
+        gone = set(delete.get(graph, ()))
+        yield from graph_quads({graph: [t for t in triples if t not in gone] if gone else triples})
+    yield from graph_quads(append)

@@ -167,6 +167,20 @@ class SnapshotCopies:
             tmp.unlink(missing_ok=True)
 
 
+def planned_file(directory: Path, database: Path, database_id: str | None, graphs: Sequence[str],
+                 quads: Callable[[], Iterable[ox.Quad]]) -> Callable[[], None] | None:
+    """The write of the file of ``graphs`` as the database in directory ``database`` holds them, from
+    ``quads()`` (every quad the writer just loaded into it; those of other graphs are left out), for a
+    writer that has them at hand. The key is taken now, from the database's own table files: call this
+    while no other write can reach the database (the writer's lock held); the returned write may run later
+    (the content its key names does not change). None when the content cannot be named."""
+    key = SnapshotCopies.key_of(database, database_id, graphs)
+    if key is None:
+        return None
+    files, wanted = SnapshotCopies(directory), {ox.NamedNode(g) for g in graphs}
+    return lambda: files.save_quads(key, (q for q in quads() if q.graph_name in wanted))
+
+
 def remove_stale(directory: Path, newest: Path, database_id: str | None) -> None:
     """Remove every file, lock and half-written file but those of the ``newest`` snapshot's content.
 
