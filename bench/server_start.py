@@ -8,7 +8,8 @@ For each tree (this one, and with ``--before`` another checkout, its ``server/``
 ``--repeat`` times: a fresh copy of the built store, served twice in a row (a first start, then a
 restart on the same data). Each start (``serverproc.ServerProcess``) waits for ``/healthz``, then for one
 SPARQL answer (the query workers have their copy of the shared graphs by then), lets it idle 3 s and stops
-it with SIGTERM.
+it with SIGTERM. Then ``serve --build`` on an empty store (a fresh checkout's `python3 run.py serve`: build,
+then serve), timed the same way.
 With ``--build`` each tree first builds its own store (``controlgraph build``, timed), so a first start
 is the one after that tree's build (what ``python3 run.py serve`` does); ``--store`` gives every tree
 copies of one store built beforehand.
@@ -36,13 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serverproc import ServerProcess, free_port  # noqa: E402
 
 
-def start_once(tree: Path, store: Path, log: Path) -> tuple[float, float]:
+def start_once(tree: Path, store: Path, log: Path, serve_args: tuple[str, ...] = ()) -> tuple[float, float]:
     """Ready seconds (the first SPARQL answer) and CPU seconds of one start of ``tree``'s server on ``store``."""
     server = ServerProcess(store, port=free_port(), api_keys="", log=log,
-                           extra_env={"PYTHONPATH": str(tree / "server")})
+                           extra_env={"PYTHONPATH": str(tree / "server")}, serve_args=serve_args)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    server.start()
+    server.start(timeout=180)
     # The query workers answer once they hold their copy of the shared graphs.
     while httpx.get(f"{server.base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code != 200:
         time.sleep(0.05)
@@ -64,14 +65,18 @@ def build(tree: Path, store: Path) -> float:
 def measure(tree: Path, built: Path, work: Path, repeat: int) -> dict[str, tuple[float, float]]:
     first: list[tuple[float, float]] = []
     again: list[tuple[float, float]] = []
+    empty: list[tuple[float, float]] = []
     for i in range(repeat):
         store = work / f"{tree.name}-{i}"
         shutil.copytree(built, store)
         first.append(start_once(tree, store, work / "server.log"))
         again.append(start_once(tree, store, work / "server.log"))
         shutil.rmtree(store)
+        # What `python3 run.py serve` does on a fresh checkout: build into an empty store, then serve.
+        empty.append(start_once(tree, store, work / "server.log", ("--build",)))
+        shutil.rmtree(store)
     return {name: (statistics.median(r for r, _ in runs), statistics.median(c for _, c in runs))
-            for name, runs in (("first start", first), ("restart", again))}
+            for name, runs in (("first start", first), ("restart", again), ("serve --build", empty))}
 
 
 def main() -> None:
@@ -99,7 +104,7 @@ def main() -> None:
         for name, (ready, cpu) in rows.items():
             print(f"{tree!s:40} {name:12} {ready:8.2f} {cpu:7.2f}")
     if args.before:
-        for name in ("first start", "restart"):
+        for name in ("first start", "restart", "serve --build"):
             (ready, cpu), (ready_b, cpu_b) = figures[REPO][name], figures[trees[1]][name]
             print(f"{name}: ready {ready / ready_b:.2f}x, CPU {cpu / cpu_b:.2f}x of the other tree's")
 

@@ -77,8 +77,10 @@ def children(pid: int) -> list[int]:
 class ServerProcess:
     """`controlgraph --store STORE serve` on a loopback port, with the given API key hashes."""
 
-    def __init__(self, store: Path, *, port: int, api_keys: str, log: Path, extra_env: dict[str, str] | None = None):
+    def __init__(self, store: Path, *, port: int, api_keys: str, log: Path, extra_env: dict[str, str] | None = None,
+                 serve_args: tuple[str, ...] = ()):
         self.store = store
+        self.serve_args = serve_args  # e.g. ("--build",): build first, as `python3 run.py serve` does
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
@@ -90,8 +92,9 @@ class ServerProcess:
         """Start the server and wait until /healthz answers 200; returns the seconds that took."""
         started = time.monotonic()
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([str(CLI), "--store", str(self.store), "serve"], env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            command = [str(CLI), "--store", str(self.store), "serve", *self.serve_args]
+            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         while True:
             try:
                 if httpx.get(self.base + "/healthz", timeout=2).status_code == 200:
