@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from controlgraph.errors import StoreError
 from controlgraph.service.public_view import PublicCopies, public_copy
 from controlgraph.store import embedded, read_snapshots
 from controlgraph.store.embedded import EmbeddedStore
@@ -206,3 +207,28 @@ def test_a_write_made_as_a_new_generation_leaves_the_file_of_what_it_wrote(
     objects = {(q.object, q.graph_name) for q in _quads(from_file)}
     assert (gone.object, ox.NamedNode(SHARED)) not in objects and (added.object, ox.NamedNode(SHARED)) in objects
     assert ox.Literal("tenant") not in {o for o, _ in objects}
+
+
+class _Broken(list):  # type: ignore[type-arg]
+    """Triples that fail half-way through being read, as a write that dies during its bulk load."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from super().__iter__()
+        raise OSError("disk gone half-way")
+
+
+def test_a_failed_load_leaves_no_file_and_a_killed_writers_leftover_goes(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    store = EmbeddedStore(root, snapshot_grace_seconds=0)
+    store.replace_everything({SHARED: _shared_triples(20)})
+    directory = root / read_snapshots.SNAPSHOTS_DIR
+    (kept,) = [p.name for p in directory.iterdir() if p.name.startswith("shared-")]
+    with pytest.raises((OSError, StoreError)):
+        store.replace_everything({SHARED: _Broken(_shared_triples(30))})
+    assert [p.name for p in directory.iterdir() if p.name.lstrip(".").startswith("shared-")] == [kept]
+    assert ox.Literal("shared-19") in {q.object for q in _quads(store)}
+    assert ox.Literal("shared-25") not in {q.object for q in _quads(store)}
+
+    (directory / ".shared-pending-deadbeef.nq").write_text("half", encoding="utf-8")  # a writer killed mid-load
+    store.replace_graphs({SHARED: _shared_triples(5)})  # the next publication
+    assert not [p.name for p in directory.iterdir() if p.name.lstrip(".").startswith("shared-")]

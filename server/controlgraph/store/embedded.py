@@ -40,7 +40,7 @@ from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Tripl
 from controlgraph.store.graph_changes import graph_changes, graph_quads, has_graph, insert_data, rewritten_quads
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
-from controlgraph.store.snapshot_copies import SnapshotCopies, planned_file
+from controlgraph.store.snapshot_copies import SharedCapture, SnapshotCopies
 from controlgraph.store.tenancy import PUBLIC
 from controlgraph.store.write_ahead_log import WriteAheadLog
 from controlgraph.vocabulary import TENANT_GRAPH
@@ -250,7 +250,6 @@ class EmbeddedStore:
         self._publish_wanted = threading.Event()
         self._publisher: threading.Thread | None = None
         self._closing = False
-        self._workers_file: Callable[[], None] | None = None  # planned by a bulk write, written after it
 
     def _publish_snapshot(self) -> bool:
         """Publish a read snapshot holding every write so far; True when one was published (or was not needed)."""
@@ -347,8 +346,6 @@ class EmbeddedStore:
                     self._make_durable()  # before the write is acknowledged
                     self._written += 1
                     self._graph_written.update(dict.fromkeys(changed, self._written))
-                workers_file = self._take_workers_file()
-            workers_file()  # before the snapshot that names its content: the workers copying it find it
             if changed and self.path is not None:
                 # Everyone reads shared graphs: their snapshot is published before the write returns.
                 # Only a tenant reads its graph, and waits for the snapshot when it queries (publish_pending).
@@ -414,9 +411,7 @@ class EmbeddedStore:
         held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
         replaced = {*graphs, *remove}
         try:
-            # Read again for the workers' file after the write: the generation replaced is kept until the
-            # next large write.
-            self._swap_in(lambda: rewritten_quads(live, graphs, remove, append, delete))
+            self._swap_in(rewritten_quads(live, graphs, remove, append, delete))
         except OSError as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return sorted({*(g for g in replaced if g in held or graphs.get(g)), *append, *delete})
@@ -436,46 +431,38 @@ class EmbeddedStore:
                 self._renew_versions([g for g, triples in graphs.items() if triples], [])
                 self._written += 1
                 self._graph_written = dict.fromkeys(self._graph_versions, self._written)
-                workers_file = self._take_workers_file()
-            workers_file()  # before the snapshot that names its content: its workers find it there
             self._publish_snapshot()
         finally:
             self.read_cache.clear()
 
-    def _take_workers_file(self) -> Callable[[], None]:
-        """The pending write of the query workers' file (the caller holds the write lock), or a no-op."""
-        pending, self._workers_file = self._workers_file, None
-        return pending or (lambda: None)
-
-    def _plan_workers_file(self, quads_again: Callable[[], Iterable[ox.Quad]]) -> None:
-        """After a new generation went live (the caller holds the write lock): the query workers' copy of
-        the shared graphs, written from the quads just loaded before the write's snapshot is published, so
-        workers load it instead of reading RocksDB (:func:`snapshot_copies.planned_file`)."""
-        if self.path is not None and self._generation is not None:
-            self._workers_file = planned_file(
-                self.path / read_snapshots.SNAPSHOTS_DIR, self._generation,
-                read_snapshots.database_identity(self._generation), PUBLIC.visible_graphs(self.graph_names()),
-                quads_again)
-
     def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
-        self._swap_in(lambda: graph_quads(graphs))
+        self._swap_in(graph_quads(graphs))
 
-    def _swap_in(self, quads: Callable[[], Iterable[ox.Quad]]) -> None:
-        """Make a new store of ``quads()`` the live one (the caller holds the write lock): on disk a new
+    def _swap_in(self, quads: Iterable[ox.Quad]) -> None:
+        """Make a new store of ``quads`` the live one (the caller holds the write lock): on disk a new
         generation, in memory a new ``ox.Store``. No one reads it before, so its load needs no transaction
-        (``bulk_extend``). On disk, the query workers' file follows (:meth:`_plan_workers_file`)."""
+        (``bulk_extend``). On disk the shared graphs' quads are also written, as they pass, to the query
+        workers' file (:class:`SharedCapture`), named once the generation is live by its table files,
+        which hold this write and nothing else: the workers of the next snapshot load it instead of
+        reading RocksDB (the first start after a build, a running server after a large import)."""
         if self.path is None:
             fresh = ox.Store()
-            fresh.bulk_extend(quads())
+            fresh.bulk_extend(quads)
             self._store = fresh
             return
-        with generations.exclusive(self.path):
-            previous = self._generation
-            generation = generations.write(self.path, quads())
-            generations.point_current_at(self.path, generation)
-            self._store = self._open_current()
-            generations.remove_stale(self.path, generation, previous)
-        self._plan_workers_file(quads)
+        capture = SharedCapture(self.path / read_snapshots.SNAPSHOTS_DIR, PUBLIC.sees_graph)
+        try:
+            with generations.exclusive(self.path):
+                previous = self._generation
+                generation = generations.write(self.path, capture.through(quads))
+                generations.point_current_at(self.path, generation)
+                self._store = self._open_current()
+                generations.remove_stale(self.path, generation, previous)
+        except BaseException:
+            capture.drop()
+            raise
+        shared = PUBLIC.visible_graphs(self.graph_names())
+        capture.keep_as(SnapshotCopies.key_of(generation, read_snapshots.database_identity(generation), shared))
 
     def close(self) -> None:
         if self._publisher is not None:

@@ -17,6 +17,9 @@ data under the same content name, and its workers find the file. Any write gives
 new name. Blank node labels are kept as stored (the file is parsed without renaming them), so a copy
 loaded from the file answers exactly as one read from the store.
 
+A writer that bulk-loads a new generation (a build, a large import) writes the file itself as the quads
+pass to the loader (:class:`SharedCapture`), so the workers of its snapshot load it at once.
+
 Only the newest snapshot's file is kept: each publication removes the others. Any failure to read or
 write a file (a read-only store directory, a full disk, a file removed under the reader) falls back to
 reading the store: the files only save time.
@@ -33,6 +36,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -150,12 +154,6 @@ class SnapshotCopies:
         """Write ``copy`` (the key's graphs, in memory) as the key's file, whole or not at all."""
         self._write(key, lambda tmp: copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS))
 
-    def save_quads(self, key: str, quads: Iterable[ox.Quad]) -> None:
-        """Write ``quads`` (every quad of the key's graphs, as a writer has them at hand) as the key's file.
-
-        Called after a write was acknowledged: no failure here may fail it (the file only saves time)."""
-        self._write(key, lambda tmp: ox.serialize(quads, str(tmp), format=ox.RdfFormat.N_QUADS))
-
     def _write(self, key: str, write: Callable[[Path], object]) -> None:
         path = self.file_of(key)
         tmp = self.directory / f".{path.name}.{secrets.token_hex(4)}"
@@ -167,18 +165,76 @@ class SnapshotCopies:
             tmp.unlink(missing_ok=True)
 
 
-def planned_file(directory: Path, database: Path, database_id: str | None, graphs: Sequence[str],
-                 quads: Callable[[], Iterable[ox.Quad]]) -> Callable[[], None] | None:
-    """The write of the file of ``graphs`` as the database in directory ``database`` holds them, from
-    ``quads()`` (every quad the writer just loaded into it; those of other graphs are left out), for a
-    writer that has them at hand. The key is taken now, from the database's own table files: call this
-    while no other write can reach the database (the writer's lock held); the returned write may run later
-    (the content its key names does not change). None when the content cannot be named."""
-    key = SnapshotCopies.key_of(database, database_id, graphs)
-    if key is None:
-        return None
-    files, wanted = SnapshotCopies(directory), {ox.NamedNode(g) for g in graphs}
-    return lambda: files.save_quads(key, (q for q in quads() if q.graph_name in wanted))
+class SharedCapture:
+    """The shared graphs' quads of a bulk load, written to a file as they pass on to the loader, which
+    becomes the query workers' file once the loaded database's content can be named (:meth:`keep_as`).
+
+    One pass: the quads are not produced again for the file. Until named, the file is a hidden
+    ``.shared-pending-...`` one, which a later publication removes if the writer dies first. Any failure
+    to write it drops the file and nothing else (the file only saves time).
+    """
+
+    def __init__(self, directory: Path, sees: Callable[[str], bool], batch: int = 10_000) -> None:
+        self.directory = directory
+        self._sees = sees
+        self._batch = batch
+        self._shared: dict[str, bool] = {}
+        self._path = directory / f".{PREFIX}pending-{secrets.token_hex(4)}{SUFFIX}"
+        self._file: BinaryIO | None = None
+        try:
+            directory.mkdir(exist_ok=True)
+            self._file = self._path.open("wb")
+        except OSError as exc:
+            _log.info("%s: not written (%s); workers read the store", self._path, exc)
+
+    def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
+        """``quads`` as they are, the shared graphs' ones written to the file on the way."""
+        buffer: list[ox.Quad] = []
+        for quad in quads:
+            yield quad
+            if self._file is None or not isinstance(quad.graph_name, ox.NamedNode):
+                continue
+            name = quad.graph_name.value
+            shared = self._shared.get(name)
+            if shared is None:
+                shared = self._shared[name] = self._sees(name)
+            if shared:
+                buffer.append(quad)
+                if len(buffer) >= self._batch:
+                    self._write(buffer)
+        self._write(buffer)
+
+    def _write(self, buffer: list[ox.Quad]) -> None:
+        if self._file is not None and buffer:
+            try:
+                ox.serialize(buffer, self._file, format=ox.RdfFormat.N_QUADS)
+            except Exception as exc:  # a full disk, say: the load goes on, without the file
+                _log.info("%s: not written (%s); workers read the store", self._path, exc)
+                self.drop()
+        buffer.clear()
+
+    def keep_as(self, key: str | None) -> None:
+        """Make the file the one of ``key`` (the loaded content's, :meth:`SnapshotCopies.key_of`), or drop
+        it when there is none."""
+        if self._file is None:
+            return
+        try:
+            self._file.close()
+            if key is None:
+                raise OSError("the loaded content has no name")
+            os.replace(self._path, SnapshotCopies(self.directory).file_of(key))
+        except OSError as exc:
+            _log.info("%s: not kept (%s); workers read the store", self._path, exc)
+            self._path.unlink(missing_ok=True)
+        self._file = None
+
+    def drop(self) -> None:
+        """Remove the file (the load failed, or writing it did)."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._path.unlink(missing_ok=True)
+            self._file = None
 
 
 def remove_stale(directory: Path, newest: Path, database_id: str | None) -> None:
