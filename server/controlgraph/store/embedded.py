@@ -37,7 +37,15 @@ import pyoxigraph as ox
 from controlgraph.errors import StoreError
 from controlgraph.store import generations, read_snapshots
 from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
-from controlgraph.store.graph_changes import graph_changes, graph_quads, has_graph, insert_data, rewritten_quads
+from controlgraph.store.graph_changes import (
+    Section,
+    flattened,
+    graph_changes,
+    graph_sections,
+    has_graph,
+    insert_data,
+    rewritten_sections,
+)
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
 from controlgraph.store.snapshot_copies import SharedCapture, SnapshotCopies
@@ -411,7 +419,7 @@ class EmbeddedStore:
         held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
         replaced = {*graphs, *remove}
         try:
-            self._swap_in(rewritten_quads(live, graphs, remove, append, delete))
+            self._swap_in(rewritten_sections(live, graphs, remove, append, delete))
         except OSError as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
         return sorted({*(g for g in replaced if g in held or graphs.get(g)), *append, *delete})
@@ -436,10 +444,10 @@ class EmbeddedStore:
             self.read_cache.clear()
 
     def _replace_everything(self, graphs: Mapping[str, Triples]) -> None:
-        self._swap_in(graph_quads(graphs))
+        self._swap_in(graph_sections(graphs))
 
-    def _swap_in(self, quads: Iterable[ox.Quad]) -> None:
-        """Make a new store of ``quads`` the live one (the caller holds the write lock): on disk a new
+    def _swap_in(self, sections: Iterable[Section]) -> None:
+        """Make a new store of the quads of ``sections`` the live one (the caller holds the write lock): on disk a new
         generation, in memory a new ``ox.Store``. No one reads it before, so its load needs no transaction
         (``bulk_extend``). On disk the shared graphs' quads are also written, as they pass, to the query
         workers' file (:class:`SharedCapture`), named once the generation is live by its table files,
@@ -447,14 +455,14 @@ class EmbeddedStore:
         reading RocksDB (the first start after a build, a running server after a large import)."""
         if self.path is None:
             fresh = ox.Store()
-            fresh.bulk_extend(quads)
+            fresh.bulk_extend(flattened(sections))
             self._store = fresh
             return
         capture = SharedCapture(self.path / read_snapshots.SNAPSHOTS_DIR, PUBLIC.sees_graph)
         try:
             with generations.exclusive(self.path):
                 previous = self._generation
-                generation = generations.write(self.path, capture.through(quads))
+                generation = generations.write(self.path, capture.through(sections))
                 generations.point_current_at(self.path, generation)
                 self._store = self._open_current()
                 generations.remove_stale(self.path, generation, previous)

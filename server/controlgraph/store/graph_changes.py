@@ -6,13 +6,13 @@ every stored quad into a Python object to compare costs seconds. So only what di
 without reading the graph whole when few triples differ. Blank nodes cannot be named in ``DELETE DATA``:
 a graph holding any is dropped and written whole.
 
-A write too large for one transaction is made as a new store instead: :func:`rewritten_quads` gives every
+A write too large for one transaction is made as a new store instead: :func:`rewritten_sections` gives every
 quad the store holds once the same changes are applied, in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -124,28 +124,36 @@ def _count(store: ox.Store, sparql: str) -> int:
     return int(value.value)
 
 
-def graph_quads(graphs: Mapping[str, Triples]) -> Iterator[ox.Quad]:
+# A graph's name (None: the default graph) and quads of it: how a bulk write streams, so that a reader of
+# the stream (the query workers' file, snapshot_copies.SharedCapture) sorts by graph once per run of quads.
+Section = tuple[str | None, Iterable[ox.Quad]]
+
+
+def graph_sections(graphs: Mapping[str, Triples]) -> Iterator[Section]:
     """The triples of each named graph as quads."""
     for graph, triples in graphs.items():
         name = ox.NamedNode(graph)
-        for t in triples:
-            yield ox.Quad(t.subject, t.predicate, t.object, name)
+        yield graph, (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
 
-def rewritten_quads(live: ox.Store, graphs: Mapping[str, Triples], remove: Sequence[str],
-                    append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> Iterator[ox.Quad]:
+def rewritten_sections(live: ox.Store, graphs: Mapping[str, Triples], remove: Sequence[str],
+                       append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> Iterator[Section]:
     """Every quad of ``live`` once a write is applied, as a transaction applies it: ``graphs`` replace
     theirs and ``remove`` drops graphs, then ``delete`` takes triples out (of a replaced graph's new
     content too), then ``append`` adds. For a write made as a new store instead of a transaction."""
     replaced = {*graphs, *remove}
     held = {g.value for g in live.named_graphs() if isinstance(g, ox.NamedNode)}
-    yield from live.quads_for_pattern(None, None, None, ox.DefaultGraph())
+    yield None, live.quads_for_pattern(None, None, None, ox.DefaultGraph())
     for graph in sorted(held - replaced):
         gone = set(delete.get(graph, ()))
-        for q in live.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            if not gone or ox.Triple(q.subject, q.predicate, q.object) not in gone:
-                yield q
+        quads = live.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        yield graph, (q for q in quads if ox.Triple(q.subject, q.predicate, q.object) not in gone) if gone else quads
     for graph, triples in graphs.items():
         gone = set(delete.get(graph, ()))
-        yield from graph_quads({graph: [t for t in triples if t not in gone] if gone else triples})
-    yield from graph_quads(append)
+        yield from graph_sections({graph: [t for t in triples if t not in gone] if gone else triples})
+    yield from graph_sections(append)
+
+
+def flattened(sections: Iterable[Section]) -> Iterator[ox.Quad]:
+    for _, quads in sections:
+        yield from quads

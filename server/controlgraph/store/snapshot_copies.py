@@ -40,6 +40,8 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
+from controlgraph.store.graph_changes import Section
+
 PREFIX = "shared-"
 SUFFIX = ".nq"
 LOCK_SUFFIX = ".lock"
@@ -178,7 +180,6 @@ class SharedCapture:
         self.directory = directory
         self._sees = sees
         self._batch = batch
-        self._shared: dict[str, bool] = {}
         self._path = directory / f".{PREFIX}pending-{secrets.token_hex(4)}{SUFFIX}"
         self._file: BinaryIO | None = None
         try:
@@ -187,31 +188,24 @@ class SharedCapture:
         except OSError as exc:
             _log.info("%s: not written (%s); workers read the store", self._path, exc)
 
-    def through(self, quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
-        """``quads`` as they are, the shared graphs' ones written to the file on the way."""
-        buffer: list[ox.Quad] = []
-        for quad in quads:
-            yield quad
-            if self._file is None or not isinstance(quad.graph_name, ox.NamedNode):
+    def through(self, sections: Iterable[Section]) -> Iterator[ox.Quad]:
+        """The quads of ``sections`` as they are, the shared graphs' ones written to the file on the way."""
+        for graph, quads in sections:
+            if self._file is None or graph is None or not self._sees(graph):
+                yield from quads
                 continue
-            name = quad.graph_name.value
-            shared = self._shared.get(name)
-            if shared is None:
-                shared = self._shared[name] = self._sees(name)
-            if shared:
-                buffer.append(quad)
-                if len(buffer) >= self._batch:
-                    self._write(buffer)
-        self._write(buffer)
+            pending = iter(quads)
+            while batch := list(itertools.islice(pending, self._batch)):
+                yield from batch
+                self._write(batch)
 
-    def _write(self, buffer: list[ox.Quad]) -> None:
-        if self._file is not None and buffer:
+    def _write(self, batch: list[ox.Quad]) -> None:
+        if self._file is not None:
             try:
-                ox.serialize(buffer, self._file, format=ox.RdfFormat.N_QUADS)
+                ox.serialize(batch, self._file, format=ox.RdfFormat.N_QUADS)
             except Exception as exc:  # a full disk, say: the load goes on, without the file
                 _log.info("%s: not written (%s); workers read the store", self._path, exc)
                 self.drop()
-        buffer.clear()
 
     def keep_as(self, key: str | None) -> None:
         """Make the file the one of ``key`` (the loaded content's, :meth:`SnapshotCopies.key_of`), or drop
