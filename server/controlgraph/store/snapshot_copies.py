@@ -154,15 +154,12 @@ class SnapshotCopies:
 
     def save(self, key: str, copy: ox.Store) -> None:
         """Write ``copy`` (the key's graphs, in memory) as the key's file, whole or not at all."""
-        self._write(key, lambda tmp: copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS))
-
-    def _write(self, key: str, write: Callable[[Path], object]) -> None:
         path = self.file_of(key)
         tmp = self.directory / f".{path.name}.{secrets.token_hex(4)}"
         try:
-            write(tmp)
+            copy.dump(str(tmp), format=ox.RdfFormat.N_QUADS)
             os.replace(tmp, path)
-        except Exception as exc:  # any failure (a full disk, a source unreadable) only costs the saving
+        except OSError as exc:
             _log.info("%s: not written (%s); other workers read the store", path, exc)
             tmp.unlink(missing_ok=True)
 
