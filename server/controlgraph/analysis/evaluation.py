@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from controlgraph.analysis.metrics import RankingReport, Scores, rank_report, scores
 from controlgraph.errors import NotFound
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
+from controlgraph.reasoning.gold_projection import GoldProjection
 from controlgraph.reasoning.pair_features import TextIndex
 from controlgraph.reasoning.probability_fit import HeldOut, ScoringInputs, fit_model, hold_out, orient, score_pairs
 from controlgraph.vocabulary import MAPPING_SET, Relation
@@ -72,9 +73,10 @@ class EvaluationReport:
 
 
 def naive_by_pivot(
-    edges: Sequence[AssertedMapping], frameworks: tuple[str, str], keep: Callable[[Pair], bool]
+    edges: Sequence[AssertedMapping], frameworks: tuple[str, str], project: Callable[[Pair], Pair | None]
 ) -> dict[str, set[Pair]]:
-    """Pairs joined through one intermediate control, whatever the relations say, per pivot framework."""
+    """Pairs joined through one intermediate control, whatever the relations say, per pivot framework;
+    each as ``project`` names it (None: left out), like the engine's pairs (:class:`GoldProjection`)."""
     neighbours: dict[str, set[str]] = defaultdict(set)
     for e in edges:
         neighbours[e.subject].add(e.object)
@@ -84,30 +86,31 @@ def naive_by_pivot(
         starts = [a for a in around if framework_from_iri(a) == frameworks[0]]
         ends = [c for c in around if framework_from_iri(c) == frameworks[1]]
         pivot = framework_from_iri(middle)
-        out[pivot].update(p for a in starts for c in ends if a != middle != c and keep(p := (a, c)))
+        out[pivot].update(
+            named for a in starts for c in ends if a != middle != c and (named := project((a, c))) is not None
+        )
     return dict(out)
 
 
 def naive_two_hop(edges: Sequence[AssertedMapping], subject_fw: str, object_fw: str) -> set[Pair]:
     """Every pair joined through one intermediate control (all pivots)."""
-    return {p for pairs in naive_by_pivot(edges, (subject_fw, object_fw), lambda _: True).values() for p in pairs}
+    return {p for pairs in naive_by_pivot(edges, (subject_fw, object_fw), lambda p: p).values() for p in pairs}
 
 
 def _report(
-    name: str, held: HeldOut, model_sets: dict[str, int], probabilities: Sequence[float], hops: int, threshold: float
+    name: str, held: HeldOut, model_sets: dict[str, int], probabilities: Sequence[float], hops: int, threshold: float,
+    parent_of: Callable[[str], str | None] | None,
 ) -> EvaluationReport:
     gold = held.gold
-    subjects, objects = {a for a, _ in gold}, {c for _, c in gold}
-
-    def known(pair: Pair) -> bool:
-        return pair[0] in subjects and pair[1] in objects
-
-    pivots = naive_by_pivot(held.rest, held.frameworks, known)
+    pivots = naive_by_pivot(held.rest, held.frameworks, GoldProjection(gold, parent_of))
     all_naive = {p for pairs in pivots.values() for p in pairs}
     definite_pairs = {}
     for pair, row in held.rows:
         relation = getattr(row.result, "relation", None)
-        if isinstance(relation, Relation):
+        # A definite relation to an item beneath the gold's control is not one to the control: it is
+        # ranked like any pair, not scored as definite.
+        direct = any(orient(a, c, held.frameworks) == pair for a, c in row.members)
+        if isinstance(relation, Relation) and direct:
             a_is_subject = framework_from_iri(row.subject) == held.frameworks[0]
             definite_pairs[pair] = relation if a_is_subject else relation.inverse
     overlapping = {p for p, rel in definite_pairs.items() if rel is not Relation.NOT_RELATED}
@@ -151,7 +154,8 @@ def evaluate(
     model = fit_model(inputs, exclude=[set_iri])
     held = hold_out(inputs, set_iri)
     probabilities = model.predict(held.matrix()).tolist() if held.rows else []
-    return _report(set_iri.rsplit("/", 1)[-1], held, model.trained_on, probabilities, max_hops, model.threshold)
+    return _report(set_iri.rsplit("/", 1)[-1], held, model.trained_on, probabilities, max_hops, model.threshold,
+                   parent_of)
 
 
 def evaluate_gold(
@@ -181,4 +185,4 @@ def evaluate_gold(
     rows = score_pairs(inputs, result, oriented, frameworks)
     held = HeldOut(name, frameworks, oriented, rows, [int(p in oriented) for p, _ in rows], result, rest)
     probabilities = model.predict(held.matrix()).tolist() if rows else []
-    return _report(name, held, model.trained_on, probabilities, max_hops, model.threshold)
+    return _report(name, held, model.trained_on, probabilities, max_hops, model.threshold, parent_of)

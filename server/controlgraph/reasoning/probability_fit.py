@@ -23,6 +23,7 @@ from controlgraph.reasoning.chain_results import CandidateLink, CompositionResul
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.forked_map import forked_map
+from controlgraph.reasoning.gold_projection import MAX_LEVELS, GoldProjection
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
 from controlgraph.reasoning.probability_model import DEFAULT_THRESHOLD, Matrix, ProbabilityModel
 from controlgraph.vocabulary import Relation
@@ -110,24 +111,40 @@ def eligible_sets(edges: Sequence[AssertedMapping]) -> list[str]:
 def score_pairs(
     inputs: ScoringInputs, result: CompositionResult, gold: set[Pair], frameworks: tuple[str, str]
 ) -> list[tuple[Pair, PairRow]]:
-    """Rows of ``result`` between the two frameworks, among controls ``gold`` names, one per member pair."""
-    subjects = {a for a, _ in gold}
-    objects = {c for _, c in gold}
+    """Rows of ``result`` between the two frameworks, one per pair as ``gold`` names it.
+
+    A pair to an item beneath a control the gold maps stands for that control (:class:`GoldProjection`):
+    a publisher mapping at the level of SOC 2's criteria is asked about CC6.1, whatever point of focus the
+    chains reach. A pair found as it is named wins; among pairs lifted to the same one, the row with the
+    strongest evidence (:func:`_evidence`).
+    """
+    project = GoldProjection(gold, inputs.parent_of)
     features = PairFeatures(result, inputs.texts, inputs.parent_of)
 
     def keep(a: str, c: str) -> bool:
         pair = orient(a, c, frameworks)
-        return pair is not None and pair[0] in subjects and pair[1] in objects
+        return pair is not None and project(pair) is not None
 
-    out: list[tuple[Pair, PairRow]] = []
-    seen: set[Pair] = set()
+    chosen: dict[Pair, tuple[bool, tuple[float, ...], PairRow]] = {}
     for row in features.rows(keep):
         for a, c in row.members:
             pair = orient(a, c, frameworks)
-            if pair is not None and pair not in seen:
-                seen.add(pair)
-                out.append((pair, row))
-    return out
+            named = project(pair) if pair is not None else None
+            if named is None:
+                continue
+            direct = pair == named
+            held = chosen.get(named)
+            if held is None or (not held[0] and (direct or _evidence(row) > held[1])):
+                chosen[named] = (direct, _evidence(row), row)
+    return [(pair, row) for pair, (_, _, row) in chosen.items()]
+
+
+_EVIDENCE = tuple(FEATURES.index(name) for name in ("definite", "proven_overlap", "pivot_walk", "chains", "lexical"))
+
+
+def _evidence(row: PairRow) -> tuple[float, ...]:
+    """How strongly a row's chains join its pair, for choosing among pairs lifted to one (most first)."""
+    return tuple(row.values[i] for i in _EVIDENCE)
 
 
 def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ()) -> HeldOut:
@@ -144,18 +161,19 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
         and {framework_from_iri(e.subject), framework_from_iri(e.object)} != pair
     ]
     gold = gold_pairs(held, frameworks)
-    if not _connected(rest, frameworks) or not _touched(rest, gold):  # no chain can join them: nothing to compose
+    # No chain can join them: nothing to compose.
+    if not _connected(rest, frameworks) or not _touched(rest, GoldProjection(gold, inputs.parent_of)):
         return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
     result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
 
 
-def _touched(edges: Sequence[AssertedMapping], gold: Collection[Pair]) -> bool:
-    """True when some subject and some object of ``gold`` have a mapping left: a control with none
-    is in no chain, so without both no row can be found."""
+def _touched(edges: Sequence[AssertedMapping], gold: GoldProjection) -> bool:
+    """True when some subject and some object of the gold (or an item beneath one) have a mapping left: a
+    control with none is in no chain, so without both no row can be found."""
     ends = {e.subject for e in edges} | {e.object for e in edges}
-    return any(a in ends for a, _ in gold) and any(c in ends for _, c in gold)
+    return any(gold.subject(e) is not None for e in ends) and any(gold.object(e) is not None for e in ends)
 
 
 def _connected(edges: Sequence[AssertedMapping], frameworks: tuple[str, str]) -> bool:
@@ -183,8 +201,18 @@ def inputs_digest(inputs: ScoringInputs, exclude: Collection[str] = (), l2: floa
     h.update(repr((inputs.texts.digest(), inputs.max_hops, FEATURES, sorted(exclude), l2, MIN_SET_PAIRS)).encode())
     if inputs.parent_of is not None:
         controls = sorted({e.subject for e in inputs.edges} | {e.object for e in inputs.edges})
-        h.update(repr([(c, inputs.parent_of(c)) for c in controls]).encode())
+        # Every ancestor: a pair is scored at the level its gold maps at (GoldProjection).
+        h.update(repr([(c, _ancestors(inputs.parent_of, c)) for c in controls]).encode())
     return h.hexdigest()
+
+
+def _ancestors(parent_of: Callable[[str], str | None], control: str) -> list[str]:
+    out: list[str] = []
+    current = parent_of(control)
+    while current is not None and current not in out and len(out) < MAX_LEVELS:
+        out.append(current)
+        current = parent_of(current)
+    return out
 
 
 @dataclass(frozen=True)
