@@ -76,8 +76,7 @@ from controlgraph.importers.ccm_references import (
     ParsedReference,
     is_placeholder,
     latin_lookalikes,
-    parse_csf_reference,
-    parse_iso_reference,
+    parse_reference,
 )
 from controlgraph.importers.context import GraphContext, ImportOptions
 from controlgraph.importers.dataset_builder import GAP_LEVEL, READING, STATEMENT, DatasetBuilder
@@ -374,7 +373,7 @@ def _read_mapping_row(
         if gap == "Full Gap":
             builder.reject(where, raw, "reference listed under gap level Full Gap contradicts it; not mapped")
             continue
-        parsed = parse_csf_reference(raw, fixed_slug) if style == "csf" and fixed_slug else parse_iso_reference(raw)
+        parsed = parse_reference(raw, style, fixed_slug)
         found = _add_pairs(where, raw, cid, gap, addendum, parsed, builder, context, pairs)
         if found is None:
             complete = False

@@ -27,6 +27,12 @@ decides the framework:
   comment; a control that overlaps a point of an item overlaps the item), and ranges
   (``A.18.1.1-to-5`` -> ``A.18.1.1`` ... ``A.18.1.5``).
 
+SP 800-53 references (folder ``NIST_800_53_rev5``, read when the graph holds ``nist-sp-800-53-rev5``):
+``AC-2``, ``AC-2(1)``, and runs of enhancements ``SA-8(29)-(33)`` (expanded, repaired).
+AICPA trust services criteria (folder ``AICPA_TSC_2017``, read when the graph holds
+``soc2-2017-rev-2022``): ``CC6.1``, ``A1.2``, ``C1.1``, ``PI1.1``, ``P4.2``, the criterion itself (its points
+of focus, which SOC 2 libraries number beneath it, are not named).
+
 ``No Mapping`` (any case) is the bundle's placeholder for "no counterpart" (gap level Full Gap):
 it yields no mapping, and in particular no ``not-related`` one (not mapped is not unrelated).
 """
@@ -37,6 +43,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from controlgraph.importers.oscal_tree import sp800_53_notation
 
 ISO_SLUGS = {
     "27001": "iso27001-2013",
@@ -50,6 +58,9 @@ TARGET_FOLDERS: dict[str, tuple[str, str | None]] = {
     "NIST_CSF_v2.0": ("csf", "nist-csf-2.0"),
     "NIST_CSF_v1.1": ("csf", "nist-csf-1.1"),
     "ISO27001_02-17-18": ("iso", None),
+    # Read when the framework is in the graph (imported: CISO Assistant's library, NIST's OSCAL catalog).
+    "NIST_800_53_rev5": ("sp800-53", "nist-sp-800-53-rev5"),
+    "AICPA_TSC_2017": ("tsc", "soc2-2017-rev-2022"),
 }
 
 # Greek capitals (and omicron) that look like Latin letters: the bundle spells one gap level
@@ -93,6 +104,57 @@ def parse_csf_reference(raw: str, slug: str) -> ParsedReference:
         parsed.repairs.append(f"CSF identifier {raw!r} normalised to {notation!r}")
     parsed.targets.append((slug, notation))
     return parsed
+
+
+_SP800_53_RANGE = re.compile(r"^(?P<base>[A-Za-z]{2}-\d+)\s*\((?P<first>\d+)\)\s*-\s*\((?P<last>\d+)\)$")
+
+
+def parse_sp800_53_reference(raw: str, slug: str) -> ParsedReference:
+    """``AC-2``, ``AC-2(1)``, and a run of enhancements ``SA-8(29)-(33)`` (each of them)."""
+    text = raw.strip()
+    parsed = ParsedReference()
+    ranged = _SP800_53_RANGE.match(text)
+    if ranged is not None:
+        first, last = int(ranged["first"]), int(ranged["last"])
+        if not 0 < first < last <= first + 40:
+            parsed.rejected = f"range {text!r} does not read as a short ascending run of enhancements"
+            return parsed
+        items = [f"{ranged['base']}({n})" for n in range(first, last + 1)]
+        parsed.repairs.append(f"range {text!r} expanded to {', '.join(items)}")
+    else:
+        items = [text]
+    for item in items:
+        notation = sp800_53_notation(item)
+        if notation is None:
+            parsed.rejected = "not an SP 800-53 control or enhancement identifier"
+            return parsed
+        parsed.targets.append((slug, notation))
+    return parsed
+
+
+_TSC = re.compile(r"^(?P<series>CC|PI|A|C|P)\s*(?P<number>\d+\.\d+)$", re.IGNORECASE)
+
+
+def parse_tsc_reference(raw: str, slug: str) -> ParsedReference:
+    """An AICPA trust services criterion, ``CC6.1`` or ``PI1.2``: the criterion, as SOC 2 libraries number it."""
+    parsed = ParsedReference()
+    match = _TSC.match(raw.strip())
+    if match is None:
+        parsed.rejected = "not a trust services criterion (CC, A, C, PI or P and a number such as 6.1)"
+        return parsed
+    parsed.targets.append((slug, f"{match['series'].upper()}{match['number']}"))
+    return parsed
+
+
+def parse_reference(raw: str, style: str, slug: str | None) -> ParsedReference:
+    """One reference of a mapping folder read in that folder's style (:data:`TARGET_FOLDERS`)."""
+    if slug is not None and style == "csf":
+        return parse_csf_reference(raw, slug)
+    if slug is not None and style == "sp800-53":
+        return parse_sp800_53_reference(raw, slug)
+    if slug is not None and style == "tsc":
+        return parse_tsc_reference(raw, slug)
+    return parse_iso_reference(raw)
 
 
 _ISO_PREFIX = re.compile(r"^(?P<std>270(?:01|02|17|18))\s*(?P<sep>:|-)?\s*(?P<rest>.+)$")
@@ -164,7 +226,7 @@ def reference_pairs(mapping_folder: Path, target: str | None = None) -> list[tup
         for raw in row["references"]:
             if is_placeholder(raw):
                 continue
-            parsed = parse_csf_reference(raw, slug) if style == "csf" and slug else parse_iso_reference(raw)
+            parsed = parse_reference(raw, style, slug)
             pairs += [(f"csa-ccm-4:{row['control_id']}", f"{framework}:{notation}")
                       for framework, notation in parsed.targets if target in (None, framework)]
     return pairs
