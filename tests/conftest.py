@@ -175,7 +175,7 @@ class OxigraphServer:
         import sys
         import time
 
-        import httpx
+        from serving import answers
 
         binary = Path(sys.executable).parent / "oxigraph"
         with socket.socket() as probe:
@@ -188,11 +188,8 @@ class OxigraphServer:
         )
         deadline = time.monotonic() + 20
         while True:
-            try:
-                if httpx.get(f"{self.url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
+            if answers(self.url, "/query", {"query": "ASK {}"}, timeout=1):
+                return
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(f"oxigraph serve did not start on {self.url}")

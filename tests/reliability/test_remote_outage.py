@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from controlgraph.settings import Settings
 from controlgraph.web.app import create_app
+from serving import answers
 
 SATISFIERS = '{ satisfiers(of: "nist-csf-2.0:PR.AA-01") { ... on SatisfiersPayload { satisfiers { totalCount } } } }'
 FAIL_FAST_SECONDS = 3.0
@@ -79,10 +80,7 @@ def test_store_outage_answers_503_fast_then_recovers(shipped_oxigraph_process) -
 
 
 def _answers(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+    return answers(url, "/query", {"query": "ASK {}"}, timeout=1)
 
 
 def _wait_for(condition: Callable[[], bool], message: str, seconds: float = 60) -> None:
