@@ -48,7 +48,7 @@ from controlgraph.store.graph_changes import (
 )
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
-from controlgraph.store.snapshot_copies import SharedCapture, SnapshotCopies
+from controlgraph.store.snapshot_copies import COPY_BATCH, SharedCapture, SnapshotCopies
 from controlgraph.store.tenancy import PUBLIC
 from controlgraph.store.write_ahead_log import WriteAheadLog
 from controlgraph.vocabulary import TENANT_GRAPH
@@ -167,13 +167,14 @@ class EmbeddedStore:
             for q in self._store.quads_for_pattern(ox.NamedNode(subject), None, None, name)
         ]
 
-    def in_memory_copy(self, graphs: Sequence[str], batch: int = 2_000,
+    def in_memory_copy(self, graphs: Sequence[str], batch: int = COPY_BATCH,
                        between_batches: Callable[[], object] | None = None,
                        files: SnapshotCopies | None = None) -> EmbeddedStore:
         """A new in-memory store holding ``graphs``: quads go straight from store to store, in batches.
 
-        pyoxigraph holds the GIL for a whole ``extend``: batches keep a copy taken on a background thread
-        from stalling the others, and ``between_batches`` may hold it back (e.g. while a query runs). With
+        pyoxigraph holds the GIL for a whole ``extend``: batches (:data:`COPY_BATCH`) keep a copy taken on a
+        background thread from stalling the others, and ``between_batches`` may hold it back (e.g. while a
+        query runs). With
         ``files``, a store opened on a read snapshot shares the copy with other processes through a file
         (:mod:`controlgraph.store.snapshot_copies`: loading it costs a third of reading RocksDB).
         """
