@@ -46,6 +46,7 @@ def test_evaluation_scores_pairs_to_points_of_focus_as_their_criterion() -> None
     report = evaluate_gold(_edges(), gold, "gold", parent_of=PARENTS.get, max_hops=3)
     # X-1 reaches Y1 only through its two points of focus: one pair, not two, and it is the gold one.
     assert (report.inferred.found, report.inferred.correct) == (2, 2)
+    assert report.lifted_pairs == 1 and report.to_json()["lifted_pairs"] == 1
     assert (report.naive_all.found, report.naive_all.correct) == (2, 2)
     without_tree = evaluate_gold(_edges(), gold, "gold", parent_of=None, max_hops=3)
-    assert (without_tree.inferred.found, without_tree.inferred.correct) == (1, 1)
+    assert (without_tree.inferred.found, without_tree.inferred.correct, without_tree.lifted_pairs) == (1, 1, 0)

@@ -49,6 +49,8 @@ class EvaluationReport:
     naive_by_pivot: dict[str, Scores] = field(default_factory=dict)
     model_trained_on: dict[str, int] = field(default_factory=dict)
     max_hops: int = 3
+    # Inferred pairs scored as the gold names them, lifted from an item beneath (GoldProjection).
+    lifted_pairs: int = 0
 
     @property
     def best_naive(self) -> Scores:
@@ -69,6 +71,7 @@ class EvaluationReport:
             "naive_all_pivots": self.naive_all.to_json(),
             "naive_by_pivot": {k: v.to_json() for k, v in self.naive_by_pivot.items()},
             "model_trained_on": self.model_trained_on,
+            "lifted_pairs": self.lifted_pairs,
         }
 
 
@@ -105,11 +108,13 @@ def _report(
     pivots = naive_by_pivot(held.rest, held.frameworks, GoldProjection(gold, parent_of))
     all_naive = {p for pairs in pivots.values() for p in pairs}
     definite_pairs = {}
+    lifted = 0
     for pair, row in held.rows:
         relation = getattr(row.result, "relation", None)
         # A definite relation to an item beneath the gold's control is not one to the control: it is
         # ranked like any pair, not scored as definite.
         direct = any(orient(a, c, held.frameworks) == pair for a, c in row.members)
+        lifted += not direct
         if isinstance(relation, Relation) and direct:
             a_is_subject = framework_from_iri(row.subject) == held.frameworks[0]
             definite_pairs[pair] = relation if a_is_subject else relation.inverse
@@ -135,6 +140,7 @@ def _report(
         naive_by_pivot={k: scores(v, gold) for k, v in sorted(pivots.items()) if v},
         model_trained_on=model_sets,
         max_hops=hops,
+        lifted_pairs=lifted,
     )
 
 

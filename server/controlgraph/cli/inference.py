@@ -79,6 +79,9 @@ def _echo_report(r: EvaluationReport) -> None:
     click.echo(_line("definite relations", r.definite)
                + f"  (relation agrees: {r.definite_relation_agreement})")
     click.echo(_line("all inferred pairs, unranked", r.inferred))
+    if r.lifted_pairs:
+        click.echo(f"  ({r.lifted_pairs} of them inferred to an item beneath a control the gold names, scored "
+                   "as that control; naive chaining likewise)")
     click.echo(_line(f"probability >= {rk.default_threshold:.2f} (operating)", rk.at_default))
     click.echo(_line(f"best threshold ({rk.best_threshold:.2f})", rk.at_best))
     click.echo(_line("naive two-hop, all pivots", r.naive_all))
