@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,6 +107,21 @@ def parse_csf_reference(raw: str, slug: str) -> ParsedReference:
     return parsed
 
 
+def _expanded(text: str, ranged: re.Match[str] | None, parsed: ParsedReference, longest: int,
+              item: Callable[[str, int], str], what: str) -> list[str] | None:
+    """The items of a run from ``first`` to ``last`` (a repair), ``[text]`` when it is not a run; None (and
+    ``parsed`` rejected) when it does not read as a short ascending one."""
+    if ranged is None:
+        return [text]
+    first, last = int(ranged["first"]), int(ranged["last"])
+    if not 0 < first < last <= first + longest:
+        parsed.rejected = f"range {text!r} does not read as a short ascending {what}"
+        return None
+    items = [item(ranged["base"], n) for n in range(first, last + 1)]
+    parsed.repairs.append(f"range {text!r} expanded to {', '.join(items)}")
+    return items
+
+
 _SP800_53_RANGE = re.compile(r"^(?P<base>[A-Za-z]{2}-\d+)\s*\((?P<first>\d+)\)\s*-\s*\((?P<last>\d+)\)$")
 
 
@@ -113,17 +129,9 @@ def parse_sp800_53_reference(raw: str, slug: str) -> ParsedReference:
     """``AC-2``, ``AC-2(1)``, and a run of enhancements ``SA-8(29)-(33)`` (each of them)."""
     text = raw.strip()
     parsed = ParsedReference()
-    ranged = _SP800_53_RANGE.match(text)
-    if ranged is not None:
-        first, last = int(ranged["first"]), int(ranged["last"])
-        if not 0 < first < last <= first + 40:
-            parsed.rejected = f"range {text!r} does not read as a short ascending run of enhancements"
-            return parsed
-        items = [f"{ranged['base']}({n})" for n in range(first, last + 1)]
-        parsed.repairs.append(f"range {text!r} expanded to {', '.join(items)}")
-    else:
-        items = [text]
-    for item in items:
+    items = _expanded(text, _SP800_53_RANGE.match(text), parsed, 40, lambda base, n: f"{base}({n})",
+                      "run of enhancements")
+    for item in items or ():
         notation = sp800_53_notation(item)
         if notation is None:
             parsed.rejected = "not an SP 800-53 control or enhancement identifier"
@@ -177,16 +185,8 @@ def parse_iso_reference(raw: str) -> ParsedReference:
         rest = points["item"].strip()
         parsed.points = points["points"].strip().lstrip(".")
         parsed.repairs.append(f"list point(s) {parsed.points} of {rest} mapped to the item {rest} itself")
-    items = [rest]
-    ranged = _RANGE.match(rest)
-    if ranged is not None:
-        first, last = int(ranged["first"]), int(ranged["last"])
-        if not 0 < first < last <= first + 20:
-            parsed.rejected = f"range {rest!r} does not read as a short ascending range"
-            return parsed
-        items = [f"{ranged['base']}{n}" for n in range(first, last + 1)]
-        parsed.repairs.append(f"range {rest!r} expanded to {', '.join(items)}")
-    for item in items:
+    items = _expanded(rest, _RANGE.match(rest), parsed, 20, lambda base, n: f"{base}{n}", "range")
+    for item in items or ():
         notation = _iso_notation(std, item, parsed)
         if notation is None:
             return parsed
