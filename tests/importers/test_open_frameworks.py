@@ -179,3 +179,23 @@ def test_ccm_bundle_maps_to_sp800_53_and_soc2_once_they_are_in_the_graph(store: 
     # CISO Assistant numbers the processing-integrity criteria PP1.x, AICPA PI1.x: not guessed, reported.
     unknown = {i.value for i in dataset.rejected if f"{SOC2} has no item" in i.reason}
     assert "PI1.2" in unknown and all(v.startswith("PI") for v in unknown), unknown
+
+
+def test_a_ciso_mapping_library_between_imported_frameworks_reads_as_gold(store: Any, ciso: Path) -> None:
+    from controlgraph.importers.gold_sets import read_gold
+    from controlgraph.reasoning.inputs import shared_graphs
+
+    context = GraphContext.from_store(store)
+    assert SOC2 in context.frameworks  # imported by the tests above
+    known = {t.subject.value for t in shared_graphs({g: store.graph_triples(g) for g in store.graph_names()})
+             if t.predicate.value == SKOS + "inScheme"}
+    urns = {urn: min(iris.values()) for urn, iris in context.urns.items()}
+    path = ciso / "mapping-soc2-2017-rev-2022-to-iso27001-2022.yaml"
+    gold = read_gold(path, known, urns=urns)
+    # Every requirement node named by URN, as the importer named it (CC6.1.1 from ...:cc6.1.1); the library
+    # states each of its 1,405 pairs in both directions.
+    assert (gold.rows, gold.unresolved) == (2810, 0)
+    assert len({tuple(sorted(pair)) for pair in gold.pairs}) == 1405
+    assert (control_iri(SOC2, "CC6.1.1"), control_iri("iso27001-2022", "A.5.13")) in gold.pairs
+    # Without the graph's registry SOC 2's URN names no framework the reader knows.
+    assert read_gold(path, known).pairs == set()

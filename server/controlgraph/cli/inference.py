@@ -41,7 +41,9 @@ def evaluate_command(
     with exit_on_error():
         if not held_out and not gold_files:
             raise InputError("give --hold-out SET or --gold FILE (or several)")
-        from controlgraph.importers.gold_sets import read_gold  # the importers load only when a gold file is read
+        # The importers load only when a gold file is read.
+        from controlgraph.importers.context import GraphContext
+        from controlgraph.importers.gold_sets import read_gold
 
         pair = tuple(frameworks.split(",")) if frameworks else None
         if pair is not None and len(pair) != 2:
@@ -53,8 +55,11 @@ def evaluate_command(
         hops = max_hops or ctx.settings.max_hops
         reports = [evaluate(edges, h, texts=texts, parent_of=parents.get, max_hops=hops) for h in held_out]
         known = set(titles) | {e.subject for e in edges} | {e.object for e in edges}
+        # The URN registry of imported CISO Assistant libraries, for a CISO Assistant gold file.
+        registry = GraphContext.from_store(store).urns if gold_files else {}
+        urns = {urn: min(iris.values()) for urn, iris in registry.items()}
         for path in gold_files:
-            gold = read_gold(path, known, pair)  # type: ignore[arg-type]
+            gold = read_gold(path, known, pair, urns)  # type: ignore[arg-type]
             if not gold.pairs:
                 raise NotFound(f"{path}: none of its {gold.rows} rows names two controls the graph knows")
             reports.append(evaluate_gold(edges, gold.pairs, path.name, texts=texts, parent_of=parents.get,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
 from controlgraph.importers.ciso_yaml import FRAMEWORK_SLUGS, item_notation
-from controlgraph.vocabulary import CONTROL, control_iri, parse_control_ref
+from controlgraph.vocabulary import CONTROL, FRAMEWORK, control_iri, parse_control_ref
 
 Pair = tuple[str, str]
 _NOT_RELATED = {"not-related", "no-relationship", "notrelated", "cg:notrelated", "skos:nomatch", "semapv:nomatch"}
@@ -77,7 +77,11 @@ def _key(notation: str) -> str:
     return re.sub(r"[^a-z0-9]+", ".", notation.lower()).strip(".")
 
 
-def read_gold(path: Path, known: Iterable[str], frameworks: tuple[str, str] | None = None) -> GoldSet:
+def read_gold(path: Path, known: Iterable[str], frameworks: tuple[str, str] | None = None,
+              urns: Mapping[str, str] | None = None) -> GoldSet:
+    """The gold pairs of ``path`` among the controls ``known``. ``urns``: the graph's URN registry (source
+    URN, lower case -> the framework or control IRI it names), so a CISO Assistant mapping library between
+    frameworks imported from CISO Assistant libraries resolves as the importer resolves it."""
     resolver = Resolver(known)
     name = path.name.lower()
     try:
@@ -89,7 +93,7 @@ def read_gold(path: Path, known: Iterable[str], frameworks: tuple[str, str] | No
     elif name.endswith(".tsv"):
         rows = _sssom_rows(path, text)
     elif name.endswith((".yaml", ".yml")):
-        rows = _ciso_rows(path, text)
+        rows = _ciso_rows(path, text, urns or {})
     elif name.endswith(".json"):
         if frameworks is None:
             raise InputError(f"{path}: an OSCAL mapping collection needs --frameworks SUBJECT,OBJECT")
@@ -146,27 +150,38 @@ def _sssom_rows(path: Path, text: str) -> list[Row]:
     ]
 
 
-def _ciso_rows(path: Path, text: str) -> list[Row]:
+def _ciso_rows(path: Path, text: str, urns: Mapping[str, str]) -> list[Row]:
     library = load_plain_yaml(text, path=str(path), what="a CISO Assistant mapping library")
     sets = ((library or {}).get("objects") or {}).get("requirement_mapping_sets") or []
     if not sets and isinstance((library or {}).get("objects", {}).get("requirement_mapping_set"), dict):
         sets = [library["objects"]["requirement_mapping_set"]]
     rows: list[Row] = []
     for mapping_set in sets:
-        source = FRAMEWORK_SLUGS.get(str(mapping_set.get("source_framework_urn")))
-        target = FRAMEWORK_SLUGS.get(str(mapping_set.get("target_framework_urn")))
+        source = _ciso_framework(str(mapping_set.get("source_framework_urn")), urns)
+        target = _ciso_framework(str(mapping_set.get("target_framework_urn")), urns)
         for m in mapping_set.get("requirement_mappings") or []:
             rows.append((
-                _ciso_item(source, str(m.get("source_requirement_urn", ""))),
-                _ciso_item(target, str(m.get("target_requirement_urn", ""))),
+                _ciso_item(source, str(m.get("source_requirement_urn", "")), urns),
+                _ciso_item(target, str(m.get("target_requirement_urn", "")), urns),
                 str(m.get("relationship", "")),
             ))
     return rows
 
 
-def _ciso_item(slug: str | None, urn: str) -> tuple[str | None, str]:
+def _ciso_framework(urn: str, urns: Mapping[str, str]) -> str | None:
+    """The slug of a framework URN: the graph's registry (an imported library), else the shipped catalogs'."""
+    iri = urns.get(urn.strip().lower())
+    if iri is not None and iri.startswith(FRAMEWORK):
+        return iri[len(FRAMEWORK):]
+    return FRAMEWORK_SLUGS.get(urn.strip())
+
+
+def _ciso_item(slug: str | None, urn: str, urns: Mapping[str, str]) -> tuple[str | None, str]:
     if slug is None:
         return None, ""
+    registered = urns.get(urn.strip().lower())
+    if registered is not None and registered.startswith(CONTROL):
+        return slug, registered  # the control IRI the import registered for this requirement node
     notation, _ = item_notation(slug, urn.rsplit(":", 1)[-1])
     return slug, notation or ""
 
