@@ -56,10 +56,10 @@ def evaluate_command(
         reports = [evaluate(edges, h, texts=texts, parent_of=parents.get, max_hops=hops) for h in held_out]
         known = set(titles) | {e.subject for e in edges} | {e.object for e in edges}
         # The URN registry of imported CISO Assistant libraries, for a CISO Assistant gold file.
-        registry = GraphContext.from_store(store).urns if gold_files else {}
-        urns = {urn: min(iris.values()) for urn, iris in registry.items()}
+        context = GraphContext.from_store(store) if gold_files else GraphContext()
         for path in gold_files:
-            gold = read_gold(path, known, pair, urns)  # type: ignore[arg-type]
+            gold = read_gold(path, known, pair,  # type: ignore[arg-type]
+                             lambda urn: context.resolve_urn(urn, ignoring=""))
             if not gold.pairs:
                 raise NotFound(f"{path}: none of its {gold.rows} rows names two controls the graph knows")
             reports.append(evaluate_gold(edges, gold.pairs, path.name, texts=texts, parent_of=parents.get,

@@ -137,14 +137,18 @@ def _provenance(path: Path, library: dict[str, Any]) -> Provenance:
     )
 
 
+def framework_slug_of(urn: str, registered: str | None) -> str | None:
+    """The slug a framework URN names: the IRI the graph's registry gives it (``registered``), else the
+    shipped catalogs' URNs."""
+    if registered is not None and registered.startswith(FRAMEWORK):
+        return registered[len(FRAMEWORK):]
+    return FRAMEWORK_SLUGS.get(urn.strip())
+
+
 def _registered_slug(urn: Any, context: GraphContext, builder: DatasetBuilder) -> str | None:
-    """The slug a framework URN names: the graph's registry first, then the shipped catalogs' URNs."""
     if not isinstance(urn, str):
         return None
-    iri = context.resolve_urn(urn, ignoring=builder.graph)
-    if iri is not None and iri.startswith(FRAMEWORK):
-        return iri[len(FRAMEWORK):]
-    return FRAMEWORK_SLUGS.get(urn.strip())
+    return framework_slug_of(urn, context.resolve_urn(urn, ignoring=builder.graph))
 
 
 def _slug_of(urn: Any, where: str, context: GraphContext, builder: DatasetBuilder) -> str:

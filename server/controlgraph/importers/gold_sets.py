@@ -22,15 +22,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from controlgraph.data.safe_yaml import load_plain_yaml
 from controlgraph.errors import InputError
-from controlgraph.importers.ciso_yaml import FRAMEWORK_SLUGS, item_notation
-from controlgraph.vocabulary import CONTROL, FRAMEWORK, control_iri, parse_control_ref
+from controlgraph.importers.ciso_yaml import framework_slug_of, item_notation
+from controlgraph.vocabulary import CONTROL, control_iri, parse_control_ref
 
 Pair = tuple[str, str]
 _NOT_RELATED = {"not-related", "no-relationship", "notrelated", "cg:notrelated", "skos:nomatch", "semapv:nomatch"}
@@ -78,10 +78,11 @@ def _key(notation: str) -> str:
 
 
 def read_gold(path: Path, known: Iterable[str], frameworks: tuple[str, str] | None = None,
-              urns: Mapping[str, str] | None = None) -> GoldSet:
-    """The gold pairs of ``path`` among the controls ``known``. ``urns``: the graph's URN registry (source
-    URN, lower case -> the framework or control IRI it names), so a CISO Assistant mapping library between
-    frameworks imported from CISO Assistant libraries resolves as the importer resolves it."""
+              resolve_urn: Callable[[str], str | None] | None = None) -> GoldSet:
+    """The gold pairs of ``path`` among the controls ``known``. ``resolve_urn``: the graph's URN registry (a
+    source URN -> the framework or control IRI it names, ``GraphContext.resolve_urn``), so a CISO Assistant
+    mapping library between frameworks imported from CISO Assistant libraries resolves as the importer
+    resolves it."""
     resolver = Resolver(known)
     name = path.name.lower()
     try:
@@ -93,7 +94,7 @@ def read_gold(path: Path, known: Iterable[str], frameworks: tuple[str, str] | No
     elif name.endswith(".tsv"):
         rows = _sssom_rows(path, text)
     elif name.endswith((".yaml", ".yml")):
-        rows = _ciso_rows(path, text, urns or {})
+        rows = _ciso_rows(path, text, resolve_urn or (lambda _: None))
     elif name.endswith(".json"):
         if frameworks is None:
             raise InputError(f"{path}: an OSCAL mapping collection needs --frameworks SUBJECT,OBJECT")
@@ -150,36 +151,28 @@ def _sssom_rows(path: Path, text: str) -> list[Row]:
     ]
 
 
-def _ciso_rows(path: Path, text: str, urns: Mapping[str, str]) -> list[Row]:
+def _ciso_rows(path: Path, text: str, resolve_urn: Callable[[str], str | None]) -> list[Row]:
     library = load_plain_yaml(text, path=str(path), what="a CISO Assistant mapping library")
     sets = ((library or {}).get("objects") or {}).get("requirement_mapping_sets") or []
     if not sets and isinstance((library or {}).get("objects", {}).get("requirement_mapping_set"), dict):
         sets = [library["objects"]["requirement_mapping_set"]]
     rows: list[Row] = []
     for mapping_set in sets:
-        source = _ciso_framework(str(mapping_set.get("source_framework_urn")), urns)
-        target = _ciso_framework(str(mapping_set.get("target_framework_urn")), urns)
+        source, target = (framework_slug_of(urn, resolve_urn(urn)) for urn in (
+            str(mapping_set.get("source_framework_urn")), str(mapping_set.get("target_framework_urn"))))
         for m in mapping_set.get("requirement_mappings") or []:
             rows.append((
-                _ciso_item(source, str(m.get("source_requirement_urn", "")), urns),
-                _ciso_item(target, str(m.get("target_requirement_urn", "")), urns),
+                _ciso_item(source, str(m.get("source_requirement_urn", "")), resolve_urn),
+                _ciso_item(target, str(m.get("target_requirement_urn", "")), resolve_urn),
                 str(m.get("relationship", "")),
             ))
     return rows
 
 
-def _ciso_framework(urn: str, urns: Mapping[str, str]) -> str | None:
-    """The slug of a framework URN: the graph's registry (an imported library), else the shipped catalogs'."""
-    iri = urns.get(urn.strip().lower())
-    if iri is not None and iri.startswith(FRAMEWORK):
-        return iri[len(FRAMEWORK):]
-    return FRAMEWORK_SLUGS.get(urn.strip())
-
-
-def _ciso_item(slug: str | None, urn: str, urns: Mapping[str, str]) -> tuple[str | None, str]:
+def _ciso_item(slug: str | None, urn: str, resolve_urn: Callable[[str], str | None]) -> tuple[str | None, str]:
     if slug is None:
         return None, ""
-    registered = urns.get(urn.strip().lower())
+    registered = resolve_urn(urn)
     if registered is not None and registered.startswith(CONTROL):
         return slug, registered  # the control IRI the import registered for this requirement node
     notation, _ = item_notation(slug, urn.rsplit(":", 1)[-1])

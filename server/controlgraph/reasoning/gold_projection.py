@@ -22,6 +22,16 @@ Pair = tuple[str, str]
 MAX_LEVELS = 12
 
 
+def ancestors(parent_of: Callable[[str], str | None], control: str) -> list[str]:
+    """``control``'s parent, its parent's, and so on (at most :data:`MAX_LEVELS`, a cycle ends the line)."""
+    out: list[str] = []
+    current = parent_of(control)
+    while current is not None and current != control and current not in out and len(out) < MAX_LEVELS:
+        out.append(current)
+        current = parent_of(current)
+    return out
+
+
 class GoldProjection:
     """Lift pairs to the controls a gold set names on each side (see the module docstring)."""
 
@@ -33,20 +43,11 @@ class GoldProjection:
 
     def _lift(self, control: str, subject_side: bool) -> str | None:
         key = (control, subject_side)
-        if key in self._lifted:
-            return self._lifted[key]
-        named = self.subjects if subject_side else self.objects
-        found: str | None = None
-        current: str | None = control
-        for _ in range(MAX_LEVELS):
-            if current is None:
-                break
-            if current in named:
-                found = current
-                break
-            current = self._parent_of(current) if self._parent_of is not None else None
-        self._lifted[key] = found
-        return found
+        if key not in self._lifted:
+            named = self.subjects if subject_side else self.objects
+            line = [control, *ancestors(self._parent_of, control)] if self._parent_of is not None else [control]
+            self._lifted[key] = next((c for c in line if c in named), None)
+        return self._lifted[key]
 
     def subject(self, control: str) -> str | None:
         """``control`` or its nearest ancestor among the gold's subjects."""

@@ -23,7 +23,7 @@ from controlgraph.reasoning.chain_results import CandidateLink, CompositionResul
 from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_iri
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.forked_map import forked_map
-from controlgraph.reasoning.gold_projection import MAX_LEVELS, GoldProjection
+from controlgraph.reasoning.gold_projection import GoldProjection, ancestors
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
 from controlgraph.reasoning.probability_model import DEFAULT_THRESHOLD, Matrix, ProbabilityModel
 from controlgraph.vocabulary import Relation
@@ -132,10 +132,10 @@ def score_pairs(
             named = project(pair) if pair is not None else None
             if named is None:
                 continue
-            direct = pair == named
+            direct, evidence = pair == named, _evidence(row)
             held = chosen.get(named)
-            if held is None or (not held[0] and (direct or _evidence(row) > held[1])):
-                chosen[named] = (direct, _evidence(row), row)
+            if held is None or (not held[0] and (direct or evidence > held[1])):
+                chosen[named] = (direct, evidence, row)
     return [(pair, row) for pair, (_, _, row) in chosen.items()]
 
 
@@ -202,17 +202,8 @@ def inputs_digest(inputs: ScoringInputs, exclude: Collection[str] = (), l2: floa
     if inputs.parent_of is not None:
         controls = sorted({e.subject for e in inputs.edges} | {e.object for e in inputs.edges})
         # Every ancestor: a pair is scored at the level its gold maps at (GoldProjection).
-        h.update(repr([(c, _ancestors(inputs.parent_of, c)) for c in controls]).encode())
+        h.update(repr([(c, ancestors(inputs.parent_of, c)) for c in controls]).encode())
     return h.hexdigest()
-
-
-def _ancestors(parent_of: Callable[[str], str | None], control: str) -> list[str]:
-    out: list[str] = []
-    current = parent_of(control)
-    while current is not None and current not in out and len(out) < MAX_LEVELS:
-        out.append(current)
-        current = parent_of(current)
-    return out
 
 
 @dataclass(frozen=True)

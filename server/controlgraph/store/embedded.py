@@ -174,9 +174,8 @@ class EmbeddedStore:
 
         pyoxigraph holds the GIL for a whole ``extend``: batches (:data:`COPY_BATCH`) keep a copy taken on a
         background thread from stalling the others, and ``between_batches`` may hold it back (e.g. while a
-        query runs). With
-        ``files``, a store opened on a read snapshot shares the copy with other processes through a file
-        (:mod:`controlgraph.store.snapshot_copies`: loading it costs a third of reading RocksDB).
+        query runs). With ``files``, a store opened on a read snapshot shares the copy with other processes
+        through a file (:mod:`controlgraph.store.snapshot_copies`: loading it costs a third of reading RocksDB).
         """
         copy = EmbeddedStore(None)
 
