@@ -170,30 +170,20 @@ class OxigraphServer:
     """A real `oxigraph serve` process on a free loopback port, with its data in a temporary folder."""
 
     def __init__(self, location: Path) -> None:
-        import socket
         import subprocess
         import sys
-        import time
 
-        from serving import answers
+        from serving import answers, free_port, wait_until_ready
 
         binary = Path(sys.executable).parent / "oxigraph"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [str(binary), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 20
-        while True:
-            if answers(self.url, "/query", {"query": "ASK {}"}, timeout=1):
-                return
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"oxigraph serve did not start on {self.url}")
-            time.sleep(0.05)
+        wait_until_ready(self.process, lambda: answers(self.url, "/query", {"query": "ASK {}"}, timeout=1), 20,
+                         f"oxigraph serve on {self.url}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
