@@ -46,7 +46,7 @@ from controlgraph.service.public_view import PublicCopies
 from controlgraph.service.query_results import Answer
 from controlgraph.service.sparql_access import check_read_only
 from controlgraph.settings import Settings
-from controlgraph.store import read_snapshots
+from controlgraph.store import copy_deltas, read_snapshots
 from controlgraph.store.base import GraphStore
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.generations import CURRENT
@@ -115,8 +115,7 @@ class _WorkerStore:
             self.store = None  # a store that fails to open is not kept
             if snapshot is not None:
                 self.store = EmbeddedStore.open_snapshot(snapshot)
-                self.shared_version = tuple(sorted(
-                    (g, v) for g, v in snapshot.graph_versions.items() if PUBLIC.sees_graph(g)))
+                self.shared_version = copy_deltas.shared_version(snapshot.graph_versions)
             else:
                 self.store = EmbeddedStore(self.root, read_only=True)
                 self.shared_version = None  # unknown: the copy of shared graphs is taken again

@@ -35,16 +35,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from controlgraph.errors import StoreError
-from controlgraph.store import generations, read_snapshots
+from controlgraph.store import copy_deltas, generations, read_snapshots
 from controlgraph.store.base import GraphStore, QueryDataset, QueryResult, Triples
 from controlgraph.store.graph_changes import (
     Section,
     flattened,
-    graph_changes,
     graph_sections,
-    has_graph,
-    insert_data,
     rewritten_sections,
+    write_operations,
 )
 from controlgraph.store.read_cache import ReadCache
 from controlgraph.store.read_snapshots import ReadSnapshot
@@ -234,6 +232,13 @@ class EmbeddedStore:
             else:
                 self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in source.graph_triples(graph))
 
+    def apply_update(self, update: str) -> None:
+        """Run a SPARQL update on this in-memory store as it is: no snapshot, no difference (a worker's copy
+        brought up to date, :mod:`controlgraph.store.copy_deltas`)."""
+        if self.path is not None:
+            raise StoreError(f"{self.location}: only an in-memory store takes an update without a write")
+        self._store.update(update)
+
     def drop_graphs(self, graphs: Sequence[str]) -> None:
         """Remove ``graphs`` from this in-memory store (the overlay of :meth:`copy_graphs_from`)."""
         if self.path is not None:
@@ -347,11 +352,16 @@ class EmbeddedStore:
         written: list[str] | None = None  # unknown until the write succeeded
         try:
             with self._write_lock:
-                changed = written = self._replace_graphs(graphs, remove, added, deleted)
+                before = copy_deltas.shared_version(self._graph_versions)
+                changed, operations = self._replace_graphs(graphs, remove, added, deleted)
+                written = changed
                 kept = [g for g in changed if graphs.get(g) or g in added or g in deleted]
                 self._renew_versions(kept, [g for g in changed if g not in kept])
                 if changed and self.path is not None:
                     self._make_durable()  # before the write is acknowledged
+                    if operations is not None:  # for the query workers' copies, before the snapshot
+                        copy_deltas.record(self.path / read_snapshots.SNAPSHOTS_DIR, before,
+                                           copy_deltas.shared_version(self._graph_versions), operations)
                     self._written += 1
                     self._graph_written.update(dict.fromkeys(changed, self._written))
             if changed and self.path is not None:
@@ -366,8 +376,10 @@ class EmbeddedStore:
             self.read_cache.clear(written)
 
     def _replace_graphs(self, graphs: Mapping[str, Triples], remove: Sequence[str],
-                        append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> list[str]:
-        """Write; the names of the graphs whose content changed."""
+                        append: Mapping[str, Triples], delete: Mapping[str, Triples],
+                        ) -> tuple[list[str], list[tuple[str, str]] | None]:
+        """Write; the names of the graphs whose content changed, and the update operations made (None: the
+        write was made as a new store)."""
         for graph in [*remove, *graphs, *append, *delete]:
             try:
                 ox.NamedNode(graph)
@@ -375,34 +387,16 @@ class EmbeddedStore:
                 raise StoreError(f"{self.location}: {graph!r} is not a graph IRI; nothing was changed") from None
         volume = sum(len(ts) for ts in (*graphs.values(), *append.values(), *delete.values()))
         if volume >= REWRITE_MIN_TRIPLES and volume >= REWRITE_SHARE * len(self._store):
-            return self._rewrite(graphs, remove, append, delete)
-        changed: list[str] = []
-        operations: list[str] = []
-        for graph in remove:
-            if graph not in graphs and has_graph(self._store, graph):
-                operations.append(f"DROP SILENT GRAPH <{graph}>")
-                changed.append(graph)
-        for graph, triples in graphs.items():
-            graph_operations = graph_changes(self._store, graph, triples)
-            if graph_operations:
-                operations += graph_operations
-                changed.append(graph)
-        for graph, triples in delete.items():
-            operations.append(insert_data(graph, triples, operation="DELETE DATA"))
-            if graph not in changed:
-                changed.append(graph)
-        for graph, triples in append.items():
-            operations.append(insert_data(graph, triples))  # only added: the graph is not read
-            if graph not in changed:
-                changed.append(graph)
+            return self._rewrite(graphs, remove, append, delete), None
+        operations = write_operations(self._store, graphs, remove, append, delete)
         if not operations:
-            return []
+            return [], []
         try:
             # One update request is one transaction in pyoxigraph: all of it or none of it.
-            self._store.update(" ;\n".join(operations))
+            self._store.update(" ;\n".join(op for _, op in operations))
         except (OSError, SyntaxError) as exc:
             raise StoreError(f"{self.location}: write failed, nothing was changed: {exc}") from exc
-        return changed
+        return list(dict.fromkeys(graph for graph, _ in operations)), operations
 
     def _rewrite(self, graphs: Mapping[str, Triples], remove: Sequence[str],
                  append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> list[str]:

@@ -65,6 +65,22 @@ def graph_changes(store: ox.Store, graph: str, triples: Triples) -> list[str]:
     return operations
 
 
+def write_operations(store: ox.Store, graphs: Mapping[str, Triples], remove: Sequence[str],
+                     append: Mapping[str, Triples], delete: Mapping[str, Triples]) -> list[tuple[str, str]]:
+    """The update operations of one write, each with the graph it changes, in the order a transaction runs them:
+    ``remove`` drops graphs (unless replaced), ``graphs`` replace theirs (only what differs), then ``delete``
+    takes triples out and ``append`` adds them (neither reads the graph)."""
+    operations: list[tuple[str, str]] = []
+    for graph in remove:
+        if graph not in graphs and has_graph(store, graph):
+            operations.append((graph, f"DROP SILENT GRAPH <{graph}>"))
+    for graph, triples in graphs.items():
+        operations += [(graph, op) for op in graph_changes(store, graph, triples)]
+    operations += [(graph, insert_data(graph, triples, operation="DELETE DATA")) for graph, triples in delete.items()]
+    operations += [(graph, insert_data(graph, triples)) for graph, triples in append.items()]
+    return operations
+
+
 def _changes_read_whole(store: ox.Store, graph: str, wanted: set[ox.Triple]) -> list[str]:
     """The operations found by reading the graph whole; one with blank nodes is dropped and rewritten."""
     current = {ox.Triple(q.subject, q.predicate, q.object)

@@ -17,6 +17,8 @@ shared graphs across writes that touch only a tenant's graph).
     data/store/snapshots/snap-<ns>-<hex>/  a checkpoint, named by its creation time
     data/store/snapshots/shared-<content>-<graphs>.nq  the newest snapshot's shared graphs, for the
                                            query workers (:mod:`controlgraph.store.snapshot_copies`)
+    data/store/snapshots/delta-<version>.ru  what a write changed in the shared graphs, for the workers'
+                                           copies (:mod:`controlgraph.store.copy_deltas`)
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from controlgraph.store import snapshot_copies
+from controlgraph.store import copy_deltas, snapshot_copies
 
 SNAPSHOTS_DIR = "snapshots"
 READ_POINTER = "READ"
@@ -72,6 +74,7 @@ def publish(database: ox.Store, root: Path, graph_versions: Mapping[str, str], *
     os.replace(tmp, root / READ_POINTER)
     remove_superseded(directory, keep=name, grace_seconds=grace_seconds)
     snapshot_copies.remove_stale(directory, directory / name, database_id)
+    copy_deltas.remove_old(directory, grace_seconds)
 
 
 def database_identity(database: Path | None) -> str | None:
