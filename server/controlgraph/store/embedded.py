@@ -238,6 +238,7 @@ class EmbeddedStore:
         if self.path is not None:
             raise StoreError(f"{self.location}: only an in-memory store takes an update without a write")
         self._store.update(update)
+        self.read_cache.clear()
 
     def drop_graphs(self, graphs: Sequence[str]) -> None:
         """Remove ``graphs`` from this in-memory store (the overlay of :meth:`copy_graphs_from`)."""
