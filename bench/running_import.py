@@ -19,7 +19,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +28,9 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from imports import two_row_sssom  # noqa: E402
 from serverproc import ServerProcess, children, free_port, hash_key  # noqa: E402
 
-SSSOM_SET = "nist-csf-2.0--iso27001-2022--olir"
 KEY = "bench-admin-key"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -43,22 +42,6 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def two_rows(store: Path, folder: Path) -> Path:
-    code = ("import sys; from pathlib import Path\n"
-            "from controlgraph.store.embedded import EmbeddedStore\n"
-            "from controlgraph.sssom_tsv import write_sssom\n"
-            f"print(write_sssom(EmbeddedStore(Path(sys.argv[1]), read_only=True), {SSSOM_SET!r}), end='')\n")
-    text = subprocess.run([sys.executable, "-c", code, str(store)], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "server")}).stdout
-    lines = text.splitlines()
-    header = [ln.replace(SSSOM_SET, "bench-running") if "mapping_set_id" in ln else ln
-              for ln in lines if ln.startswith("#")]
-    table = [ln for ln in lines if not ln.startswith("#")]
-    path = folder / "two-rows.sssom.tsv"
-    path.write_text("\n".join([*header, *table[:3]]) + "\n", encoding="utf-8")
-    return path
 
 
 def once(tree: Path, store: Path, sssom: Path, log: Path) -> tuple[float, float, float]:
@@ -98,7 +81,7 @@ def main() -> None:
     trees = [REPO] + ([args.before.resolve()] if args.before else [])
     figures: dict[Path, tuple[float, float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="controlgraph-running-import-") as tmp:
-        sssom = two_rows(args.store, Path(tmp))
+        sssom = two_row_sssom(args.store, Path(tmp))
         runs: dict[Path, list[tuple[float, float, float]]] = {tree: [] for tree in trees}
         for i in range(args.repeat):
             for tree in trees:  # interleaved: both trees meet the same machine load
