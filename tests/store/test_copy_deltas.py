@@ -88,7 +88,7 @@ def test_a_copy_already_holding_later_writes_ends_the_same(tmp_path: Path) -> No
     assert copies.store_for(store, PUBLIC, newer) is copy and _quads(copy) == _whole(store)
 
 
-def test_blank_nodes_a_new_generation_or_a_missing_file_take_the_copy_whole(
+def test_blank_nodes_a_missing_file_a_large_update_or_a_new_generation_take_the_copy_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writer, root, copies, copy = _start(tmp_path)
@@ -108,6 +108,12 @@ def test_blank_nodes_a_new_generation_or_a_missing_file_take_the_copy_whole(
     store, version = _opened(root)
     third = copies.store_for(store, PUBLIC, version)
     assert third is not retaken and _quads(third) == _whole(store)  # type: ignore[arg-type]
+
+    # An update too large to be worth following (loading the snapshot's file is as fast).
+    monkeypatch.setattr(copy_deltas, "MOST_CHARACTERS", 100)
+    writer.replace_graphs({A: _triples(0, 11)})
+    assert not _deltas(root)
+    monkeypatch.setattr(copy_deltas, "MOST_CHARACTERS", 4_000_000)
 
     # A write made as a new generation (a large import) leaves no changes to follow.
     monkeypatch.setattr(embedded, "REWRITE_MIN_TRIPLES", 0)

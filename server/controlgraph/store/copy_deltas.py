@@ -58,10 +58,10 @@ def record(directory: Path, before: SharedVersion, after: SharedVersion, operati
     a failure to write the file is not the write's failure (workers then take the copy whole).
     """
     shared = [update for graph, update in operations if PUBLIC.sees_graph(graph)]
-    if before == after or not shared:
+    if before == after or not shared or sum(len(update) for update in shared) > MOST_CHARACTERS:
         return
     text = " ;\n".join(shared)
-    if len(text) > MOST_CHARACTERS or "_:" in text:  # "_:" in a literal too: then the copy is taken whole
+    if "_:" in text:  # "_:" in a literal too: then the copy is taken whole
         return
     path = directory / f"{PREFIX}{version_key(before)}{SUFFIX}"
     tmp = directory / f".{path.name}.{secrets.token_hex(4)}"
