@@ -12,7 +12,7 @@ from controlgraph.analysis.satisfiers import find_satisfiers
 from controlgraph.errors import QueryError, StoreError, StoreUnavailable
 from controlgraph.pipeline.build import build
 from controlgraph.settings import Settings
-from controlgraph.store import open_store
+from controlgraph.store import open_store, remote
 from controlgraph.store.embedded import EmbeddedStore
 from controlgraph.store.remote import RemoteEndpoints, RemoteStore, bind_with_values
 from controlgraph.vocabulary import parse_control_ref
@@ -43,16 +43,28 @@ def test_the_server_applies_one_update_request_as_one_transaction(oxigraph_serve
     store.close()
 
 
-def test_a_rebuild_whose_upload_fails_keeps_the_previous_data(oxigraph_server: str) -> None:
+@pytest.mark.parametrize("staged", [False, True], ids=["one-request", "staged"])
+def test_a_rebuild_whose_upload_fails_keeps_the_previous_data(
+    oxigraph_server: str, staged: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild is one update up to ONE_REQUEST_MAX_TRIPLES, else staged graphs and one switch: either way a
+    refused upload leaves the previous data, and a rebuild that succeeds leaves nothing else behind."""
+    if staged:
+        monkeypatch.setattr(remote, "ONE_REQUEST_MAX_TRIPLES", 0)
+    old, new = EX + f"t/{staged}/old", EX + f"t/{staged}/new"
     store = RemoteStore(oxigraph_server)
-    store.replace_everything({EX + "t/old": [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"),
-                                                        ox.Literal("1"))]})
-    broken = RemoteStore(oxigraph_server, endpoints=RemoteEndpoints(graph_store="/no-such-endpoint"))
-    with pytest.raises(StoreError, match="previous data kept"):
-        broken.replace_everything({EX + "t/new": [ox.Triple(ox.NamedNode(EX + "b"), ox.NamedNode(EX + "p"),
-                                                             ox.Literal("2"))]})
-    assert store.graph_names() == [EX + "t/old"]
+    store.replace_everything({old: [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("1"))]})
+    assert store.graph_names() == [old] and store.quad_count() == 1  # every other graph went
+    refusing = RemoteEndpoints(graph_store="/no-such-endpoint") if staged else RemoteEndpoints(update="/no-such")
+    broken = RemoteStore(oxigraph_server, endpoints=refusing)
+    with pytest.raises(StoreError, match="previous data kept" if staged else "nothing was changed"):
+        broken.replace_everything({new: [ox.Triple(ox.NamedNode(EX + "b"), ox.NamedNode(EX + "p"),
+                                                   ox.Literal("2"))]})
+    assert store.graph_names() == [old]
     assert store.quad_count() == 1
+    store.replace_everything({new: [ox.Triple(ox.NamedNode(EX + "b"), ox.NamedNode(EX + "p"), ox.Literal("2"))],
+                              old: []})
+    assert store._all_graph_names() == [new] and store.quad_count() == 1  # no staged graph left either
     store.close()
     broken.close()
 

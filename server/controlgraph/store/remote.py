@@ -5,8 +5,9 @@ Endpoint paths are relative to the store's base address and default to Oxigraph 
 
 Writes keep the store's promise of atomicity by leaning on the server: every change the engine
 asks for is sent as ONE SPARQL update request, which Oxigraph (and Fuseki, GraphDB) apply as one
-transaction. A full rebuild first uploads every graph under a temporary name, then switches them
-over with one update, so a failed upload leaves the previous data in place.
+transaction. A full rebuild is one update too (drop everything, insert every graph) up to
+:data:`ONE_REQUEST_MAX_TRIPLES`; past it, every graph is first uploaded under a temporary name, then
+switched over with one update, so a failed upload leaves the previous data in place.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from controlgraph.errors import QueryError, QueryTimeout, StoreError, StoreUnava
 from controlgraph.store.base import QueryDataset, QueryResult, Triples
 
 STAGING_PREFIX = "urn:controlgraph:staging:"
+# Up to this many triples a full rebuild is one update request: one transaction on the server, and much
+# cheaper than staging, because Oxigraph copies a graph quad by quad to MOVE it (the shipped graph's
+# 317,000 triples: 8.1 s against 36.0 s into an empty server, 11.8 s against 51.3 s over a previous
+# build; the server's peak memory 0.9 GB against 1.5 GB). Past it the request would be hundreds of MB
+# of text on both sides: the graphs are staged one at a time instead.
+ONE_REQUEST_MAX_TRIPLES = 1_000_000
 # Named in the protocol for an empty default graph or no named graphs: leaving the parameter out would
 # give the server's own default dataset (on some servers the union of every graph) instead.
 EMPTY_GRAPH = "urn:controlgraph:empty-graph"
@@ -275,6 +282,16 @@ class RemoteStore:
 
     def replace_everything(self, graphs: Mapping[str, Triples]) -> None:
         targets = {g: _checked_graph(g) for g in graphs}
+        if sum(len(triples) for triples in graphs.values()) <= ONE_REQUEST_MAX_TRIPLES:
+            # Everything goes, staged graphs a failed rebuild left included, as the staged switch drops them.
+            operations = ["DROP SILENT ALL"]
+            operations += [_insert_data(targets[g], triples) for g, triples in graphs.items() if triples]
+            self._update(" ;\n".join(operations))
+            return
+        self._replace_staged(graphs, targets)
+
+    def _replace_staged(self, graphs: Mapping[str, Triples], targets: Mapping[str, ox.NamedNode]) -> None:
+        """The rebuild of a large store: every graph uploaded under a temporary name, then one switch."""
         token = secrets.token_hex(6)
         staged: dict[str, ox.NamedNode] = {}
         try:
