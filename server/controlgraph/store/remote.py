@@ -27,9 +27,9 @@ from controlgraph.store.base import QueryDataset, QueryResult, Triples
 STAGING_PREFIX = "urn:controlgraph:staging:"
 # Up to this many triples a full rebuild is one update request: one transaction on the server, and much
 # cheaper than staging, because Oxigraph copies a graph quad by quad to MOVE it (the shipped graph's
-# 317,000 triples: 8.1 s against 36.0 s into an empty server, 11.8 s against 51.3 s over a previous
-# build; the server's peak memory 0.9 GB against 1.5 GB). Past it the request would be hundreds of MB
-# of text on both sides: the graphs are staged one at a time instead.
+# 317,000 triples: 7.6 s against 37.0 s into an empty server, 9.0 s against 50.1 s over a previous
+# build, the server's peak memory 1.2 GB against 2.5 GB; bench/remote_build.py). Past it the request
+# would be hundreds of MB of text on both sides: the graphs are staged one at a time instead.
 ONE_REQUEST_MAX_TRIPLES = 1_000_000
 # Named in the protocol for an empty default graph or no named graphs: leaving the parameter out would
 # give the server's own default dataset (on some servers the union of every graph) instead.
