@@ -52,8 +52,9 @@ def _start(tmp_path: Path) -> tuple[EmbeddedStore, Path, PublicCopies, EmbeddedS
     store, version = _opened(root)
     copy = copies.store_for(store, PUBLIC, version)
     assert isinstance(copy, EmbeddedStore) and copy is not store and _quads(copy) == _whole(store)
-    for first in _deltas(root):  # the first write's: the tests below count their own writes' files
-        first.unlink()
+    (first,) = _deltas(root)  # the first write's, of the shared graphs only: never a tenant's triples
+    assert A in first.read_text("utf-8") and TENANT not in first.read_text("utf-8")
+    first.unlink()  # the tests below count their own writes' files
     return writer, root, copies, copy
 
 
@@ -73,6 +74,7 @@ def test_a_copy_follows_a_chain_of_writes_in_place(tmp_path: Path) -> None:
     assert _quads(copy) == _whole(store)
     assert {q.graph_name.value for q in _quads(copy)} == {A, C}  # type: ignore[union-attr]
     assert len(_deltas(root)) == 4  # one per write of a shared graph
+    assert not any(TENANT in path.read_text("utf-8") for path in _deltas(root))
 
 
 def test_a_copy_already_holding_later_writes_ends_the_same(tmp_path: Path) -> None:
