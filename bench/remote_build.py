@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
 from controlgraph.store import remote
 from controlgraph.store.embedded import EmbeddedStore
-from controlgraph.store.remote import RemoteStore
+from controlgraph.store.remote import ONE_REQUEST_MAX_TRIPLES, RemoteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serverproc import free_port
@@ -37,7 +38,7 @@ def peak_kb(pid: int) -> int:
     return 0
 
 
-def measure(graphs: dict[str, list], staged: bool) -> tuple[float, float, int, int]:
+def measure(graphs: dict[str, list[ox.Triple]], staged: bool) -> tuple[float, float, int, int]:
     with tempfile.TemporaryDirectory(prefix="controlgraph-remote-build-") as data:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -50,9 +51,12 @@ def measure(graphs: dict[str, list], staged: bool) -> tuple[float, float, int, i
                         if probe.get(f"{url}/query", params={"query": "ASK {}"}).status_code == 200:
                             break
                     except httpx.TransportError:
-                        time.sleep(0.05)
+                        pass
+                    time.sleep(0.05)
+                else:
+                    raise RuntimeError(f"oxigraph serve did not answer on {url} within 20 s")
             store = RemoteStore(url, timeout=600.0, write_timeout=1200.0)
-            remote.ONE_REQUEST_MAX_TRIPLES = 0 if staged else 1_000_000
+            remote.ONE_REQUEST_MAX_TRIPLES = 0 if staged else ONE_REQUEST_MAX_TRIPLES
             seconds = []
             for _ in range(2):
                 started = time.perf_counter()

@@ -170,7 +170,8 @@ class PublicCopies:
         if current:
             return copy
         if self._advanced(source):
-            return copy
+            with self._lock:  # the copy brought up to date: a background copy may have replaced ``copy`` meanwhile
+                return self._copy
         if self.background:
             self._start_build(store, source)
             return None  # the store answers until the copy is complete
