@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from controlgraph.data.datasets import DatasetFile
+from controlgraph.data.loader import iter_file
 from controlgraph.data.shape_check import certainly_conforms
 from controlgraph.data.validation_scope import LinkIndex, affected_nodes
 from controlgraph.errors import Violation
@@ -56,6 +58,19 @@ def validate_triples(
     from controlgraph.data.pyshacl_report import validate_with_pyshacl
 
     return validate_with_pyshacl(data, shapes, origin=origin, focus=focus)
+
+
+def files_certainly_conform(files: Iterable[DatasetFile]) -> bool:
+    """True when the fast check shows that pyshacl would report nothing for ``files`` read together (the
+    shapes files as shapes, every other file as data): what ``controlgraph validate`` asks first. False:
+    run pyshacl (:func:`~controlgraph.data.pyshacl_report.validate_files`), whose report is the answer.
+
+    Syntax errors are raised here, as when pyshacl's path reads the files (:func:`iter_file`)."""
+    data: list[ox.Triple] = []
+    shapes: list[ox.Triple] = []
+    for f in files:
+        (shapes if f.role == "shapes" else data).extend(iter_file(f.path))
+    return certainly_conforms(data, shapes)
 
 
 def validate_change(
