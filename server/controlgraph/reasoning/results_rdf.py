@@ -85,6 +85,16 @@ def _lit(value: str | int | float, datatype: str | None = None) -> ox.Literal:
     return ox.Literal(value, datatype=_n(datatype)) if datatype else ox.Literal(value)
 
 
+# The candidates graph's predicates and class, as terms (made once).
+_TYPE, _CANDIDATE_LINK = ox.NamedNode(RDF + "type"), ox.NamedNode(CG + "CandidateLink")
+_SUBJECT, _OBJECT = ox.NamedNode(CG + "mappingSubject"), ox.NamedNode(CG + "mappingObject")
+_POSSIBLE, _SCORE = ox.NamedNode(CG + "possibleRelations"), ox.NamedNode(CG + "score")
+_PROBABILITY, _PATH_COUNT = ox.NamedNode(CG + "probability"), ox.NamedNode(CG + "pathCount")
+_INDEPENDENT, _PUBLISHERS = ox.NamedNode(CG + "independentPaths"), ox.NamedNode(CG + "publisherCount")
+_STRENGTH, _PATH_TEXT = ox.NamedNode(CG + "strength"), ox.NamedNode(CG + "pathText")
+_DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
+
+
 class _Writer:
     """Collects triples; each IRI and number is made a term once (a build writes about 270,000 triples
     over a few thousand distinct IRIs, and checking an IRI costs more than adding the triple).
@@ -144,6 +154,15 @@ class _Writer:
 
     def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
         self.triples.append(ox.Triple(self.node(s), self.node(p), o))
+
+    def adder(self, s: str) -> Callable[[ox.NamedNode, ox.NamedNode | ox.Literal], None]:
+        """``add`` for one subject, its term made once and predicates given as terms: the candidates graph
+        is most of a build's triples (the per-triple lookups were a third of writing it)."""
+        subject, append, triple = self.node(s), self.triples.append, ox.Triple
+
+        def add(p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
+            append(triple(subject, p, o))
+        return add
 
 
 def _set_node(w: _Writer) -> None:
@@ -280,20 +299,23 @@ class ResultWriter:
                     chain = self._member_chain(a, link.subject, best, link.object, c)
                     if not w.begin(node, ("candidate", a, c, chain, shared)):
                         continue
-                    w.add(node, RDF + "type", w.node(CG + "CandidateLink"))
-                    w.add(node, CG + "mappingSubject", w.node(a))
-                    w.add(node, CG + "mappingObject", w.node(c))
+                    add = w.adder(node)
+                    add(_TYPE, _CANDIDATE_LINK)
+                    add(_SUBJECT, w.node(a))
+                    add(_OBJECT, w.node(c))
                     for relation_node in possible(link.possibilities):
-                        w.add(node, CG + "possibleRelations", relation_node)
-                    w.add(node, CG + "score", w.number(float(link.score), "decimal"))
+                        add(_POSSIBLE, relation_node)
+                    add(_SCORE, w.number(float(link.score), "decimal"))
                     if link.probability is not None:
-                        w.add(node, CG + "probability", w.number(float(link.probability), "decimal"))
-                    w.add(node, CG + "pathCount", w.number(link.path_count))
-                    w.add(node, CG + "independentPaths", w.number(link.independent_paths))
-                    w.add(node, CG + "publisherCount", w.number(len(link.publishers)))
+                        add(_PROBABILITY, w.number(float(link.probability), "decimal"))
+                    add(_PATH_COUNT, w.number(link.path_count))
+                    add(_INDEPENDENT, w.number(link.independent_paths))
+                    add(_PUBLISHERS, w.number(len(link.publishers)))
                     if link.strength is not None:
-                        w.add(node, CG + "strength", w.number(link.strength))
-                    _path_props(w, node, chain)
+                        add(_STRENGTH, w.number(link.strength))
+                    add(_PATH_TEXT, _lit(" ".join(chain)))
+                    for m in dict.fromkeys(chain):
+                        add(_DERIVED_FROM, w.node(m))
         return w
 
     def conflicts(self, result: CompositionResult, stored: Mapping[str, str] | None = None,
