@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from controlgraph.reasoning import possibilities as P
-from controlgraph.reasoning.chain_results import CandidateLink, CompositionResult, InferredRelation
+from controlgraph.reasoning.chain_results import MAPPING_CHAINING, CandidateLink, CompositionResult, InferredRelation
 from controlgraph.reasoning.class_graph import AssertedMapping, ClassGraph, framework_from_iri
-from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.pair_features import PairFeatures, TextIndex
+from controlgraph.reasoning.probability_fit import ScoringInputs
 from controlgraph.reasoning.probability_model import ProbabilityModel
 from controlgraph.vocabulary import Relation
 
@@ -56,6 +56,8 @@ class Explanation:
     probability: float | None = None
     contributions: list[tuple[str, float, float]] = field(default_factory=list)  # feature, value, log-odds
     base_log_odds: float | None = None
+    # How the engine proposed the pair when not by chaining (a candidate from the texts, lexical_candidates).
+    justification: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         def step(s: Step) -> dict[str, Any]:
@@ -70,6 +72,7 @@ class Explanation:
             "possibilities": sorted(r.value for r in self.possibilities),
             "probability": self.probability,
             "base_log_odds": self.base_log_odds,
+            "justification": self.justification,
             "contributions": [{"feature": f, "value": v, "log_odds": round(c, 4)} for f, v, c in self.contributions],
             "direct": [step(s) for s in self.direct],
             "chains_total": self.chains_total,
@@ -119,7 +122,8 @@ def explain(
     parent_of: Callable[[str], str | None] | None = None,
 ) -> Explanation:
     pair = (framework_from_iri(subject), framework_from_iri(obj))
-    result = compose_mappings(edges, max_hops=max_hops, parent_of=parent_of, between=pair)
+    # The build's own composition (chains, then candidates from the texts), restricted to the two frameworks.
+    result = ScoringInputs(edges, texts or TextIndex({}), parent_of, max_hops).compose(edges, between=pair)
     g = result.graph
     assert g is not None
     verdict, mask, item = engine_verdict(result, subject, obj)
@@ -133,6 +137,8 @@ def explain(
             direct = [_step(g, k, cs) for k in link.edges]
         total, chains = _chains(g, cs, co, max_hops)
     out = Explanation(subject, obj, direct, chains, total, P.relations(mask), verdict)
+    if isinstance(item, CandidateLink) and item.justification != MAPPING_CHAINING:
+        out.justification = item.justification
     if model is not None and isinstance(item, InferredRelation | CandidateLink):
         values = PairFeatures(result, texts or TextIndex({}), parent_of).values(item)
         out.probability = round(model.predict_one(values), 4)

@@ -402,6 +402,9 @@ def explain_command(ctx: Context, subject: str, object_: str, max_hops: int | No
     if result.chains_total > limit:
         click.echo(f"  ... {result.chains_total - limit} more (--limit)")
     click.echo(f"verdict: {result.verdict} {_relations(result.possibilities)}")
+    if result.justification is not None:
+        click.echo(f"proposed by {result.justification.rsplit('/', 1)[-1]}: no chain joins the two, their texts "
+                   "are among each other's nearest (the 'lexical' and 'text_only' features)")
     if result.probability is not None:
         click.echo(f"probability a publisher maps this pair: {result.probability:.2f} "
                    f"(log-odds {result.base_log_odds:+.2f} at the average pair, then per feature:)")

@@ -34,7 +34,8 @@ def build_command(ctx: Context) -> None:
                f"{ctx.settings.max_hops} hops): {stats.get('definite', 0):,} definite relations, "
                f"{stats.get('candidates_stored', 0):,} candidate links stored "
                f"({stats.get('candidate_pairs_stored', 0):,} control pairs; "
-               f"{stats.get('candidates', 0):,} found, 'any' ones kept from probability "
+               f"{stats.get('candidates', 0):,} found by chaining and {stats.get('lexical_candidates', 0):,} by "
+               f"text similarity, 'any' ones kept from probability "
                f"{ctx.settings.candidate_probability_floor}), {stats.get('conflicts', 0):,} conflicts, "
                f"{stats.get('findings', 0):,} data-quality findings")
     if result.model is not None and result.model.definite_precision is not None:

@@ -102,8 +102,10 @@ def _candidate(row: CandidateRow) -> dict[str, list[Term]]:
         SSSOM + "mapping_justification": [ox.NamedNode(SEMAPV + "CompositeMatching")],
         CG + "relationSource": [ox.Literal("candidate")],
         RDFS + "comment": [ox.Literal(
-            f"Candidate, not proven: inferred from {c.path_count} chain(s) of mappings; relations still possible: "
-            f"{possible_text(row)}. Confidence is the calibrated probability that a publisher maps the pair.")],
+            (f"Candidate, not proven: inferred from {c.path_count} chain(s) of mappings"
+             if c.path_count else "Candidate, not proven: proposed by the similarity of the two texts (no chain)")
+            + f"; relations still possible: {possible_text(row)}. Confidence is the calibrated probability that "
+            "a publisher maps the pair.")],
     }
     if c.probability is not None:
         statements[SSSOM + "confidence"] = [ox.Literal(repr(c.probability), datatype=ox.NamedNode(XSD + "double"))]

@@ -147,7 +147,8 @@ def candidate_record(row: CandidateRow, responsibility: Mapping[str, str] | None
         "source_framework": row.source.framework, "source_id": row.source.notation, "source_title": row.source.title,
         "relation": possible_text(row), "target_framework": row.target.framework, "target_id": row.target.notation,
         "target_title": row.target.title, "coverage": UNPROVEN, "basis": CANDIDATE,
-        "justification": "candidate inferred from chains of mappings, to confirm",
+        "justification": ("candidate inferred from chains of mappings, to confirm" if row.candidate.path_count
+                          else "candidate proposed by text similarity (no chain joins the two), to confirm"),
         "mapping": row.candidate.iri, "explanation_path": " ".join(row.candidate.path),
         "source_responsibility": parties.get(row.source.iri, ""),
         "target_responsibility": parties.get(row.target.iri, ""),

@@ -41,6 +41,9 @@ them) and the controls' titles; nothing is downloaded. Per pair (class s, class 
   links into that framework), both ways averaged; the best pivot framework. The pair-level form of
   a translation: an end mapped to one pivot that maps to two controls of the other side gives 1/2,
   an end mapped to five hubs that map to ten each gives a few percent, however many chains there are.
+- ``text_only``: ``lexical`` when no chain joins the pair (a candidate proposed by the texts,
+  :mod:`controlgraph.reasoning.lexical_candidates`), 0 otherwise: a text match alone is weighed apart
+  from one beside chains.
 
 A class's framework is its one framework, or all of them for a class of equal controls of several.
 """
@@ -54,6 +57,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.chain_results import CandidateLink, CompositionResult, InferredRelation
@@ -83,6 +88,7 @@ FEATURES: tuple[str, ...] = (
     "lexical",
     "route_fanout",
     "pivot_walk",
+    "text_only",
 )
 
 _NR = P.of(Relation.NOT_RELATED)
@@ -126,6 +132,25 @@ class TextIndex:
     def digest(self) -> str:
         """A digest of the texts indexed."""
         return self._digest
+
+    def has_texts(self) -> bool:
+        return any(self._vectors.values())
+
+    def has(self, key: str) -> bool:
+        return bool(self._vectors.get(key))
+
+    def matrix(self, keys: Sequence[str]) -> np.ndarray:
+        """The vectors of ``keys`` as rows (cosines are their dot products), over the words two of them
+        share (a word of one text only adds nothing to any dot product between two)."""
+        counts: Counter[str] = Counter(w for k in keys for w in self._vectors.get(k, {}))
+        columns = {w: i for i, w in enumerate(sorted(w for w, n in counts.items() if n > 1))}
+        out = np.zeros((len(keys), len(columns)), dtype=np.float64)
+        for row, key in enumerate(keys):
+            for w, x in self._vectors.get(key, {}).items():
+                column = columns.get(w)
+                if column is not None:
+                    out[row, column] = x
+        return out
 
     def cosine(self, a: str, b: str) -> float:
         key = (a, b) if a <= b else (b, a)
@@ -273,6 +298,7 @@ class PairFeatures:
             lexical,
             route_fanout,
             walk,
+            lexical if not chains else 0.0,
         )
 
     def _walk(self, s: int, t: int, shared: set[int], fs: str, ft: str) -> float:

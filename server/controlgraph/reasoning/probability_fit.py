@@ -24,6 +24,7 @@ from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_i
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.forked_map import forked_map
 from controlgraph.reasoning.gold_projection import GoldProjection, ancestors
+from controlgraph.reasoning.lexical_candidates import lexical_links
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
 from controlgraph.reasoning.probability_model import DEFAULT_THRESHOLD, Matrix, ProbabilityModel
 from controlgraph.vocabulary import Relation
@@ -48,7 +49,12 @@ class ScoringInputs:
     def compose(
         self, edges: Sequence[AssertedMapping], between: tuple[str, str] | None = None
     ) -> CompositionResult:
-        return compose_mappings(edges, max_hops=self.max_hops, parent_of=self.parent_of, between=between)
+        result = compose_mappings(edges, max_hops=self.max_hops, parent_of=self.parent_of, between=between)
+        # Pairs no chain reaches but whose texts match (lexical_candidates): candidates too, scored alike.
+        lexical = lexical_links(result, self.texts, between)
+        result.candidates.extend(lexical)
+        result.stats["lexical_candidates"] = len(lexical)
+        return result
 
 
 @dataclass
@@ -161,8 +167,9 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
         and {framework_from_iri(e.subject), framework_from_iri(e.object)} != pair
     ]
     gold = gold_pairs(held, frameworks)
-    # No chain can join them: nothing to compose.
-    if not _connected(rest, frameworks) or not _touched(rest, GoldProjection(gold, inputs.parent_of)):
+    # No chain can join them, nor their texts: nothing to compose.
+    chained = _connected(rest, frameworks) and _touched(rest, GoldProjection(gold, inputs.parent_of))
+    if not chained and not inputs.texts.has_texts():
         return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
     result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)

@@ -24,12 +24,14 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pyoxigraph as ox
 
 from controlgraph import __version__
 from controlgraph.reasoning import possibilities as P
 from controlgraph.reasoning.chain_results import (
+    MAPPING_CHAINING,
     CandidateLink,
     ChainPath,
     CompositionResult,
@@ -81,6 +83,8 @@ def _lit(value: str | int | float, datatype: str | None = None) -> ox.Literal:
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=_DATATYPES["integer"])
     if isinstance(value, float):
+        if datatype == "decimal":
+            return ox.Literal(_decimal_text(value), datatype=_DATATYPES["decimal"])
         return ox.Literal(repr(value), datatype=_DATATYPES[datatype or "double"])
     return ox.Literal(value, datatype=_n(datatype)) if datatype else ox.Literal(value)
 
@@ -93,6 +97,17 @@ _PROBABILITY, _PATH_COUNT = ox.NamedNode(CG + "probability"), ox.NamedNode(CG + 
 _INDEPENDENT, _PUBLISHERS = ox.NamedNode(CG + "independentPaths"), ox.NamedNode(CG + "publisherCount")
 _STRENGTH, _PATH_TEXT = ox.NamedNode(CG + "strength"), ox.NamedNode(CG + "pathText")
 _DERIVED_FROM = ox.NamedNode(PROV + "wasDerivedFrom")
+_JUSTIFICATION = ox.NamedNode(SSSOM + "mapping_justification")
+
+
+def _decimal_text(value: float) -> str:
+    """``value`` as the store keeps an ``xsd:decimal`` (its canonical form: ``0``, ``1``, ``0.5``, never
+    ``0.0`` or ``1e-05``), so that what is written compares equal to what is read back (a candidate from
+    the texts has the score 0)."""
+    if value == 0:
+        return "0"  # and not "-0"
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class _Writer:
@@ -290,7 +305,8 @@ class ResultWriter:
         for link in links:
             best = link.paths[0].mappings if link.paths else ()
             shared = (sorted(r.value for r in link.possibilities), float(link.score), link.probability,
-                      link.path_count, link.independent_paths, len(link.publishers), link.strength)
+                      link.path_count, link.independent_paths, len(link.publishers), link.strength,
+                      link.justification)
             for a in (link.subject, *link.subject_equivalents):
                 for c in (link.object, *link.object_equivalents):
                     if (a, c) in self.asserted_pairs or framework_from_iri(a) == framework_from_iri(c):
@@ -316,6 +332,8 @@ class ResultWriter:
                     add(_PATH_TEXT, _lit(" ".join(chain)))
                     for m in dict.fromkeys(chain):
                         add(_DERIVED_FROM, w.node(m))
+                    if link.justification != MAPPING_CHAINING:  # proposed otherwise (by the texts)
+                        add(_JUSTIFICATION, w.node(link.justification))
         return w
 
     def conflicts(self, result: CompositionResult, stored: Mapping[str, str] | None = None,

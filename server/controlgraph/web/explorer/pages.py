@@ -16,7 +16,8 @@ from controlgraph.analysis.mapping_lookup import mapping_set_sizes, mapping_sets
 from controlgraph.analysis.satisfiers import Satisfier, find_satisfiers
 from controlgraph.analysis.search import find_control, search
 from controlgraph.errors import ControlGraphError, InputError
-from controlgraph.reasoning.inputs import store_mappings
+from controlgraph.reasoning.inputs import store_mappings, store_texts
+from controlgraph.reasoning.pair_features import texts_from
 from controlgraph.settings import Settings
 from controlgraph.store.base import GraphStore
 from controlgraph.store.read_cache import cached
@@ -101,7 +102,10 @@ def _explain(store: GraphStore, subject: str, obj: str, settings: Settings) -> d
     a, b = _ref(subject), _ref(obj)
     first, second = find_control(store, a), find_control(store, b)
     edges = cached(store, ("explorer", "store_mappings"), lambda: store_mappings(store))
-    result = explain(edges, a.iri, b.iri, max_hops=settings.max_hops)
+    # The texts too: the engine proposes candidates from them where no chain joins two controls.
+    titles, statements, parents = cached(store, ("explorer", "store_texts"), lambda: store_texts(store))
+    texts = cached(store, ("explorer", "text_index"), lambda: texts_from(titles, statements))
+    result = explain(edges, a.iri, b.iri, max_hops=settings.max_hops, texts=texts, parent_of=parents.get)
     return {"a": first, "b": second, "result": result, "max_hops": settings.max_hops}
 
 
