@@ -24,7 +24,7 @@ import numpy as np
 from controlgraph.reasoning.chain_results import CandidateLink, CompositionResult, InferredRelation
 from controlgraph.reasoning.class_graph import ClassGraph
 from controlgraph.reasoning.pair_features import TextIndex
-from controlgraph.vocabulary import SEMAPV, Relation
+from controlgraph.vocabulary import SEMAPV, Relation, control_ref_from_iri
 
 LEXICAL_JUSTIFICATION = SEMAPV + "LexicalSimilarityThresholdMatching"
 ANY = frozenset(Relation)
@@ -37,52 +37,76 @@ def lexical_links(
     *, floor: float = FLOOR, margin: float = MARGIN,
 ) -> list[CandidateLink]:
     """Candidates for class pairs no definite relation, candidate or asserted mapping joins, proposed by
-    text similarity (see the module); between two frameworks only when ``between`` is given."""
+    text similarity (see the module); between two frameworks only when ``between`` is given.
+
+    The proposals are the texts' own (:func:`text_proposals`, every framework pair), whatever the
+    graph: a run ``between`` two frameworks keeps exactly the full run's links between them (a class of
+    equal controls of several frameworks takes its best proposal over all of them in both)."""
     g = result.graph
-    if g is None or not texts.has_texts():
+    if g is None:
         return []
-    # One row per control with a text, in IRI order: the graph's own order follows the order the mappings
-    # were read in, and a build and an import read them in different orders; the proposals (ties among
-    # a class's members, rounding in the products) must not.
-    names = sorted(n for n in g.names if texts.has(n))
-    if len(names) < 2:
-        return []
-    by_framework: dict[str, list[int]] = defaultdict(list)
-    for row, name in enumerate(names):
-        by_framework[g.framework[g.index[name]]].append(row)
-    if len(by_framework) < 2:
-        return []
-    # Every framework pair is proposed from, even in a run ``between`` two: a class of equal controls of
-    # several frameworks takes its best proposal over all of them, as in a full run, so a restricted
-    # run (the fit's, explain's) keeps exactly the full run's links between its two frameworks.
-    vectors = texts.matrix(names)
-    classes = [g.class_of[g.index[n]] for n in names]
     joined = _joined_classes(result)
-    best: dict[tuple[int, int], tuple[float, int, int]] = {}  # class pair -> (cosine, row, row)
-    frameworks = sorted(by_framework)
-    for i, first in enumerate(frameworks):
-        for second in frameworks[i + 1:]:
-            rows_a, rows_c = np.array(by_framework[first]), np.array(by_framework[second])
-            similarity = vectors[rows_a] @ vectors[rows_c].T
-            for a_pos, c_pos in _proposals(similarity, floor, margin):
-                a, c = int(rows_a[a_pos]), int(rows_c[c_pos])
-                key = (classes[a], classes[c]) if classes[a] <= classes[c] else (classes[c], classes[a])
-                if key[0] == key[1] or key in joined:
-                    continue
-                cosine = float(similarity[a_pos, c_pos])
-                if key not in best or cosine > best[key][0]:
-                    best[key] = (cosine, a, c)
+    best: dict[tuple[int, int], tuple[float, str, str]] = {}  # class pair -> (cosine, control, control)
+    for a, c, cosine in text_proposals(texts, floor, margin):
+        if a not in g.index or c not in g.index:
+            continue  # a control no mapping names: nothing to weigh it by
+        ca, cc = g.class_of[g.index[a]], g.class_of[g.index[c]]
+        key = (ca, cc) if ca <= cc else (cc, ca)
+        if key[0] == key[1] or key in joined:
+            continue
+        if key not in best or cosine > best[key][0]:
+            best[key] = (cosine, a, c)
     links = []
-    for (first_class, second_class), (_, a, c) in sorted(best.items()):
+    for (first_class, second_class), (_, subject, obj) in sorted(best.items(), key=lambda kv: kv[1][1:]):
         if between is not None and not _across(g, first_class, second_class, between):
             continue
-        subject, obj = names[a], names[c]
         links.append(CandidateLink(
             subject, obj, ANY,
             subject_equivalents=_others(g, subject), object_equivalents=_others(g, obj),
             justification=LEXICAL_JUSTIFICATION,
         ))
     return links
+
+
+# Proposals by the texts' digest: the fit's held-out runs (and a build's full run before them) share one
+# index of texts, so the products are made once per build (and before the fit forks its workers).
+_PROPOSALS: dict[tuple[str, float, float], list[tuple[str, str, float]]] = {}
+
+
+def text_proposals(texts: TextIndex, floor: float = FLOOR, margin: float = MARGIN) -> list[tuple[str, str, float]]:
+    """(control, control, cosine) for every pair of controls of two frameworks where one is the other's
+    clearly nearest text in that framework (:func:`_proposals`), over every control with a text."""
+    key = (texts.digest(), floor, margin)
+    known = _PROPOSALS.get(key)
+    if known is None:
+        if len(_PROPOSALS) >= 4:
+            _PROPOSALS.clear()
+        known = _PROPOSALS[key] = _all_proposals(texts, floor, margin)
+    return known
+
+
+def _all_proposals(texts: TextIndex, floor: float, margin: float) -> list[tuple[str, str, float]]:
+    # In IRI order, so that ties and rounding never depend on the order the texts were read in.
+    by_framework: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(texts.keys()):
+        ref = control_ref_from_iri(name)
+        if ref is not None:
+            by_framework[ref.slug].append(name)
+    words = {f: texts.words(names) for f, names in by_framework.items()}
+    frameworks = sorted(by_framework)
+    out: list[tuple[str, str, float]] = []
+    for i, first in enumerate(frameworks):
+        for second in frameworks[i + 1:]:
+            # Over the words both frameworks' texts use (the others add nothing to a cosine across): a
+            # small dense product even for frameworks imported with long statements.
+            shared = sorted(words[first] & words[second])
+            if not shared:
+                continue
+            rows, columns = by_framework[first], by_framework[second]
+            similarity = texts.matrix(rows, shared) @ texts.matrix(columns, shared).T
+            out.extend((rows[r], columns[c], float(similarity[r, c]))
+                       for r, c in sorted(_proposals(similarity, floor, margin)))
+    return out
 
 
 def _proposals(similarity: np.ndarray, floor: float, margin: float) -> set[tuple[int, int]]:

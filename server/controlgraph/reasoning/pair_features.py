@@ -133,17 +133,18 @@ class TextIndex:
         """A digest of the texts indexed."""
         return self._digest
 
-    def has_texts(self) -> bool:
-        return any(self._vectors.values())
+    def keys(self) -> list[str]:
+        """The keys with a text."""
+        return [k for k, v in self._vectors.items() if v]
 
-    def has(self, key: str) -> bool:
-        return bool(self._vectors.get(key))
+    def words(self, keys: Sequence[str]) -> set[str]:
+        """Every word of the texts of ``keys``."""
+        return {w for k in keys for w in self._vectors.get(k, {})}
 
-    def matrix(self, keys: Sequence[str]) -> np.ndarray:
-        """The vectors of ``keys`` as rows (cosines are their dot products), over the words two of them
-        share (a word of one text only adds nothing to any dot product between two)."""
-        counts: Counter[str] = Counter(w for k in keys for w in self._vectors.get(k, {}))
-        columns = {w: i for i, w in enumerate(sorted(w for w, n in counts.items() if n > 1))}
+    def matrix(self, keys: Sequence[str], words: Sequence[str]) -> np.ndarray:
+        """The vectors of ``keys`` as rows over ``words`` (columns in that order): the dot product of two
+        rows is the two texts' cosine when ``words`` holds every word they share."""
+        columns = {w: i for i, w in enumerate(words)}
         out = np.zeros((len(keys), len(columns)), dtype=np.float64)
         for row, key in enumerate(keys):
             for w, x in self._vectors.get(key, {}).items():

@@ -24,7 +24,7 @@ from controlgraph.reasoning.class_graph import AssertedMapping, framework_from_i
 from controlgraph.reasoning.composition import compose_mappings
 from controlgraph.reasoning.forked_map import forked_map
 from controlgraph.reasoning.gold_projection import GoldProjection, ancestors
-from controlgraph.reasoning.lexical_candidates import lexical_links
+from controlgraph.reasoning.lexical_candidates import lexical_links, text_proposals
 from controlgraph.reasoning.pair_features import FEATURES, PairFeatures, PairRow, TextIndex
 from controlgraph.reasoning.probability_model import DEFAULT_THRESHOLD, Matrix, ProbabilityModel
 from controlgraph.vocabulary import Relation
@@ -168,12 +168,18 @@ def hold_out(inputs: ScoringInputs, set_iri: str, exclude: Collection[str] = ())
     ]
     gold = gold_pairs(held, frameworks)
     # No chain can join them, nor their texts: nothing to compose.
-    chained = _connected(rest, frameworks) and _touched(rest, GoldProjection(gold, inputs.parent_of))
-    if not chained and not inputs.texts.has_texts():
+    project = GoldProjection(gold, inputs.parent_of)
+    chained = _connected(rest, frameworks) and _touched(rest, project)
+    if not chained and not _texts_join(inputs.texts, project):
         return HeldOut(set_iri, frameworks, gold, [], [], CompositionResult(), rest, held)
     result = inputs.compose(rest, between=frameworks)
     rows = score_pairs(inputs, result, gold, frameworks)
     return HeldOut(set_iri, frameworks, gold, rows, [int(p in gold) for p, _ in rows], result, rest, held)
+
+
+def _texts_join(texts: TextIndex, gold: GoldProjection) -> bool:
+    """True when the texts propose a pair the gold can name (:func:`lexical_candidates.text_proposals`)."""
+    return any(gold((a, c)) is not None or gold((c, a)) is not None for a, c, _ in text_proposals(texts))
 
 
 def _touched(edges: Sequence[AssertedMapping], gold: GoldProjection) -> bool:
@@ -257,6 +263,7 @@ def fit_model(
 
 
 def _fit(inputs: ScoringInputs, exclude: Collection[str], l2: float, workers: int | None) -> ProbabilityModel:
+    text_proposals(inputs.texts)  # made once here, inherited by the held-out runs' forked processes
     parts = fit_parts(inputs, [s for s in eligible_sets(inputs.edges) if s not in exclude], workers)
     if len({label for p in parts for label in p.labels}) < 2:
         # Too little published data to learn from: a flat model at the overall rate.
