@@ -3,16 +3,17 @@
 Chains only reach what other mappings connect: two editions of one standard (ISO/IEC 27002:2013 and
 2022) with no mapping between them left are joined by no chain at all, although most of their
 controls carry the same title. Here each control's text (titles and any imported statements, the TF-IDF
-vectors of :class:`~controlgraph.reasoning.pair_features.TextIndex`) proposes its most similar controls
-of each other framework: a pair is proposed when one end is the other's nearest in that framework, clearly (ahead of
-the runner-up by ``margin``), and their cosine reaches ``floor``. A proposal is a candidate like a chained one, with the
-possibility set "any" (text says nothing about the relation), no chain, and the justification
+vectors of :class:`~controlgraph.reasoning.pair_features.TextIndex`) proposes its nearest control of
+each other framework, when it is clearly the nearest (ahead of the runner-up by ``margin``) and their
+cosine reaches ``floor``. A proposal is a candidate like a chained one, with the possibility set "any"
+(a text says nothing about the relation), no chain, and the justification
 ``semapv:LexicalSimilarityThresholdMatching``; the probability model weighs it like any pair (its chain
-features are those of a pair no chain reaches, its ``lexical`` feature the cosine), having learnt from
-such pairs in its leave-one-set-out rows.
+features are those of a pair no chain reaches, its ``lexical`` and ``text_only`` features the cosine),
+having learnt from such pairs in its leave-one-set-out rows.
 
-Only controls in the walked graph (those some mapping names) are proposed: features such as the
-ends' mapped degree need them, and a framework with no mapping at all has nothing to learn from.
+Proposals are made among every control with a text; one becomes a candidate only when some mapping names
+both ends (they are then in the walked graph, whose features such as the ends' mapped degree need them)
+and nothing joins them yet.
 """
 
 from __future__ import annotations
