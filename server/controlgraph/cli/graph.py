@@ -80,10 +80,11 @@ def validate_command(ctx: Context, paths: tuple[Path, ...], alone: bool) -> None
         # The fast check answers for data that conform (most runs, a few seconds sooner); pyshacl reports
         # when it doubts. Only for small inputs: it holds the data as Python objects, about 17 bytes of memory
         # per input byte, where pyshacl's graph needs 10-11.
-        if total <= ctx.settings.validate_fast_max_bytes and files_certainly_conform([*context, *given]):
+        files = [*context, *given]
+        if total <= ctx.settings.validate_fast_max_bytes and files_certainly_conform(files):
             click.echo(f"{len(paths)} file(s) conform")
             return
-        report = validate_files([*context, *given])
+        report = validate_files(files)
         if not report.conforms:
             raise ValidationFailed([v for v in report.violations if v.severity == "Violation"])
     click.echo(f"{len(paths)} file(s) conform")

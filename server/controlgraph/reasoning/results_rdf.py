@@ -196,10 +196,12 @@ def _set_node(w: _Writer) -> None:
     w.add(INFERRED_SET, SSSOM + "mapping_justification", w.node(SEMAPV + "MappingChaining"))
 
 
-def _path_props(w: _Writer, node: str, mappings: Sequence[str]) -> None:
-    w.add(node, CG + "pathText", _lit(" ".join(mappings)))
+def _path_props(w: _Writer, add: Callable[[ox.NamedNode, ox.NamedNode | ox.Literal], None],
+                mappings: Sequence[str]) -> None:
+    """A node's chain (``add``: :meth:`_Writer.adder` of the node): in order as text, and each mapping once."""
+    add(_PATH_TEXT, _lit(" ".join(mappings)))
     for m in dict.fromkeys(mappings):
-        w.add(node, PROV + "wasDerivedFrom", w.node(m))
+        add(_DERIVED_FROM, w.node(m))
 
 
 def _quality(w: _Writer, node: str, path: ChainPath | InferredRelation) -> None:
@@ -238,7 +240,7 @@ class ResultWriter:
         w.add(node, CG + "mappingObject", w.node(c))
         w.add(node, CG + "relation", w.node(relation.iri))
         w.add(node, SSSOM + "mapping_justification", w.node(SEMAPV + "MappingChaining"))
-        _path_props(w, node, chain)
+        _path_props(w, w.adder(node), chain)
         w.add(a, relation.iri, w.node(c))
         return node
 
@@ -329,9 +331,7 @@ class ResultWriter:
                     add(_PUBLISHERS, w.number(len(link.publishers)))
                     if link.strength is not None:
                         add(_STRENGTH, w.number(link.strength))
-                    add(_PATH_TEXT, _lit(" ".join(chain)))
-                    for m in dict.fromkeys(chain):
-                        add(_DERIVED_FROM, w.node(m))
+                    _path_props(w, add, chain)
                     if link.justification != MAPPING_CHAINING:  # proposed otherwise (by the texts)
                         add(_JUSTIFICATION, w.node(link.justification))
         return w
